@@ -1,0 +1,155 @@
+"""Compile obligations into deployment specs: names, descriptions, tags, exact schedules.
+
+A spec is plain data (no Prefect objects) so it can be compared, printed, written to
+``prefect.yaml`` and tested without a server. The schedule is the list of the plan's issue
+times (send hour, roadmap time zone, working days) as RDATEs — what Prefect shows as upcoming
+runs IS the calendar.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from kontrol.config import Rules
+from kontrol.issuing import obligation_occurrences, recipients
+from kontrol.lookup import obligations_of
+from kontrol.naming import deployment_name
+from models import Body, Obligation, Roadmap
+from roadmap.occurrences import Occurrence
+
+RDATES_PER_RULE = 300  # 16 characters each: well under Prefect's 6,500-character limit
+FREQUENCY_WORDS = {
+    "yearly": "ежегодно",
+    "half_yearly": "раз в полугодие",
+    "quarterly": "ежеквартально",
+    "monthly": "ежемесячно",
+    "weekly": "еженедельно",
+    "every_n_years": "раз в несколько лет",
+}
+KIND_WORDS = {
+    "once": "однократно",
+    "recurring": "регулярно",
+    "ongoing": "постоянно",
+    "on_demand": "по мере необходимости",
+}
+
+
+@dataclass(frozen=True)
+class DeploymentSpec:
+    name: str
+    obligation: str
+    roadmap: str
+    kind: str
+    description: str
+    tags: tuple[str, ...]
+    timezone: str
+    issue_times: tuple[dt.datetime, ...] = field(default=())  # aware, in ``timezone``
+    catch_up: tuple[str, ...] = field(default=())  # occurrence keys to issue at once
+
+    @property
+    def parameters(self) -> dict[str, str]:
+        return {"roadmap": self.roadmap, "obligation": self.obligation}
+
+    def rrules(self) -> list[str]:
+        """RDATE rules in local time (Prefect localises RDATEs to the schedule's time zone)."""
+        stamps = [t.strftime("%Y%m%dT%H%M%S") for t in self.issue_times]
+        return [
+            "RDATE:" + ",".join(stamps[i : i + RDATES_PER_RULE])
+            for i in range(0, len(stamps), RDATES_PER_RULE)
+        ]
+
+
+def issue_time(occ: Occurrence, rules: Rules) -> dt.datetime:
+    tz = ZoneInfo(rules.policy.timezone)
+    return dt.datetime.combine(occ.issue_on, rules.policy.send_hour, tzinfo=tz)
+
+
+def compile_roadmap(
+    session: Session, roadmap: Roadmap, rules: Rules, *, now: dt.datetime
+) -> list[DeploymentSpec]:
+    return [
+        compile_obligation(session, ob, rules, now=now) for ob in obligations_of(session, roadmap)
+    ]
+
+
+def compile_obligation(
+    session: Session, ob: Obligation, rules: Rules, *, now: dt.datetime
+) -> DeploymentSpec:
+    occs = obligation_occurrences(ob, rules)
+    scheduled = [o for o in occs if o.state == "scheduled"]
+    future = tuple(t for o in scheduled if (t := issue_time(o, rules)) >= now)
+    catch_up = tuple(o.key for o in scheduled if issue_time(o, rules) < now <= _due_end(o, rules))
+    return DeploymentSpec(
+        name=deployment_name(ob),
+        obligation=ob.key,
+        roadmap=ob.item.roadmap.number,
+        kind=ob.kind,
+        description=describe(session, ob, scheduled),
+        tags=tags_of(ob),
+        timezone=rules.policy.timezone,
+        issue_times=() if ob.kind == "on_demand" else future,
+        catch_up=catch_up,
+    )
+
+
+def _due_end(occ: Occurrence, rules: Rules) -> dt.datetime:
+    tz = ZoneInfo(rules.policy.timezone)
+    return dt.datetime.combine(occ.due_on + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+
+
+def tags_of(ob: Obligation) -> tuple[str, ...]:
+    item = ob.item
+    tags = ["kontrol", f"№ {item.roadmap.number}", f"раздел {item.number.split('.')[0]}"]
+    tags.append(FREQUENCY_WORDS.get(ob.frequency or "", KIND_WORDS.get(ob.kind, ob.kind)))
+    if ob.label:
+        tags.append(f"этап: {ob.label}")
+    if ob.flags:
+        tags.append("по отдельному плану")
+    return tuple(dict.fromkeys(tags))
+
+
+def describe(session: Session, ob: Obligation, scheduled: list[Occurrence]) -> str:
+    """Markdown for the deployment page: the activity, its schedule and who answers for it."""
+    item = ob.item
+    lead = [e for e in item.executors if e.role == "lead"]
+    co = [e for e in item.executors if e.role != "lead"]
+    members = len(recipients(session, item))
+    lines = [
+        f"### {item.number}. {item.title}",
+        "",
+        f"**Распоряжение** № {item.roadmap.number} от {item.roadmap.adopted_on:%d.%m.%Y}",
+        "",
+        f"**Сроки реализации:** {item.schedule_text}",
+    ]
+    if ob.label:
+        lines.append(f"**Этап:** {ob.label}")
+    lines += [
+        "",
+        f"**Ответственный исполнитель:** {_names(session, lead)}",
+        f"**Соисполнители:** {_names(session, co) or '—'}",
+        f"**Получателей поручений:** {members}",
+    ]
+    for flag in ob.flags:
+        lines.append(f"**Примечание:** {flag}")
+    if scheduled:
+        first, last = scheduled[0], scheduled[-1]
+        lines += [
+            "",
+            f"**Периодов в плане:** {len(scheduled)} "
+            f"(с {first.issue_on:%d.%m.%Y} по {last.due_on:%d.%m.%Y})",
+        ]
+    elif ob.kind == "on_demand":
+        lines += ["", "Запускается вручную: `kontrol run` или кнопка «Run» в Prefect."]
+    return "\n".join(lines)
+
+
+def _names(session: Session, executors: list) -> str:  # type: ignore[type-arg]
+    names = []
+    for e in executors:
+        body = session.get(Body, e.body_id)
+        names.append(body.name if body else e.body_id)
+    return "; ".join(names)

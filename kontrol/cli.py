@@ -1,0 +1,67 @@
+"""``kontrol``: the command line of the committee staff (people) and of scripts (``--json``).
+
+Every user mistake ends as one line on stderr and exit code 2; a traceback means a bug.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from kontrol.context import EXAMPLE_DIR, App
+from kontrol.errors import KontrolError
+from kontrol.output import err_console
+from kontrol.settings import load_settings
+from roadmap.errors import RoadmapError
+
+SEED = EXAMPLE_DIR / "000_e3bc991062043600.txt"
+EXAMPLE_DIRECTORY = EXAMPLE_DIR / "directory.yaml"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """kontrol: a decree's roadmap («дорожная карта») as scheduled, watched work.
+
+    The database is KONTROL_DATABASE_URL (default: SQLite file kontrol.db here).
+    """
+    ctx.obj = App(load_settings())
+
+
+def app_of(ctx: click.Context) -> App:
+    app = ctx.find_object(App)
+    assert app is not None
+    return app
+
+
+def register() -> None:
+    from kontrol.commands import bodies, demo, importing, mail, planning
+
+    for module in (importing, bodies, planning, mail, demo):
+        module.register(cli)
+
+
+def main(argv: list[str] | None = None) -> None:
+    register()
+    try:
+        cli.main(args=argv, prog_name="kontrol", standalone_mode=False)
+    except (KontrolError, RoadmapError) as exc:
+        err_console.print(f"[bold red]kontrol: error:[/] {exc}", markup=True, soft_wrap=True)
+        sys.exit(getattr(exc, "exit_code", 2))
+    except click.exceptions.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+
+
+def resolve_path(path: Path | None, fallback: Path | None, what: str) -> Path:
+    chosen = path or fallback
+    if chosen is None:
+        raise KontrolError(f"no {what}: pass it as an option or set it in the environment")
+    return chosen

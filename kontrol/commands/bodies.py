@@ -1,0 +1,81 @@
+"""``kontrol bodies check``: is the directory valid, and does every executor resolve?"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.table import Table
+from sqlalchemy import inspect
+
+from kontrol.cli import app_of, resolve_path
+from kontrol.commands.importing import EXISTING_FILE, active_items
+from kontrol.lookup import roadmap_by_number
+from kontrol.output import console, print_json
+from roadmap.directory import load_directory
+from roadmap.resolve import resolve_executors
+
+
+@click.group("bodies")
+def bodies_group() -> None:
+    """The directory of bodies (organisations, units, groups)."""
+
+
+@click.command("check")
+@click.option("--directory", type=EXISTING_FILE, help="Directory of bodies (YAML).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def check_cmd(ctx: click.Context, directory: Path | None, as_json: bool) -> None:
+    """Validate the directory and resolve the imported roadmap's executors against it.
+
+    Exit code 0: all resolve; 1: some executors do not resolve; 2: the directory is invalid.
+    """
+    app = app_of(ctx)
+    path = resolve_path(directory, app.settings.directory, "directory of bodies")
+    bodies = load_directory(path)
+    unresolved: list[dict[str, object]] = []
+    checked = 0
+    if inspect(app.engine).has_table("roadmaps"):
+        with app.reading() as session:
+            roadmap = roadmap_by_number(session)
+            for item in active_items(roadmap):
+                if item.kind != "activity":
+                    continue
+                checked += 1
+                res = resolve_executors(item.executors_text, bodies)
+                unresolved += [
+                    {"item": item.number, "text": u.text, "suggestions": list(u.suggestions)}
+                    for u in res.unresolved
+                ]
+    groups = [b for b in bodies.bodies if b.members]
+    result = {
+        "directory": str(path),
+        "bodies": len(bodies.bodies),
+        "groups": len(groups),
+        "items_checked": checked,
+        "unresolved": unresolved,
+    }
+    if as_json:
+        print_json(result)
+    else:
+        console.print(
+            f"{path}: {result['bodies']} bodies, {result['groups']} groups — valid; "
+            f"{checked} activity items checked"
+        )
+        if unresolved:
+            table = Table("item", "name not in the directory", "closest names")
+            for u in unresolved:
+                table.add_row(str(u["item"]), str(u["text"]), "; ".join(u["suggestions"]))  # type: ignore[arg-type]
+            console.print(table)
+        else:
+            console.print("every executor resolves")
+    if unresolved:
+        sys.exit(1)
+
+
+bodies_group.add_command(check_cmd)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(bodies_group)

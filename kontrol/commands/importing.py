@@ -1,0 +1,163 @@
+"""``kontrol init``, ``kontrol import``, ``kontrol items``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from kontrol.cli import app_of, resolve_path
+from kontrol.importing import ImportReport, import_roadmap
+from kontrol.lookup import roadmap_by_number
+from kontrol.naming import short_title
+from kontrol.output import console, print_json
+from models import Item, Roadmap
+from roadmap.directory import load_directory
+from roadmap.reader import read_document
+
+EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@click.command("init")
+@click.pass_context
+def init_cmd(ctx: click.Context) -> None:
+    """Create or upgrade the database schema (Alembic migrations)."""
+    app = app_of(ctx)
+    app.ensure_schema()
+    console.print(f"database ready: {app.engine.url.render_as_string(hide_password=True)}")
+
+
+@click.command("import")
+@click.argument("file", type=EXISTING_FILE)
+@click.option("--directory", type=EXISTING_FILE, help="Directory of bodies (YAML).")
+@click.option(
+    "--strict", is_flag=True, help="Unresolved executors and unread schedules are errors."
+)
+@click.option("--update", is_flag=True, help="Apply the differences of a revised decree.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def import_cmd(
+    ctx: click.Context,
+    file: Path,
+    directory: Path | None,
+    strict: bool,
+    update: bool,
+    as_json: bool,
+) -> None:
+    """Import a decree's roadmap (.txt or .docx) and resolve its executors.
+
+    Importing the same file again changes nothing; a revised file prints its differences item
+    by item and is applied only with --update. Everything happens in one transaction.
+    """
+    app = app_of(ctx)
+    directory_file = resolve_path(directory, app.settings.directory, "directory of bodies")
+    document = read_document(file)
+    bodies = load_directory(directory_file)
+    app.ensure_schema()
+    from kontrol.obligations import check_schedules, is_referenced, sync_obligations
+
+    schedule_warnings = check_schedules(document, strict=strict)
+    with app.transaction() as session:
+        report = import_roadmap(
+            session,
+            document,
+            bodies,
+            now=app.now,
+            update=update,
+            strict=strict,
+            is_referenced=is_referenced,
+        )
+        report.warnings += schedule_warnings
+        if report.status in ("created", "updated"):
+            sync_obligations(session, report.roadmap_id)
+    if as_json:
+        print_json(report.to_json())
+    else:
+        show_report(report, file)
+
+
+def show_report(report: ImportReport, file: Path) -> None:
+    verb = {
+        "created": "imported",
+        "unchanged": "unchanged (already imported)",
+        "differs": "differs from the imported version — not applied, use --update",
+        "updated": "updated",
+    }[report.status]
+    console.print(
+        f"[bold]{file.name}[/]: распоряжение № {report.number} от "
+        f"{report.adopted_on:%d.%m.%Y}, horizon {report.horizon_year}: {verb}"
+    )
+    console.print(f"  {report.sections} section items, {report.activities} activity items")
+    if report.status in ("differs", "updated"):
+        for ch in report.changes:
+            console.print(f"  [yellow]{ch.change:8}[/] {ch.number}")
+            for name, (old, new) in ch.fields.items():
+                console.print(f"           {name}: «{old}» → «{new}»")
+    for u in report.unresolved:
+        hint = f" (closest: {', '.join(u.suggestions)})" if u.suggestions else ""
+        console.print(f"  [red]unresolved[/] item {u.item}: «{u.text}»{hint}")
+    for w in report.warnings:
+        console.print(f"  [yellow]warning[/] {w}")
+
+
+@click.command("items")
+@click.option("--json", "as_json", is_flag=True, help="Print the items as JSON.")
+@click.pass_context
+def items_cmd(ctx: click.Context, as_json: bool) -> None:
+    """List the imported roadmap's items with schedule and executors."""
+    app = app_of(ctx)
+    app.require_schema()
+    with app.reading() as session:
+        roadmap = roadmap_by_number(session)
+        items = [i for i in roadmap.items if not i.withdrawn]
+        rows = [
+            {
+                "number": i.number,
+                "kind": i.kind,
+                "parent": next((p.number for p in items if p.id == i.parent_id), None),
+                "title": i.title,
+                "schedule": i.schedule_text,
+                "executors": [
+                    {"body": e.body_id, "name": e.body.name, "role": e.role} for e in i.executors
+                ],
+                "lines": i.source_lines,
+            }
+            for i in items
+        ]
+        head = {
+            "number": roadmap.number,
+            "adopted_on": roadmap.adopted_on,
+            "title": roadmap.title,
+            "horizon_year": roadmap.horizon_year,
+        }
+    if as_json:
+        print_json({"roadmap": head, "items": rows})
+        return
+    table = Table(title=f"№ {head['number']} от {head['adopted_on']:%d.%m.%Y}: {head['title']}")
+    table.add_column("№", no_wrap=True)
+    table.add_column("Мероприятие", ratio=3)
+    table.add_column("Срок", ratio=1)
+    table.add_column("Исполнители", ratio=2)
+    for r in rows:
+        if r["kind"] == "section":
+            table.add_row(
+                f"[bold]{r['number']}[/]", f"[bold]{short_title(r['title'], 80)}[/]", "", ""
+            )
+        else:
+            names = [
+                ("[b]" + e["name"] + "[/b]") if e["role"] == "lead" else e["name"]
+                for e in r["executors"]
+            ]
+            table.add_row(r["number"], short_title(r["title"], 80), r["schedule"], "; ".join(names))
+    console.print(table)
+
+
+def active_items(roadmap: Roadmap) -> list[Item]:
+    return [i for i in roadmap.items if not i.withdrawn]
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(init_cmd)
+    cli.add_command(import_cmd)
+    cli.add_command(items_cmd)

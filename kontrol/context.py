@@ -1,0 +1,54 @@
+"""What a command needs to run: settings, an engine, sessions, the directory and the clock.
+
+The CLI builds one ``App`` per invocation; below it nothing reads the clock or the environment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from sqlalchemy import Engine, inspect
+from sqlalchemy.orm import Session
+
+from kontrol.errors import KontrolError
+from kontrol.settings import Settings
+from models.db import make_engine, migrate, session_factory
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE_DIR = REPO / "examples" / "lenobl"
+
+
+@dataclass
+class App:
+    settings: Settings
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.settings.database_url)
+
+    def ensure_schema(self) -> None:
+        migrate(self.engine)
+
+    def require_schema(self) -> None:
+        if not inspect(self.engine).has_table("roadmaps"):
+            raise KontrolError(
+                f"the database {self.engine.url.render_as_string(hide_password=True)} "
+                "has no kontrol schema: run `kontrol init` or `kontrol import` first"
+            )
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: committed when the block ends, rolled back on any error."""
+        with session_factory(self.engine)() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with session_factory(self.engine)() as session:
+            yield session

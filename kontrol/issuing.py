@@ -1,0 +1,236 @@
+"""Issue one occurrence of an obligation: one assignment per responsible body.
+
+Idempotent by construction: rows are inserted with ON CONFLICT DO NOTHING against the unique
+key (obligation, occurrence, body), and the mail of each new assignment is enqueued under a
+key of its own — a re-run, a second worker or a restart after a crash adds nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from kontrol.config import Rules, load_rules
+from kontrol.context import App
+from kontrol.errors import KontrolError
+from kontrol.lookup import obligation_by_key, roadmap_by_number
+from kontrol.naming import deployment_name
+from models import Assignment, AuditEvent, Body, Item, Obligation
+from roadmap.occurrences import Occurrence, co_executor_due, occurrences
+from roadmap.schedule import parse_schedule
+
+
+@dataclass(frozen=True)
+class Recipient:
+    body_id: str
+    role: str  # lead | co_executor
+    via_group_id: str | None
+
+
+@dataclass
+class IssueResult:
+    obligation_key: str
+    occurrence: Occurrence
+    created: list[int] = field(default_factory=list)
+    assignments: list[Assignment] = field(default_factory=list)
+
+
+def obligation_occurrences(ob: Obligation, rules: Rules) -> list[Occurrence]:
+    """The plan of one obligation, computed from its item's phrase (never stored, always exact)."""
+    item = ob.item
+    roadmap = item.roadmap
+    schedule = parse_schedule(item.schedule_text, item=item.number)
+    horizon = roadmap.horizon_year or roadmap.adopted_on.year
+    phases = occurrences(
+        schedule,
+        adopted=roadmap.adopted_on,
+        horizon_year=horizon,
+        policy=rules.policy,
+        calendar=rules.calendar,
+    )
+    return phases[ob.phase_index][1] if ob.phase_index < len(phases) else []
+
+
+def find_occurrence(
+    occs: list[Occurrence], *, period: str | None = None, on: dt.date | None = None
+) -> Occurrence | None:
+    """By key («2021-01», «2021-Q1»), or the occurrence issued on / running at a date."""
+    if period is not None:
+        return next((o for o in occs if o.key == period), None)
+    if on is None:
+        return None
+    exact = [o for o in occs if o.issue_on == on]
+    if exact:
+        return exact[0]
+    return next((o for o in occs if o.issue_on <= on <= o.due_on), None)
+
+
+def recipients(session: Session, item: Item) -> list[Recipient]:
+    """Lead first, then co-executors; a group fans out to its members (each counted once)."""
+    seen: set[str] = set()
+    out: list[Recipient] = []
+    for ex in item.executors:
+        for body_id, via in _expand(session, ex.body_id, None, set()):
+            if body_id not in seen:
+                seen.add(body_id)
+                out.append(Recipient(body_id, ex.role, via))
+    return out
+
+
+def _expand(
+    session: Session, body_id: str, via: str | None, path: set[str]
+) -> list[tuple[str, str | None]]:
+    body = session.get(Body, body_id)
+    if body is None or not body.members:
+        return [(body_id, via)]
+    if body_id in path:
+        return []
+    result: list[tuple[str, str | None]] = []
+    for m in body.members:
+        result += _expand(session, m.member_id, via or body_id, path | {body_id})
+    return result
+
+
+def _insert(session: Session):  # type: ignore[no-untyped-def]
+    name = session.get_bind().dialect.name
+    return (postgresql if name == "postgresql" else sqlite).insert
+
+
+def issue_occurrence(
+    session: Session,
+    ob: Obligation,
+    occ: Occurrence,
+    *,
+    rules: Rules,
+    now: dt.datetime,
+    actor: str,
+) -> IssueResult:
+    """Create the assignments of ``occ`` (and their mails) inside the caller's transaction."""
+    if occ.state == "before_adoption":
+        raise KontrolError(
+            f"item {ob.key}: occurrence {occ.key} is before the adoption date — not issued"
+        )
+    item = ob.item
+    result = IssueResult(ob.key, occ)
+    insert = _insert(session)
+    for rcp in recipients(session, item):
+        due = occ.due_on
+        if rcp.role == "co_executor":
+            due = max(occ.issue_on, co_executor_due(occ.due_on, rules.policy, rules.calendar))
+        stmt = (
+            insert(Assignment)
+            .values(
+                obligation_id=ob.id,
+                occurrence_key=occ.key,
+                body_id=rcp.body_id,
+                role=rcp.role,
+                via_group_id=rcp.via_group_id,
+                period_start=occ.period_start,
+                period_end=occ.period_end,
+                issue_on=occ.issue_on,
+                original_due_on=due,
+                due_on=due,
+                status="issued",
+                issued_at=now,
+                issued_by=actor,
+            )
+            .on_conflict_do_nothing(index_elements=["obligation_id", "occurrence_key", "body_id"])
+            .returning(Assignment.id)
+        )
+        new_id = session.execute(stmt).scalar()
+        if new_id is not None:
+            result.created.append(new_id)
+            session.add(
+                AuditEvent(
+                    at=now,
+                    actor=actor,
+                    action="issued",
+                    assignment_id=new_id,
+                    details={"obligation": ob.key, "occurrence": occ.key, "due_on": str(due)},
+                )
+            )
+    session.flush()
+    result.assignments = list(
+        session.scalars(
+            select(Assignment)
+            .where(Assignment.obligation_id == ob.id, Assignment.occurrence_key == occ.key)
+            .order_by(Assignment.id)
+        )
+    )
+    return result
+
+
+@dataclass(frozen=True)
+class IssuedRow:
+    assignment_id: int
+    body_id: str
+    body_name: str
+    role: str
+    due_on: dt.date
+    status: str
+    new: bool
+
+
+@dataclass(frozen=True)
+class IssueSummary:
+    roadmap: str
+    obligation: str
+    item: str
+    title: str
+    name: str
+    occurrence: str
+    period_start: dt.date
+    period_end: dt.date
+    rows: tuple[IssuedRow, ...]
+
+    @property
+    def created(self) -> int:
+        return sum(r.new for r in self.rows)
+
+
+def issue(
+    app: App,
+    roadmap: str | None,
+    obligation: str,
+    *,
+    period: str | None,
+    on: dt.date | None,
+    actor: str,
+) -> IssueSummary:
+    """Find the occurrence (by period key or date) and issue it; the same call is idempotent."""
+    rules = load_rules(app.settings)
+    with app.transaction() as session:
+        rm = roadmap_by_number(session, roadmap)
+        ob = obligation_by_key(session, rm, obligation)
+        if ob.kind == "on_demand" and period is None:
+            raise KontrolError(f"item {ob.key} is on demand: name the --period to issue")
+        occs = obligation_occurrences(ob, rules)
+        occ = find_occurrence(occs, period=period, on=on)
+        if occ is None:
+            known = ", ".join(o.key for o in occs if o.state == "scheduled") or "none"
+            what = f"period {period}" if period else f"date {on}"
+            raise KontrolError(
+                f"item {ob.key}: {what} is not an occurrence of its plan (scheduled: {known})"
+            )
+        result = issue_occurrence(session, ob, occ, rules=rules, now=app.now, actor=actor)
+        rows = tuple(
+            IssuedRow(
+                a.id, a.body_id, a.body.name, a.role, a.due_on, a.status, a.id in result.created
+            )
+            for a in result.assignments
+        )
+        return IssueSummary(
+            rm.number,
+            ob.key,
+            ob.item.number,
+            ob.item.title,
+            deployment_name(ob),
+            occ.key,
+            occ.period_start,
+            occ.period_end,
+            rows,
+        )

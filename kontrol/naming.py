@@ -1,0 +1,35 @@
+"""Names people read and keys machines use, derived the same way everywhere."""
+
+from __future__ import annotations
+
+import re
+
+from slugify import slugify
+
+from models import Obligation
+
+NAME_LIMIT = 90
+
+
+def short_title(title: str, limit: int = NAME_LIMIT) -> str:
+    """The activity's first sentence, cut at a word boundary: what a deployment list can show."""
+    first = re.split(r"(?<=[.:;])\s", " ".join(title.split()), maxsplit=1)[0].rstrip(".:;")
+    if len(first) <= limit:
+        return first
+    cut = first[:limit].rsplit(" ", 1)[0].rstrip(",;:—- ")
+    return cut + "…"
+
+
+def deployment_name(ob: Obligation) -> str:
+    """«1.3 Разработка и утверждение …», «3.1.4 Разработка — …»: unique per obligation."""
+    label = f"{ob.label} — " if ob.label else ""
+    return f"{ob.item.number} {label}{short_title(ob.item.title, NAME_LIMIT - len(label))}"
+
+
+def ascii_key(*parts: str) -> str:
+    """Lowercase-with-dashes key (Prefect artifact keys), Cyrillic transliterated."""
+    return slugify("-".join(parts), separator="-", lowercase=True)
+
+
+def item_artifact_key(roadmap_number: str, ob_key: str) -> str:
+    return ascii_key("kontrol", roadmap_number, "item", ob_key.replace(".", "-").replace("/", "-p"))

@@ -1,0 +1,103 @@
+"""From imported items to obligations: parse each schedule phrase, one row per phase.
+
+Rows are keyed by (item, phase index) and updated in place, so what was issued for an
+obligation keeps pointing at it across re-imports.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import inspect, select, text
+from sqlalchemy.orm import Session
+
+from models import Item, Obligation, Roadmap
+from roadmap.document import RoadmapDocument
+from roadmap.errors import ScheduleError
+from roadmap.schedule import Schedule, parse_schedule
+
+
+def check_schedules(document: RoadmapDocument, *, strict: bool) -> list[str]:
+    """Every activity's phrase must parse; with ``strict`` the first failure is the error."""
+    warnings: list[str] = []
+    for item in document.activities:
+        try:
+            parse_schedule(item.schedule_text, item=item.number)
+        except ScheduleError as exc:
+            exc.file = exc.file or document.source_name
+            if item.lines:
+                exc.line = exc.line or item.lines[0]
+            exc.item = item.number
+            if strict:
+                raise
+            warnings.append(str(exc))
+    return warnings
+
+
+def schedule_of(item: Item) -> Schedule | None:
+    try:
+        return parse_schedule(item.schedule_text, item=item.number)
+    except ScheduleError:
+        return None
+
+
+def sync_obligations(session: Session, roadmap_id: int | None) -> None:
+    roadmap = session.get(Roadmap, roadmap_id)
+    assert roadmap is not None
+    existing = {
+        (o.item_id, o.phase_index): o
+        for o in session.scalars(select(Obligation).join(Item).where(Item.roadmap_id == roadmap.id))
+    }
+    seen: set[tuple[int, int]] = set()
+    for item in roadmap.items:
+        if item.kind != "activity" or item.withdrawn:
+            continue
+        schedule = schedule_of(item)
+        if schedule is None:
+            continue
+        for index, phase in enumerate(schedule.phases):
+            key = (item.id, index)
+            seen.add(key)
+            ob = existing.get(key)
+            if ob is None:
+                ob = Obligation(item_id=item.id, phase_index=index)
+                session.add(ob)
+            ob.label = phase.label
+            ob.kind = str(phase.kind)
+            ob.frequency = phase.frequency
+            ob.flags = [f.words for f in phase.flags]
+            ob.withdrawn = False
+    for key, ob in existing.items():
+        if key not in seen:
+            if is_obligation_referenced(session, ob):
+                ob.withdrawn = True
+            else:
+                session.delete(ob)
+    session.flush()
+
+
+def _referencing_tables(session: Session) -> bool:
+    return inspect(session.get_bind()).has_table("assignments")
+
+
+def is_referenced(session: Session, item: Item) -> bool:
+    """Whether other data (assignments) points at this item; such rows are kept, withdrawn."""
+    if not _referencing_tables(session):
+        return False
+    return bool(
+        session.execute(
+            text(
+                "SELECT 1 FROM assignments a JOIN obligations o ON a.obligation_id = o.id "
+                "WHERE o.item_id = :id LIMIT 1"
+            ),
+            {"id": item.id},
+        ).first()
+    )
+
+
+def is_obligation_referenced(session: Session, ob: Obligation) -> bool:
+    if not _referencing_tables(session):
+        return False
+    return bool(
+        session.execute(
+            text("SELECT 1 FROM assignments WHERE obligation_id = :id LIMIT 1"), {"id": ob.id}
+        ).first()
+    )

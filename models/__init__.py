@@ -1,0 +1,23 @@
+"""SQLAlchemy 2.x typed models of kontrol; the schema is owned by Alembic migrations."""
+
+from models.assignment import Assignment, AuditEvent, LadderStep
+from models.base import Base
+from models.body import Body, GroupMember
+from models.obligation import Obligation
+from models.outbox import OutboxMessage
+from models.roadmap import Curator, Item, ItemExecutor, Roadmap
+
+__all__ = [
+    "Assignment",
+    "AuditEvent",
+    "Base",
+    "Body",
+    "Curator",
+    "GroupMember",
+    "Item",
+    "ItemExecutor",
+    "LadderStep",
+    "Obligation",
+    "OutboxMessage",
+    "Roadmap",
+]

@@ -1,0 +1,98 @@
+"""The imported decree: roadmap, its items, curators, and who executes each item."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, intpk, json_list, str_id, text, timestamp
+
+
+class Roadmap(Base):
+    __tablename__ = "roadmaps"
+    __table_args__ = (UniqueConstraint("number", "adopted_on"),)
+
+    id: Mapped[intpk]
+    kind: Mapped[str] = mapped_column(String(64))
+    number: Mapped[str] = mapped_column(String(64))
+    adopted_on: Mapped[dt.date]
+    authority: Mapped[text]
+    title: Mapped[text]
+    plan_title: Mapped[text]
+    horizon_year: Mapped[int | None]
+    source_name: Mapped[str]
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    encoding: Mapped[str] = mapped_column(String(32))
+    controller_position: Mapped[str | None]
+    controller_person: Mapped[str | None]
+    controller_body_id: Mapped[str | None] = mapped_column(ForeignKey("bodies.id"))
+    imported_at: Mapped[timestamp]
+    updated_at: Mapped[timestamp]
+
+    items: Mapped[list[Item]] = relationship(
+        back_populates="roadmap", order_by="Item.position", cascade="all, delete-orphan"
+    )
+    curators: Mapped[list[Curator]] = relationship(
+        back_populates="roadmap", order_by="Curator.position", cascade="all, delete-orphan"
+    )
+
+
+class Curator(Base):
+    __tablename__ = "curators"
+    __table_args__ = (UniqueConstraint("roadmap_id", "position"),)
+
+    id: Mapped[intpk]
+    roadmap_id: Mapped[int] = mapped_column(ForeignKey("roadmaps.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    unit_text: Mapped[text]
+    person: Mapped[str | None]
+    body_id: Mapped[str | None] = mapped_column(ForeignKey("bodies.id"))
+
+    roadmap: Mapped[Roadmap] = relationship(back_populates="curators")
+
+
+class Item(Base):
+    __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("roadmap_id", "number"),)
+
+    id: Mapped[intpk]
+    roadmap_id: Mapped[int] = mapped_column(
+        ForeignKey("roadmaps.id", ondelete="CASCADE"), index=True
+    )
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+    number: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # section | activity
+    title: Mapped[text]
+    schedule_text: Mapped[text]
+    executors_text: Mapped[text]
+    source_lines: Mapped[json_list]
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    roadmap: Mapped[Roadmap] = relationship(back_populates="items")
+    parent: Mapped[Item | None] = relationship(remote_side="Item.id")
+    executors: Mapped[list[ItemExecutor]] = relationship(
+        back_populates="item", order_by="ItemExecutor.position", cascade="all, delete-orphan"
+    )
+
+
+class ItemExecutor(Base):
+    """Lead = position 0, co-executors = the rest, in the order the decree names them."""
+
+    __tablename__ = "item_executors"
+    __table_args__ = (UniqueConstraint("item_id", "body_id"),)
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(primary_key=True)
+    body_id: Mapped[str_id] = mapped_column(ForeignKey("bodies.id"))
+    role: Mapped[str] = mapped_column(String(16))  # lead | co_executor
+
+    item: Mapped[Item] = relationship(back_populates="executors")
+    body: Mapped["Body"] = relationship()  # noqa: UP037
+
+
+from models.body import Body  # noqa: E402

@@ -1,0 +1,193 @@
+"""Occurrences: the periods of each phase with their issue and due dates.
+
+The meaning is DESIGN.md's: due = the period's last day moved to the preceding working day
+(policy: following; a rule pack may name another day); issue = the first working day of the
+period, never before adoption; occurrences due before adoption are ``before_adoption``.
+Dates only — the clock is never read here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+from roadmap.policy import Policy
+from roadmap.schedule.model import WHOLE_YEAR, Deadline, Kind, Phase, Schedule, Window, month_end
+from roadmap.workcalendar import WorkCalendar
+
+__all__ = ["Occurrence", "co_executor_due", "occurrences"]
+
+State = Literal["before_adoption", "scheduled"]
+_QUARTERS = tuple(Window(f"Q{q}", 3 * q - 2, 1, 3 * q) for q in range(1, 5))
+_HALVES = (Window("H1", 1, 1, 6), Window("H2", 7, 1, 12))
+_MONTHS = tuple(Window(f"{m:02d}", m, 1, m) for m in range(1, 13))
+_CADENCE = {"year": (WHOLE_YEAR,), "half_year": _HALVES, "quarter": _QUARTERS}
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One period of an obligation; ``key`` is unique per obligation and stable across runs."""
+
+    period_start: date
+    period_end: date
+    issue_on: date
+    due_on: date
+    state: State
+    key: str
+
+
+@dataclass(frozen=True)
+class _Raw:
+    start: date
+    end: date
+    key: str
+    due: date | None = None  # a due day other than the period's last day
+
+
+def _day(year: int, month: int, day: int) -> date:
+    """The date, with 29 February falling back to the 28th in common years."""
+    return date(year, month, min(day, month_end(year, month)))
+
+
+def _next_month_day(end: date, day: int) -> date:
+    y, m = (end.year + 1, 1) if end.month == 12 else (end.year, end.month + 1)
+    return _day(y, m, day)
+
+
+def _windowed(windows: tuple[Window, ...], years: range) -> Iterator[_Raw]:
+    for y in years:
+        for w in windows:
+            start, end = w.bounds(y)
+            yield _Raw(start, end, str(y) if w == WHOLE_YEAR else f"{y}-{w.key}")
+
+
+def _weeks(first: int, last: int) -> Iterator[_Raw]:
+    jan1 = date(first, 1, 1)
+    monday = jan1 - timedelta(days=jan1.weekday())
+    while monday <= date(last, 12, 31):
+        iso = monday.isocalendar()
+        yield _Raw(monday, monday + timedelta(days=6), f"{iso.year}-W{iso.week:02d}")
+        monday += timedelta(days=7)
+
+
+def _deadline_raws(deadlines: tuple[Deadline, ...], years: range, lead: int) -> Iterator[_Raw]:
+    for y in years:
+        for d in deadlines:
+            due = _day(y, d.month, d.day)
+            yield _Raw(due - timedelta(days=lead), due, due.isoformat(), due)
+
+
+def _raw_periods(phase: Phase, first: int, last: int, policy: Policy) -> list[_Raw]:
+    """The phase's periods before clipping, in order."""
+    years = range(first, last + 1)
+    lead = policy.deadline_lead_days
+    pack = policy.rule_pack
+    if phase.kind is Kind.ONCE:
+        return [
+            _Raw(p.due - timedelta(days=lead), p.end, p.key, p.due) if p.due else
+            _Raw(p.start, p.end, p.key)
+            for p in phase.periods
+        ]
+    if phase.kind is Kind.ONGOING:
+        raws = list(_windowed(_CADENCE[policy.ongoing_cadence], years))
+        if pack and policy.ongoing_cadence == "year" and pack.ongoing_due_month:
+            return [_Raw(r.start, r.end, r.key,
+                         _day(r.end.year + 1, pack.ongoing_due_month, pack.ongoing_due_day or 1))
+                    for r in raws]
+        if pack and policy.ongoing_cadence != "year" and pack.report_due_day_next_month:
+            return [_Raw(r.start, r.end, r.key,
+                         _next_month_day(r.end, pack.report_due_day_next_month)) for r in raws]
+        return raws
+    if phase.kind is not Kind.RECURRING:
+        return []
+    freq = phase.frequency
+    fixed = tuple(d for d in phase.deadlines if d.day_next_month is None)
+    relative = next((d.day_next_month for d in phase.deadlines if d.day_next_month), None)
+    if freq == "weekly":
+        raws = list(_weeks(first, last))
+    elif fixed and not phase.windows:
+        step_years = years if freq != "every_n_years" else range(first, last + 1, phase.interval)
+        return list(_deadline_raws(fixed, step_years, lead))
+    else:
+        windows = phase.windows or {
+            "quarterly": _QUARTERS, "monthly": _MONTHS, "half_yearly": _HALVES,
+        }.get(freq or "", (WHOLE_YEAR,))
+        if freq == "every_n_years":
+            years = range(first, last + 1, phase.interval)
+        raws = list(_windowed(windows, years))
+    if fixed:  # a part of the year with its own due day: that day on or after the period start
+        d = fixed[0]
+        out = []
+        for r in raws:
+            due = _day(r.end.year, d.month, d.day)
+            if due < r.start:
+                due = _day(r.end.year + 1, d.month, d.day)
+            out.append(_Raw(r.start, r.end, r.key, due))
+        return out
+    day = relative or (pack.report_due_day_next_month if pack and freq in
+                       ("monthly", "quarterly", "half_yearly") else None)
+    if day:
+        return [_Raw(r.start, r.end, r.key, _next_month_day(r.end, day)) for r in raws]
+    return raws
+
+
+def _due(d: date, policy: Policy, calendar: WorkCalendar) -> date:
+    if policy.nonworking_due == "following":
+        return calendar.first_working_day_on_or_after(d)
+    return calendar.last_working_day_on_or_before(d)
+
+
+def occurrences(
+    schedule: Schedule,
+    *,
+    adopted: date,
+    horizon_year: int,
+    policy: Policy,
+    calendar: WorkCalendar,
+) -> list[tuple[Phase, list[Occurrence]]]:
+    """Each phase with its occurrences, phases in order.
+
+    A phase with no period of its own starts the day after the previous phase's last period
+    ends; without bounds a phase runs from the adoption year to the horizon year.
+    """
+    horizon = date(horizon_year, 12, 31)
+    result: list[tuple[Phase, list[Occurrence]]] = []
+    prev_end: date | None = None
+    for phase in schedule.phases:
+        floor = None if phase.own_period or prev_end is None else prev_end + timedelta(days=1)
+        first = phase.year_from or max(adopted.year, floor.year if floor else adopted.year)
+        last = phase.year_to or horizon_year
+        occs: list[Occurrence] = []
+        seen: set[str] = set()
+        for raw in _raw_periods(phase, first, last, policy):
+            if floor and raw.end < floor:
+                continue
+            start = max(raw.start, floor) if floor else raw.start
+            if start > horizon:
+                continue
+            due = _due(raw.due or raw.end, policy, calendar)
+            state: State = "before_adoption" if due < adopted else "scheduled"
+            if state == "scheduled":
+                start = max(start, adopted)
+            issue = min(calendar.first_working_day_on_or_after(start), due)
+            key = raw.key
+            while key in seen:
+                key += "+"
+            seen.add(key)
+            occs.append(Occurrence(start, raw.end, issue, due, state, key))
+        # only a phase with a period of its own can be «the previous phase's period»
+        if phase.own_period and occs:
+            prev_end = max(o.period_end for o in occs)
+        elif phase.own_period and phase.periods:
+            prev_end = max(p.end for p in phase.periods)
+        else:
+            prev_end = None
+        result.append((phase, occs))
+    return result
+
+
+def co_executor_due(due: date, policy: Policy, calendar: WorkCalendar) -> date:
+    """Co-executors are due ``policy.co_executor_lead`` working days before the lead body."""
+    return calendar.add_working_days(due, -policy.co_executor_lead)

@@ -1,0 +1,24 @@
+"""The schedule language: phrase → ``Schedule`` (phases, recurrence, bounds, flags)."""
+
+from roadmap.schedule.model import (
+    DatedPeriod,
+    Deadline,
+    Flag,
+    Kind,
+    Phase,
+    Schedule,
+    Window,
+)
+from roadmap.schedule.parser import normalise, parse_schedule
+
+__all__ = [
+    "DatedPeriod",
+    "Deadline",
+    "Flag",
+    "Kind",
+    "Phase",
+    "Schedule",
+    "Window",
+    "normalise",
+    "parse_schedule",
+]

@@ -1,0 +1,124 @@
+"""The typed meaning of a schedule phrase: phases, recurrence, windows, bounds, flags.
+
+A ``Window`` is a part of a year named without a year («январь», «4 квартал», «с 1 июня по 1
+сентября», «учебный год»); a ``DatedPeriod`` is an explicit period of a one-off phase.  The
+occurrence generator turns these into dates; nothing here knows about working days.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+__all__ = ["DatedPeriod", "Deadline", "Flag", "Kind", "Phase", "Schedule", "Window"]
+
+
+class Kind(StrEnum):
+    ONCE = "once"
+    RECURRING = "recurring"
+    ONGOING = "ongoing"
+    ON_DEMAND = "on_demand"
+
+
+def month_end(year: int, month: int) -> int:
+    return calendar.monthrange(year, month)[1]
+
+
+@dataclass(frozen=True)
+class Window:
+    """A part of a calendar year, from (month, day) to (month, day) ``end_year_offset`` later.
+
+    ``day`` 0 at the end means «the last day of that month».  ``key`` names the window in
+    occurrence keys («Q4», «H1», «01», «M09-M10», «AY», «D0601-0901»).
+    """
+
+    key: str
+    start_month: int
+    start_day: int
+    end_month: int
+    end_day: int = 0
+    end_year_offset: int = 0
+
+    def bounds(self, year: int) -> tuple[date, date]:
+        """The window's first and last day when it starts in ``year``."""
+        end_year = year + self.end_year_offset
+        start_day = min(self.start_day, month_end(year, self.start_month))
+        last = month_end(end_year, self.end_month)
+        end_day = last if self.end_day == 0 else min(self.end_day, last)
+        return date(year, self.start_month, start_day), date(end_year, self.end_month, end_day)
+
+
+WHOLE_YEAR = Window("Y", 1, 1, 12)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A due day: fixed («до 1 марта», with or without a year) or relative to the period.
+
+    Relative («до 10 числа месяца, следующего за отчетным»): ``day_next_month`` is set and the
+    due date is that day of the month after each period's end.
+    """
+
+    day: int = 0
+    month: int = 0
+    year: int | None = None
+    day_next_month: int | None = None
+
+
+@dataclass(frozen=True)
+class DatedPeriod:
+    """One explicit period of a one-off phase; ``due`` overrides the period end (deadlines)."""
+
+    start: date
+    end: date
+    key: str
+    due: date | None = None
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A remark kept on the obligation and shown in e-mails; it does not move dates."""
+
+    kind: str  # "separate_plan", "on_demand_note"
+    words: str  # the words as written in the phrase
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One obligation of an activity.
+
+    ``frequency``: "yearly", "half_yearly", "quarterly", "monthly", "weekly", "every_n_years"
+    (RECURRING) or None.  ``interval`` is the n of «не реже 1 раза в n лет».  ``windows`` narrow
+    a yearly recurrence to parts of each year (empty: the whole unit of the frequency).
+    ``year_from``/``year_to`` are the phrase's own bounds (None: from adoption / to horizon).
+    ``periods`` are the explicit periods of a ONCE phase.  ``own_period`` is False when the
+    phase names no period or years of its own, so it starts after the previous phase ends.
+    """
+
+    label: str | None
+    kind: Kind
+    frequency: str | None = None
+    interval: int = 1
+    windows: tuple[Window, ...] = ()
+    deadlines: tuple[Deadline, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+    periods: tuple[DatedPeriod, ...] = ()
+    flags: tuple[Flag, ...] = ()
+    own_period: bool = True
+    text: str = ""
+
+    @property
+    def qualifier(self) -> str | None:
+        """The windows' keys joined, e.g. «01» or «Q4», for display."""
+        return ",".join(w.key for w in self.windows) or None
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The parsed phrase: its phases in order (one per obligation)."""
+
+    phrase: str
+    phases: tuple[Phase, ...]

@@ -1,0 +1,147 @@
+"""The Russian production calendar (производственный календарь) as working-day arithmetic.
+
+Holidays, transferred days off and worked Saturdays come from the ``holidays`` package's Russia
+calendar (``weekend_workdays`` holds the worked Saturdays).  The committee can add its own
+changes — one-off days off such as the 2020 vote days, or regional decisions — in a small YAML
+file (``days_off: [...]``, ``working_days: [...]``) that overrides the package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import holidays
+import yaml
+
+from roadmap.errors import RoadmapError
+
+__all__ = ["CalendarError", "Overrides", "WorkCalendar", "load_overrides"]
+
+_ONE = timedelta(days=1)
+_SEARCH_LIMIT = 366  # no real calendar has a year without a working day
+
+
+class CalendarError(RoadmapError):
+    """The calendar overrides file is invalid."""
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """The committee's own changes to the production calendar."""
+
+    days_off: frozenset[date] = field(default_factory=frozenset)
+    working_days: frozenset[date] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        both = self.days_off & self.working_days
+        if both:
+            raise CalendarError(
+                "a date is both a day off and a working day",
+                text=", ".join(d.isoformat() for d in sorted(both)),
+            )
+
+
+def _dates(raw: Any, key: str, file: str) -> frozenset[date]:
+    if raw is None:
+        return frozenset()
+    if not isinstance(raw, list):
+        raise CalendarError(f"'{key}' must be a list of dates (YYYY-MM-DD)", file=file)
+    out: set[date] = set()
+    for value in raw:
+        if isinstance(value, date):
+            out.add(value)
+            continue
+        try:
+            out.add(date.fromisoformat(str(value).strip()))
+        except ValueError:
+            raise CalendarError(
+                f"'{key}' has a value that is not a date (YYYY-MM-DD)", file=file, text=str(value)
+            ) from None
+    return frozenset(out)
+
+
+def load_overrides(path: Path | str) -> Overrides:
+    """Read the committee's calendar changes; every problem names the file and the key."""
+    file = str(path)
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CalendarError(f"cannot read calendar overrides: {exc.strerror}", file=file) from None
+    except yaml.YAMLError as exc:
+        raise CalendarError(f"calendar overrides are not valid YAML: {exc}", file=file) from None
+    if data is None:
+        return Overrides()
+    if not isinstance(data, dict):
+        raise CalendarError("calendar overrides must be a mapping", file=file)
+    unknown = sorted(set(map(str, data)) - {"days_off", "working_days"})
+    if unknown:
+        raise CalendarError(
+            "unknown key(s) in calendar overrides (expected days_off, working_days)",
+            file=file,
+            text=", ".join(unknown),
+        )
+    try:
+        return Overrides(
+            days_off=_dates(data.get("days_off"), "days_off", file),
+            working_days=_dates(data.get("working_days"), "working_days", file),
+        )
+    except CalendarError as exc:
+        exc.file = exc.file or file
+        raise
+
+
+class WorkCalendar:
+    """Working-day arithmetic over the Russian production calendar plus overrides."""
+
+    def __init__(self, overrides: Overrides | None = None) -> None:
+        self.overrides = overrides or Overrides()
+        # expand=True: each year is loaded from the package the first time a date in it is asked
+        self._ru = holidays.country_holidays("RU", expand=True)
+
+    def is_working_day(self, d: date) -> bool:
+        """True on a working day: overrides first, then holidays' Russia calendar."""
+        if d in self.overrides.days_off:
+            return False
+        if d in self.overrides.working_days:
+            return True
+        return bool(self._ru.is_working_day(d))
+
+    def _step(self, d: date, step: timedelta) -> date:
+        for _ in range(_SEARCH_LIMIT):
+            if self.is_working_day(d):
+                return d
+            d += step
+        raise CalendarError(f"no working day within a year of {d.isoformat()}")
+
+    def first_working_day_on_or_after(self, d: date) -> date:
+        return self._step(d, _ONE)
+
+    def last_working_day_on_or_before(self, d: date) -> date:
+        return self._step(d, -_ONE)
+
+    def next_working_day(self, d: date) -> date:
+        """The first working day strictly after ``d``."""
+        return self._step(d + _ONE, _ONE)
+
+    def previous_working_day(self, d: date) -> date:
+        """The last working day strictly before ``d``."""
+        return self._step(d - _ONE, -_ONE)
+
+    def add_working_days(self, d: date, n: int) -> date:
+        """Move ``n`` working days from ``d`` (negative: backwards); 0 keeps ``d``."""
+        for _ in range(abs(n)):
+            d = self.next_working_day(d) if n > 0 else self.previous_working_day(d)
+        return d
+
+    def working_days_between(self, a: date, b: date) -> int:
+        """Working days in the half-open range (a, b]; negative when ``b`` is before ``a``."""
+        if b < a:
+            return -self.working_days_between(b, a)
+        count, d = 0, a + _ONE
+        while d <= b:
+            count += self.is_working_day(d)
+            d += _ONE
+        return count

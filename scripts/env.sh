@@ -1,0 +1,23 @@
+# Sourced by scripts/demo and scripts/test: a virtual environment in .venv with kontrol
+# installed (editable) and every dependency; reinstalled only when pyproject.toml changes.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="${KONTROL_VENV:-$root/.venv}"
+py="${PYTHON:-python3}"
+if ! "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  echo "kontrol needs Python 3.11 or newer ($py is $("$py" --version 2>&1))" >&2
+  exit 2
+fi
+[ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
+stamp="$venv/.kontrol-installed"
+want="$(sha256sum "$root/pyproject.toml" | cut -c1-16)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "installing kontrol and its dependencies into $venv …" >&2
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$root[test]" >&2
+  echo "$want" > "$stamp"
+fi
+export PATH="$venv/bin:$PATH"
+export PYTHONUTF8=1
+export DO_NOT_TRACK=1
+cd "$root"

@@ -1,0 +1,66 @@
+"""Shared fixtures: the seed, the example directory, and a real database per test.
+
+``db_url`` runs a test on SQLite and on PostgreSQL (``KONTROL_TEST_POSTGRES_URL``, started by
+``scripts/test``). Without that variable the PostgreSQL half is skipped — unless
+``KONTROL_REQUIRE_POSTGRES=1`` (CI), where a missing server is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+REPO = Path(__file__).resolve().parent.parent
+SEED = REPO / "examples" / "lenobl" / "000_e3bc991062043600.txt"
+DIRECTORY = REPO / "examples" / "lenobl" / "directory.yaml"
+PG_URL = os.environ.get("KONTROL_TEST_POSTGRES_URL")
+
+
+@pytest.fixture
+def seed_path() -> Path:
+    return SEED
+
+
+@pytest.fixture
+def directory_path() -> Path:
+    return DIRECTORY
+
+
+def _postgres_db() -> Iterator[str]:
+    if not PG_URL:
+        if os.environ.get("KONTROL_REQUIRE_POSTGRES") == "1":
+            pytest.fail("KONTROL_REQUIRE_POSTGRES=1 but KONTROL_TEST_POSTGRES_URL is not set")
+        pytest.skip("no PostgreSQL: set KONTROL_TEST_POSTGRES_URL (scripts/test does)")
+    name = f"kontrol_t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    base, _, _ = PG_URL.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'kontrol.db'}"
+    else:
+        yield from _postgres_db()
+
+
+@pytest.fixture
+def kontrol_env(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """Points the CLI at a fresh database and a scratch working directory."""
+    monkeypatch.setenv("KONTROL_DATABASE_URL", db_url)
+    monkeypatch.delenv("KONTROL_DIRECTORY", raising=False)
+    monkeypatch.chdir(tmp_path)
+    return db_url

@@ -1,0 +1,82 @@
+"""The decree's preamble in other regions' wordings."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from roadmap.errors import DocumentError
+from roadmap.preamble import parse_preamble
+
+OTHER_TEXT = """МИНИСТЕРСТВО ОБРАЗОВАНИЯ И НАУКИ
+РЕСПУБЛИКИ САХА (ЯКУТИЯ)
+
+П Р И К А З
+
+от 15.03.2021 № 01-03/456
+
+Об утверждении плана мероприятий на 2021-2025 годы
+
+1. Утвердить прилагаемый план.
+2. Поручить отделу общего образования (Петров П.П.) обеспечить исполнение.
+3. Контроль за исполнением настоящего приказа возложить на первого заместителя министра Иванова И.И.
+
+Министр\t\tА.Б. Сидоров
+"""
+OTHER = OTHER_TEXT.split("\n")
+
+
+def test_seed_style_date_in_quotes() -> None:
+    lines = ["РАСПОРЯЖЕНИЕ", '"27" июля 2020 года № 1302-б', "Об организации работы"]
+    preamble = parse_preamble(lines, file="x.txt")
+    assert preamble.adopted_on == date(2020, 7, 27)
+    assert preamble.number == "1302-б"
+    assert preamble.kind == "распоряжение"
+    assert preamble.title == "Об организации работы"
+
+
+def test_other_region() -> None:
+    preamble = parse_preamble(OTHER, file="yakutia.txt")
+    assert preamble.kind == "приказ"
+    assert preamble.number == "01-03/456"
+    assert preamble.adopted_on == date(2021, 3, 15)
+    assert preamble.authority == "Министерство образования и науки Республики Саха (Якутия)"
+    assert preamble.title == "Об утверждении плана мероприятий на 2021-2025 годы"
+    assert preamble.horizon_year == 2025
+    assert len(preamble.points) == 3
+    assert preamble.curators[0].unit == "отдел общего образования"
+    assert preamble.curators[0].person == "Петров П.П."
+    assert preamble.controller is not None
+    assert preamble.controller.position == "Первый заместитель министра"
+    assert preamble.controller.person == "Иванов И.И."
+
+
+def test_word_date_with_g() -> None:
+    lines = ["ПОСТАНОВЛЕНИЕ", "от 27 июля 2020 г. N 512", "О плане до 2030 года"]
+    preamble = parse_preamble(lines, file="x.txt")
+    assert preamble.adopted_on == date(2020, 7, 27)
+    assert preamble.number == "512"
+    assert preamble.horizon_year == 2030
+
+
+def test_missing_parts_are_warnings() -> None:
+    preamble = parse_preamble(["от 01.02.2021 № 7"], file="x.txt")
+    assert preamble.kind == ""
+    assert preamble.controller is None
+    assert preamble.curators == ()
+    assert preamble.warnings
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        (["РАСПОРЯЖЕНИЕ", "№ 5", "Об этом"], "date"),
+        (["РАСПОРЯЖЕНИЕ", "от 01.02.2021", "Об этом"], "number"),
+        (["РАСПОРЯЖЕНИЕ", "от 31.02.2021 № 5"], "not a real date"),
+    ],
+)
+def test_missing_number_or_date_is_an_error(lines: list[str], message: str) -> None:
+    with pytest.raises(DocumentError, match=message) as info:
+        parse_preamble(lines, file="x.txt")
+    assert info.value.file == "x.txt"
