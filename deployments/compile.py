@@ -69,20 +69,27 @@ def issue_time(occ: Occurrence, rules: Rules) -> dt.datetime:
 
 
 def compile_roadmap(
-    session: Session, roadmap: Roadmap, rules: Rules, *, now: dt.datetime
+    session: Session, roadmap: Roadmap, rules: Rules, *, now: dt.datetime, backfill: bool = False
 ) -> list[DeploymentSpec]:
+    obligations = obligations_of(session, roadmap)
     return [
-        compile_obligation(session, ob, rules, now=now) for ob in obligations_of(session, roadmap)
+        compile_obligation(session, ob, rules, now=now, backfill=backfill) for ob in obligations
     ]
 
 
 def compile_obligation(
-    session: Session, ob: Obligation, rules: Rules, *, now: dt.datetime
+    session: Session, ob: Obligation, rules: Rules, *, now: dt.datetime, backfill: bool = False
 ) -> DeploymentSpec:
+    """``catch_up``: occurrences issued on paper before ``now`` and not yet due (with
+    ``backfill``, also those wholly past) — to be issued at once when first deployed."""
     occs = obligation_occurrences(ob, rules)
     scheduled = [o for o in occs if o.state == "scheduled"]
     future = tuple(t for o in scheduled if (t := issue_time(o, rules)) >= now)
-    catch_up = tuple(o.key for o in scheduled if issue_time(o, rules) < now <= _due_end(o, rules))
+    catch_up = tuple(
+        o.key
+        for o in scheduled
+        if issue_time(o, rules) < now and (backfill or now <= _due_end(o, rules))
+    )
     return DeploymentSpec(
         name=deployment_name(ob),
         obligation=ob.key,
@@ -126,15 +133,15 @@ def describe(session: Session, ob: Obligation, scheduled: list[Occurrence]) -> s
         f"**Сроки реализации:** {item.schedule_text}",
     ]
     if ob.label:
-        lines.append(f"**Этап:** {ob.label}")
+        lines += ["", f"**Этап:** {ob.label}"]
     lines += [
         "",
-        f"**Ответственный исполнитель:** {_names(session, lead)}",
-        f"**Соисполнители:** {_names(session, co) or '—'}",
-        f"**Получателей поручений:** {members}",
+        f"- **Ответственный исполнитель:** {_names(session, lead)}",
+        f"- **Соисполнители:** {_names(session, co) or '—'}",
+        f"- **Получателей поручений:** {members}",
     ]
     for flag in ob.flags:
-        lines.append(f"**Примечание:** {flag}")
+        lines.append(f"- **Примечание:** {flag}")
     if scheduled:
         first, last = scheduled[0], scheduled[-1]
         lines += [

@@ -14,9 +14,10 @@ from prefect.artifacts import create_table_artifact
 from prefect.events import emit_event
 from prefect.runtime import flow_run
 
+from kontrol import faults
 from kontrol.config import load_rules
 from kontrol.issuing import IssueSummary
-from kontrol.naming import ascii_key, item_artifact_key
+from kontrol.naming import ROLE_WORDS, STATUS_WORDS, ascii_key, item_artifact_key
 from kontrol.settings import load_settings
 from tasks.issuing import issue_task
 
@@ -31,6 +32,7 @@ def issue_cycle(roadmap: str, obligation: str, period: str | None = None) -> dic
     on = started.astimezone(ZoneInfo(rules.policy.timezone)).date()
     actor = f"flow-run:{flow_run.get_id() or 'local'}"
     summary = issue_task(roadmap, obligation, period, None if period else on, now, actor)
+    faults.point("after-issue")
     deliver(now)
     publish(summary)
     get_run_logger().info(
@@ -63,9 +65,9 @@ def publish(summary: IssueSummary) -> None:
         table=[
             {
                 "Исполнитель": r.body_name,
-                "Роль": "ответственный" if r.role == "lead" else "соисполнитель",
+                "Роль": ROLE_WORDS[r.role],
                 "Срок": r.due_on.strftime("%d.%m.%Y"),
-                "Статус": r.status,
+                "Статус": STATUS_WORDS.get(r.status, r.status),
                 "Поручение": r.assignment_id,
             }
             for r in summary.rows

@@ -37,9 +37,9 @@ def app_of(ctx: click.Context) -> App:
 
 
 def register() -> None:
-    from kontrol.commands import bodies, demo, importing, mail, planning
+    from kontrol.commands import bodies, demo, importing, mail, orchestrate, planning
 
-    for module in (importing, bodies, planning, mail, demo):
+    for module in (importing, bodies, planning, orchestrate, mail, demo):
         module.register(cli)
 
 

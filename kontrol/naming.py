@@ -9,6 +9,8 @@ from slugify import slugify
 from models import Obligation
 
 NAME_LIMIT = 90
+# Prefect refuses these in names (prefect.types.names.BANNED_CHARACTERS)
+BANNED = str.maketrans({"/": "-", "%": " ", "&": "и", ">": "»", "<": "«"})
 
 
 def short_title(title: str, limit: int = NAME_LIMIT) -> str:
@@ -23,7 +25,8 @@ def short_title(title: str, limit: int = NAME_LIMIT) -> str:
 def deployment_name(ob: Obligation) -> str:
     """«1.3 Разработка и утверждение …», «3.1.4 Разработка — …»: unique per obligation."""
     label = f"{ob.label} — " if ob.label else ""
-    return f"{ob.item.number} {label}{short_title(ob.item.title, NAME_LIMIT - len(label))}"
+    name = f"{ob.item.number} {label}{short_title(ob.item.title, NAME_LIMIT - len(label))}"
+    return name.translate(BANNED)
 
 
 def ascii_key(*parts: str) -> str:
@@ -33,3 +36,12 @@ def ascii_key(*parts: str) -> str:
 
 def item_artifact_key(roadmap_number: str, ob_key: str) -> str:
     return ascii_key("kontrol", roadmap_number, "item", ob_key.replace(".", "-").replace("/", "-p"))
+
+
+STATUS_WORDS = {
+    "issued": "выдано",
+    "done": "выполнено",
+    "overdue": "просрочено",
+    "cancelled": "отменено",
+}
+ROLE_WORDS = {"lead": "ответственный", "co_executor": "соисполнитель"}

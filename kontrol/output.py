@@ -9,8 +9,15 @@ from typing import Any
 
 from rich.console import Console
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+
+def _width(stream: object) -> int | None:
+    """Rich's own width on a terminal; a wide page when piped (logs, files, less)."""
+    isatty = getattr(stream, "isatty", None)
+    return None if isatty and isatty() else 160
+
+
+console = Console(highlight=False, width=_width(sys.stdout))
+err_console = Console(stderr=True, highlight=False, width=_width(sys.stderr))
 
 
 def _default(value: Any) -> Any:

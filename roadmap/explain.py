@@ -28,25 +28,27 @@ def explain(
     for phase, occs in occurrences(
         schedule, adopted=adopted, horizon_year=horizon_year, policy=pol, calendar=cal
     ):
-        phases.append({
-            "label": phase.label,
-            "kind": phase.kind.value,
-            "frequency": phase.frequency,
-            "interval": phase.interval,
-            "qualifier": phase.qualifier,
-            "year_from": phase.year_from,
-            "year_to": phase.year_to,
-            "flags": [f.words for f in phase.flags],
-            "occurrences": [
-                {
-                    "key": o.key,
-                    "period_start": o.period_start.isoformat(),
-                    "period_end": o.period_end.isoformat(),
-                    "issue_on": o.issue_on.isoformat(),
-                    "due_on": o.due_on.isoformat(),
-                    "state": o.state,
-                }
-                for o in occs
-            ],
-        })
+        phases.append(
+            {
+                "label": phase.label,
+                "kind": phase.kind.value,
+                "frequency": phase.frequency,
+                "interval": phase.interval,
+                "qualifier": phase.qualifier,
+                "year_from": phase.year_from,
+                "year_to": phase.year_to,
+                "flags": [f.words for f in phase.flags],
+                "occurrences": [
+                    {
+                        "key": o.key,
+                        "period_start": o.period_start.isoformat(),
+                        "period_end": o.period_end.isoformat(),
+                        "issue_on": o.issue_on.isoformat(),
+                        "due_on": o.due_on.isoformat(),
+                        "state": o.state,
+                    }
+                    for o in occs
+                ],
+            }
+        )
     return {"phrase": schedule.phrase, "phases": phases}

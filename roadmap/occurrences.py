@@ -75,6 +75,9 @@ def _weeks(first: int, last: int) -> Iterator[_Raw]:
 def _deadline_raws(deadlines: tuple[Deadline, ...], years: range, lead: int) -> Iterator[_Raw]:
     for y in years:
         for d in deadlines:
+            if d.following_year:  # the reporting year is the period, due in the next year
+                yield _Raw(date(y, 1, 1), date(y, 12, 31), str(y), _day(y + 1, d.month, d.day))
+                continue
             due = _day(y, d.month, d.day)
             yield _Raw(due - timedelta(days=lead), due, due.isoformat(), due)
 
@@ -86,19 +89,28 @@ def _raw_periods(phase: Phase, first: int, last: int, policy: Policy) -> list[_R
     pack = policy.rule_pack
     if phase.kind is Kind.ONCE:
         return [
-            _Raw(p.due - timedelta(days=lead), p.end, p.key, p.due) if p.due else
-            _Raw(p.start, p.end, p.key)
+            _Raw(p.due - timedelta(days=lead), p.end, p.key, p.due)
+            if p.due
+            else _Raw(p.start, p.end, p.key)
             for p in phase.periods
         ]
     if phase.kind is Kind.ONGOING:
         raws = list(_windowed(_CADENCE[policy.ongoing_cadence], years))
         if pack and policy.ongoing_cadence == "year" and pack.ongoing_due_month:
-            return [_Raw(r.start, r.end, r.key,
-                         _day(r.end.year + 1, pack.ongoing_due_month, pack.ongoing_due_day or 1))
-                    for r in raws]
+            return [
+                _Raw(
+                    r.start,
+                    r.end,
+                    r.key,
+                    _day(r.end.year + 1, pack.ongoing_due_month, pack.ongoing_due_day or 1),
+                )
+                for r in raws
+            ]
         if pack and policy.ongoing_cadence != "year" and pack.report_due_day_next_month:
-            return [_Raw(r.start, r.end, r.key,
-                         _next_month_day(r.end, pack.report_due_day_next_month)) for r in raws]
+            return [
+                _Raw(r.start, r.end, r.key, _next_month_day(r.end, pack.report_due_day_next_month))
+                for r in raws
+            ]
         return raws
     if phase.kind is not Kind.RECURRING:
         return []
@@ -112,7 +124,9 @@ def _raw_periods(phase: Phase, first: int, last: int, policy: Policy) -> list[_R
         return list(_deadline_raws(fixed, step_years, lead))
     else:
         windows = phase.windows or {
-            "quarterly": _QUARTERS, "monthly": _MONTHS, "half_yearly": _HALVES,
+            "quarterly": _QUARTERS,
+            "monthly": _MONTHS,
+            "half_yearly": _HALVES,
         }.get(freq or "", (WHOLE_YEAR,))
         if freq == "every_n_years":
             years = range(first, last + 1, phase.interval)
@@ -126,8 +140,11 @@ def _raw_periods(phase: Phase, first: int, last: int, policy: Policy) -> list[_R
                 due = _day(r.end.year + 1, d.month, d.day)
             out.append(_Raw(r.start, r.end, r.key, due))
         return out
-    day = relative or (pack.report_due_day_next_month if pack and freq in
-                       ("monthly", "quarterly", "half_yearly") else None)
+    day = relative or (
+        pack.report_due_day_next_month
+        if pack and freq in ("monthly", "quarterly", "half_yearly")
+        else None
+    )
     if day:
         return [_Raw(r.start, r.end, r.key, _next_month_day(r.end, day)) for r in raws]
     return raws
@@ -169,9 +186,14 @@ def occurrences(
                 continue
             due = _due(raw.due or raw.end, policy, calendar)
             state: State = "before_adoption" if due < adopted else "scheduled"
+            issue_from = start
             if state == "scheduled":
-                start = max(start, adopted)
-            issue = min(calendar.first_working_day_on_or_after(start), due)
+                issue_from = max(start, adopted)
+                if raw.end >= adopted:  # a period running at adoption is clipped to start at A
+                    start = issue_from
+                # a period that ended before A but is due after it (a rule pack's report day)
+                # keeps its dates and is issued at once: catch-up, never skipped
+            issue = min(calendar.first_working_day_on_or_after(issue_from), due)
             key = raw.key
             while key in seen:
                 key += "+"

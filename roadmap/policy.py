@@ -7,6 +7,7 @@ every model forbids unknown keys, so a typo in the policy file is an error, not 
 from __future__ import annotations
 
 from datetime import time
+from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -77,7 +78,7 @@ class Policy(BaseModel):
     def _ladder(cls, value: tuple[int, ...]) -> tuple[int, ...]:
         if any(v <= 0 for v in value):
             raise ValueError("reminders must be positive working-day counts")
-        if any(a <= b for a, b in zip(value, value[1:], strict=False)):
+        if any(a <= b for a, b in pairwise(value)):
             raise ValueError("reminders must be strictly descending, e.g. [5, 1]")
         return value
 

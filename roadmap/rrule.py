@@ -27,11 +27,13 @@ _PER_LINE = 40  # instants per RDATE line, to keep lines readable
 def issue_datetimes(occurrences: list[Occurrence], policy: Policy) -> list[datetime]:
     """The aware issue instants of the scheduled occurrences, sorted and distinct."""
     zone = policy.zone
-    return sorted({
-        datetime.combine(o.issue_on, policy.send_hour, tzinfo=zone)
-        for o in occurrences
-        if o.state == "scheduled"
-    })
+    return sorted(
+        {
+            datetime.combine(o.issue_on, policy.send_hour, tzinfo=zone)
+            for o in occurrences
+            if o.state == "scheduled"
+        }
+    )
 
 
 def _text(instants: list[datetime], policy: Policy) -> str:
@@ -39,7 +41,7 @@ def _text(instants: list[datetime], policy: Policy) -> str:
     lines = [f"DTSTART;TZID={policy.timezone}:{start:%Y%m%dT%H%M%S}"]
     utc = [i.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ") for i in instants]
     for n in range(0, len(utc), _PER_LINE):
-        lines.append("RDATE:" + ",".join(utc[n:n + _PER_LINE]))
+        lines.append("RDATE:" + ",".join(utc[n : n + _PER_LINE]))
     return "\n".join(lines)
 
 
@@ -59,7 +61,9 @@ def rrule_texts(phase: Phase, occurrences: list[Occurrence], policy: Policy) -> 
     return chunks
 
 
-def rrule_text(phase: Phase, occurrences: list[Occurrence], policy: Policy) -> str | list[str] | None:
+def rrule_text(
+    phase: Phase, occurrences: list[Occurrence], policy: Policy
+) -> str | list[str] | None:
     """One text; a list when it must be split; None when no occurrence is scheduled."""
     texts = rrule_texts(phase, occurrences, policy)
     if not texts:

@@ -1,9 +1,137 @@
-"""Placeholder: filled in by its issue."""
+"""``kontrol mail deliver | list | sink``: send the outbox, look at it, run a local SMTP sink."""
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
 import click
+from rich.table import Table
+from sqlalchemy import select
+
+from kontrol.cli import app_of
+from kontrol.output import console, print_json
+from models import OutboxMessage
+from models.outbox import OUTBOX_STATES
+
+
+@click.group("mail")
+def mail_group() -> None:
+    """E-mail: the outbox, its delivery over SMTP (KONTROL_SMTP_*), a local sink."""
+
+
+@mail_group.command("deliver")
+@click.option("--concurrency", default=4, show_default=True, help="SMTP connections at once.")
+@click.option("--max-attempts", default=5, show_default=True, help="Then a message is failed.")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@click.pass_context
+def deliver_cmd(ctx: click.Context, concurrency: int, max_attempts: int, as_json: bool) -> None:
+    """Send every due message of the outbox once, now; print what happened."""
+    from kontrol.mail.delivery import deliver_pending
+    from models.db import session_factory
+
+    app = app_of(ctx)
+    app.require_schema()
+    stats = asyncio.run(
+        deliver_pending(
+            session_factory(app.engine),
+            app.settings,
+            now=app.now,
+            concurrency=concurrency,
+            max_attempts=max_attempts,
+        )
+    )
+    if as_json:
+        print_json(stats.as_dict())
+        return
+    s = app.settings
+    console.print(
+        f"{s.smtp_host}:{s.smtp_port}: sent {stats.sent}, retry later {stats.retried}, "
+        f"failed {stats.failed}, not attempted {stats.released}"
+    )
+
+
+@mail_group.command("list")
+@click.option("--status", type=click.Choice(OUTBOX_STATES), help="Only messages in this state.")
+@click.option("--limit", default=200, show_default=True, help="The newest N messages.")
+@click.option("--json", "as_json", is_flag=True, help="Print the messages as JSON.")
+@click.pass_context
+def list_cmd(ctx: click.Context, status: str | None, limit: int, as_json: bool) -> None:
+    """The outbox: what was sent, what waits, what failed and why."""
+    app = app_of(ctx)
+    app.require_schema()
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if status:
+        query = query.where(OutboxMessage.status == status)
+    with app.reading() as session:
+        rows = [
+            {
+                "id": m.id,
+                "key": m.key,
+                "kind": m.kind,
+                "to": m.to_addrs,
+                "cc": m.cc_addrs,
+                "subject": m.subject,
+                "status": m.status,
+                "attempts": m.attempts,
+                "last_error": m.last_error,
+                "message_id": m.message_id,
+                "assignment_id": m.assignment_id,
+                "created_at": m.created_at,
+                "next_attempt_at": m.next_attempt_at,
+                "sent_at": m.sent_at,
+            }
+            for m in reversed(session.scalars(query).all())
+        ]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title=f"outbox: {len(rows)} message(s)")
+    for name in ("id", "kind", "to", "subject", "status", "attempts", "last error"):
+        table.add_column(name, overflow="fold")
+    colour = {"sent": "green", "failed": "red", "pending": "yellow", "sending": "cyan"}
+    for r in rows:
+        table.add_row(
+            str(r["id"]),
+            r["kind"],
+            ", ".join(r["to"]),
+            r["subject"],
+            f"[{colour.get(r['status'], 'white')}]{r['status']}[/]",
+            str(r["attempts"]),
+            r["last_error"] or "",
+        )
+    console.print(table)
+
+
+@mail_group.command("sink")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8025, show_default=True, type=int, help="0: any free port.")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to store .eml files [default: KONTROL_MAIL_DIR or var/mail].",
+)
+@click.option("--discard", is_flag=True, help="Count messages, store nothing (benchmarks).")
+@click.pass_context
+def sink_cmd(
+    ctx: click.Context, host: str, port: int, directory: Path | None, discard: bool
+) -> None:
+    """A local SMTP server keeping every message as an .eml file; runs until Ctrl-C."""
+    from kontrol.mail.sink import serve_forever, start_sink
+
+    app = app_of(ctx)
+    target = None if discard else (directory or app.settings.mail_dir)
+    try:
+        handle = start_sink(host, port, target)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from exc
+    where = "discarding messages" if target is None else f"storing .eml files in {target}"
+    console.print(f"listening on {handle.host}:{handle.port}, {where} (Ctrl-C to stop)")
+    serve_forever(handle)
+    console.print(f"stopped after {handle.handler.count} message(s)")
 
 
 def register(cli: click.Group) -> None:
     """Adds this module's commands to ``cli``."""
+    cli.add_command(mail_group)

@@ -1,9 +1,183 @@
-"""Placeholder: filled in by its issue."""
+"""``kontrol schedule`` (one phrase explained) and ``kontrol plan`` (the compiled calendar)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import click
+from rich.table import Table
+
+from kontrol.cli import app_of
+from kontrol.config import load_rules
+from kontrol.errors import KontrolError
+from kontrol.lookup import roadmap_by_number
+from kontrol.output import console, print_json
+from kontrol.planning import PlanRow, plan_rows, to_ics
+from roadmap.explain import explain
+from roadmap.rrule import rrule_texts
+from roadmap.schedule import parse_schedule
+
+STATE_WORDS = {"before_adoption": "до принятия", "scheduled": "по плану"}
+
+
+class DateParam(click.ParamType):
+    name = "DATE"
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        if isinstance(value, dt.date):
+            return value
+        for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
+            try:
+                return dt.datetime.strptime(value, fmt).date()
+            except ValueError:
+                pass
+        self.fail(f"«{value}» is not a date (YYYY-MM-DD or DD.MM.YYYY)", param, ctx)
+
+
+DATE = DateParam()
+
+
+@click.command("schedule")
+@click.argument("phrase")
+@click.option(
+    "--adopted",
+    type=DATE,
+    default="2020-07-27",
+    show_default=True,
+    help="Adoption date of the roadmap.",
+)
+@click.option("--horizon", type=int, default=2030, show_default=True, help="Last year.")
+@click.option("--json", "as_json", is_flag=True, help="Print the meaning as JSON.")
+@click.pass_context
+def schedule_cmd(
+    ctx: click.Context, phrase: str, adopted: dt.date, horizon: int, as_json: bool
+) -> None:
+    """Explain one schedule phrase: phases, kind, frequency, bounds, flags, rule, occurrences."""
+    rules = load_rules(app_of(ctx).settings)
+    if horizon < adopted.year:
+        raise KontrolError(f"--horizon {horizon} is before the adoption year {adopted.year}")
+    schedule = parse_schedule(phrase)
+    data = explain(
+        schedule,
+        adopted=adopted,
+        horizon_year=horizon,
+        policy=rules.policy,
+        calendar=rules.calendar,
+    )
+    from roadmap.occurrences import occurrences
+
+    plans = occurrences(
+        schedule,
+        adopted=adopted,
+        horizon_year=horizon,
+        policy=rules.policy,
+        calendar=rules.calendar,
+    )
+    for phase_json, (phase, occs) in zip(data["phases"], plans, strict=True):
+        phase_json["rrule"] = rrule_texts(phase, occs, rules.policy)
+    if as_json:
+        print_json(data)
+        return
+    console.print(f"[bold]«{phrase}»[/]")
+    for i, ph in enumerate(data["phases"], 1):
+        bounds = f"{ph['year_from'] or 'adoption'}–{ph['year_to'] or horizon}"
+        console.print(
+            f"phase {i}{' «' + ph['label'] + '»' if ph['label'] else ''}: kind={ph['kind']}, "
+            f"frequency={ph['frequency'] or '—'}, qualifier={ph['qualifier'] or '—'}, "
+            f"years={bounds}, flags={', '.join(ph['flags']) or '—'}"
+        )
+        for text in ph["rrule"]:
+            console.print(f"[dim]{text}[/]")
+        table = Table("key", "period", "issue", "due", "state")
+        for o in ph["occurrences"]:
+            table.add_row(
+                o["key"],
+                f"{_d(o['period_start'])}–{_d(o['period_end'])}",
+                _d(o["issue_on"]),
+                _d(o["due_on"]),
+                STATE_WORDS[o["state"]],
+            )
+        console.print(table)
+
+
+def _d(iso: str) -> str:
+    return dt.date.fromisoformat(iso).strftime("%d.%m.%Y")
+
+
+@click.command("plan")
+@click.option("--from", "start", type=DATE, help="Only periods ending on or after this date.")
+@click.option("--to", "end", type=DATE, help="Only periods starting on or before this date.")
+@click.option("--item", help="Only this item (and its sub-items).")
+@click.option("--body", help="Only occurrences that reach this body (directory id).")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.option(
+    "--ics",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write an iCalendar file: one entry per occurrence on its due date.",
+)
+@click.pass_context
+def plan_cmd(
+    ctx: click.Context,
+    start: dt.date | None,
+    end: dt.date | None,
+    item: str | None,
+    body: str | None,
+    as_json: bool,
+    ics: Path | None,
+) -> None:
+    """The imported roadmap's calendar: every occurrence with its dates and bodies."""
+    app = app_of(ctx)
+    app.require_schema()
+    if start and end and end < start:
+        raise KontrolError(f"--to {end} is before --from {start}")
+    rules = load_rules(app.settings)
+    with app.reading() as session:
+        roadmap = roadmap_by_number(session)
+        rows = plan_rows(session, roadmap, rules, start=start, end=end, item=item, body=body)
+        if ics:
+            write_atomic(ics, to_ics(rows, roadmap, now=app.now))
+    if as_json:
+        print_json([r.to_json() for r in rows])
+    else:
+        show_plan(rows)
+    if ics:
+        console.print(f"wrote {len(rows)} entries to {ics}")
+
+
+def show_plan(rows: list[PlanRow]) -> None:
+    table = Table("№", "этап", "период", "выдача", "срок", "состояние", "исполнители")
+    for r in rows:
+        who = "; ".join(
+            f"[b]{e.name}[/b]" if e.role == "lead" else f"{e.name} (до {e.due_on:%d.%m})"
+            for e in r.executors
+        )
+        table.add_row(
+            r.item,
+            r.phase or "",
+            f"{r.period_start:%d.%m.%Y}–{r.period_end:%d.%m.%Y}",
+            f"{r.issue_on:%d.%m.%Y}",
+            f"{r.due_on:%d.%m.%Y}",
+            STATE_WORDS[r.state],
+            who,
+        )
+    console.print(table)
+    console.print(f"{len(rows)} occurrences")
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write whole or not at all: a temp file beside the target, then rename."""
+    if not path.parent.exists():
+        raise KontrolError(f"cannot write {path}: folder {path.parent} does not exist")
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise KontrolError(f"cannot write {path}: {exc.strerror}") from None
 
 
 def register(cli: click.Group) -> None:
-    """Adds this module's commands to ``cli``."""
+    cli.add_command(schedule_cmd)
+    cli.add_command(plan_cmd)

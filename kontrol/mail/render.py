@@ -134,6 +134,7 @@ def assignment_context(
     return {
         **base_context(portal_base_url=portal_base_url, link_for=link_for),
         "roadmap": roadmap_data(assignment),
+        "roadmaps": [roadmap_data(assignment)],
         "a": assignment_data(assignment),
         **extra,
     }

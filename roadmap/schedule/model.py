@@ -58,13 +58,16 @@ class Deadline:
     """A due day: fixed («до 1 марта», with or without a year) or relative to the period.
 
     Relative («до 10 числа месяца, следующего за отчетным»): ``day_next_month`` is set and the
-    due date is that day of the month after each period's end.
+    due date is that day of the month after each period's end.  «до 20 января года,
+    следующего за отчетным»: ``following_year`` — each calendar year is the period and the
+    due date is that day of the next year.
     """
 
     day: int = 0
     month: int = 0
     year: int | None = None
     day_next_month: int | None = None
+    following_year: bool = False  # «… года, следующего за отчетным»: the year is the period
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import calendar
 from datetime import date
 from functools import cache
 from importlib.resources import files
+from itertools import pairwise
 
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
@@ -32,14 +33,51 @@ __all__ = ["normalise", "parse_schedule"]
 
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2e3a\u2e3b\ufe58\ufe63\uff0d"
 _MIN_YEAR, _MAX_YEAR = 1990, 2200
-_NUMWORDS = {"один": 1, "одного": 1, "одному": 1, "два": 2, "двух": 2, "дважды": 2, "три": 3,
-             "трех": 3, "трижды": 3, "четыре": 4, "четырех": 4, "четырежды": 4,
-             "двенадцать": 12, "двенадцати": 12}
+_NUMWORDS = {
+    "один": 1,
+    "одного": 1,
+    "одному": 1,
+    "два": 2,
+    "двух": 2,
+    "дважды": 2,
+    "три": 3,
+    "трех": 3,
+    "трижды": 3,
+    "четыре": 4,
+    "четырех": 4,
+    "четырежды": 4,
+    "двенадцать": 12,
+    "двенадцати": 12,
+}
 _ORDWORDS = {"перв": 1, "втор": 2, "трет": 3, "четверт": 4}
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9,
-          "x": 10, "xi": 11, "xii": 12}
-_MONTHS = ("январ", "феврал", "март", "апрел", "ма", "июн", "июл", "август", "сентябр",
-           "октябр", "ноябр", "декабр")
+_ROMAN = {
+    "i": 1,
+    "ii": 2,
+    "iii": 3,
+    "iv": 4,
+    "v": 5,
+    "vi": 6,
+    "vii": 7,
+    "viii": 8,
+    "ix": 9,
+    "x": 10,
+    "xi": 11,
+    "xii": 12,
+}
+_MONTHS = (
+    "январ",
+    "феврал",
+    "март",
+    "апрел",
+    "ма",
+    "июн",
+    "июл",
+    "август",
+    "сентябр",
+    "октябр",
+    "ноябр",
+    "декабр",
+)
 
 
 def _norm_char(c: str) -> str:
@@ -164,8 +202,13 @@ class _Clauses(Transformer):
     # clauses
     def recurrence(self, w: Token) -> tuple:
         s = str(w)
-        for stem, freq in (("ежегод", "yearly"), ("ежекварт", "quarterly"), ("ежемес", "monthly"),
-                           ("еженед", "weekly"), ("ежеполугод", "half_yearly")):
+        for stem, freq in (
+            ("ежегод", "yearly"),
+            ("ежекварт", "quarterly"),
+            ("ежемес", "monthly"),
+            ("еженед", "weekly"),
+            ("ежеполугод", "half_yearly"),
+        ):
             if s.startswith(stem):
                 return ("recur", freq, 1)
         raise ScheduleValueError(f"unknown recurrence «{s}»")  # unreachable by the grammar
@@ -188,9 +231,13 @@ class _Clauses(Transformer):
             if every == 1 and count in per_year:
                 return ("recur", per_year[count], 1)
         elif count == 1 and every == 1:
-            for stem, freq in (("квартал", "quarterly"), ("месяц", "monthly"),
-                               ("полугод", "half_yearly"), ("полгод", "half_yearly"),
-                               ("недел", "weekly")):
+            for stem, freq in (
+                ("квартал", "quarterly"),
+                ("месяц", "monthly"),
+                ("полугод", "half_yearly"),
+                ("полгод", "half_yearly"),
+                ("недел", "weekly"),
+            ):
                 if unit.startswith(stem):
                     return ("recur", freq, 1)
         raise ScheduleValueError(
@@ -229,6 +276,9 @@ class _Clauses(Transformer):
         return ("span", None, _check_year(int(y)))
 
     def deadline(self, *args: Token | tuple | int) -> tuple:
+        following = bool(args) and isinstance(args[-1], Token) and args[-1].type == "FOLLOWING"
+        if following:
+            args = args[:-1]
         first = args[0]
         if isinstance(first, Token):  # DOTDATE
             parts = [int(p) for p in str(first).split(".")]
@@ -241,7 +291,16 @@ class _Clauses(Transformer):
         if not 1 <= month <= 12:
             raise ScheduleValueError(f"there is no month {month}")
         _check_day(day, month, year)
-        return ("deadline", Deadline(day=day, month=month, year=year))
+        if following and year is not None:
+            raise ScheduleValueError("a dated deadline cannot follow «the reporting year»")
+        return ("deadline", Deadline(day=day, month=month, year=year, following_year=following))
+
+    def deadline_end(self, _end: Token, year: int | Token) -> tuple:
+        """«до конца 2021 года» is «до 31 декабря 2021 г.»; «до конца года» every year."""
+        return (
+            "deadline",
+            Deadline(day=31, month=12, year=year if isinstance(year, int) else None),
+        )
 
     def deadline_rel(self, day: Token, *_rest: Token) -> tuple:
         d = int(day)
@@ -261,14 +320,14 @@ class _Clauses(Transformer):
         return ("ongoing",)
 
     def _words(self, meta) -> str:
-        return self.phrase[meta.start_pos:meta.end_pos].strip()
+        return self.phrase[meta.start_pos : meta.end_pos].strip()
 
     # structure
     def clauses(self, *items: tuple | Token) -> list[tuple]:
         return [i for i in items if isinstance(i, tuple)]
 
     def labelled(self, label: Token, clauses: list[tuple]) -> tuple:
-        text = self.phrase[label.start_pos:label.end_pos].rstrip().rstrip(":-").strip()
+        text = self.phrase[label.start_pos : label.end_pos].rstrip().rstrip(":-").strip()
         return (text, clauses, label.start_pos)
 
     def start(self, *items: list | tuple | Token) -> list[tuple]:
@@ -301,13 +360,24 @@ def _phase(label: str | None, clauses: list[tuple], text: str) -> Phase:
         if tag == "recur":
             recur.add((clause[1], clause[2]))
         elif tag == "window":
-            pending.append(clause[1])
+            w = clause[1]
+            if (
+                w.key == "AY"
+                and prev == "span"
+                and spans[-1][0]
+                and spans[-1][1] == (spans[-1][0] + 1)
+            ):  # «2021-2022 учебный год» is one academic year, not a span
+                pairs.append((w, spans.pop()[0]))
+            else:
+                pending.append(w)
         elif tag == "dated":
             pairs += [(w, clause[2]) for w in [*pending, clause[1]]]
             pending = []
         elif tag == "year":
             if deadlines and deadlines[-1].year is None and prev == "deadline":
                 last = deadlines.pop()  # «до 1 марта, 2021 г.» is «до 1 марта 2021 г.»
+                if last.following_year or last.day_next_month:
+                    raise ScheduleValueError("a year cannot follow a relative deadline")
                 deadlines.append(Deadline(day=last.day, month=last.month, year=clause[1]))
             elif pending:
                 pairs += [(w, clause[1]) for w in pending]
@@ -355,8 +425,17 @@ def _phase(label: str | None, clauses: list[tuple], text: str) -> Phase:
             raise ScheduleValueError(f"a part of the year cannot narrow a {freq} recurrence")
         if ongoing:
             raise ScheduleValueError("«постоянно» and a recurrence in one phase")
-        return Phase(kind=Kind.RECURRING, frequency=freq, interval=interval, windows=windows,
-                     deadlines=yearly_dl, year_from=y_from, year_to=y_to, own_period=own, **base)
+        return Phase(
+            kind=Kind.RECURRING,
+            frequency=freq,
+            interval=interval,
+            windows=windows,
+            deadlines=yearly_dl,
+            year_from=y_from,
+            year_to=y_to,
+            own_period=own,
+            **base,
+        )
     if ongoing or (spans and not pairs and not deadlines):
         if pairs or deadlines or any(w != WHOLE_YEAR for w in pending):
             raise ScheduleValueError("«постоянно» with a single period in one phase")
@@ -370,7 +449,7 @@ def _phase(label: str | None, clauses: list[tuple], text: str) -> Phase:
     if not periods:  # only flags: work by its own plan, reported at the ongoing cadence
         return Phase(kind=Kind.ONGOING, own_period=False, **base)
     periods.sort(key=lambda p: (p.start, p.end))
-    for a, b in zip(periods, periods[1:], strict=False):
+    for a, b in pairwise(periods):
         if b.start <= a.end:
             raise ScheduleValueError(f"periods {a.key} and {b.key} overlap")
     return Phase(kind=Kind.ONCE, periods=tuple(periods), own_period=True, **base)

@@ -1,0 +1,133 @@
+"""Talking to Prefect: runner deployments from specs, registration, serving, catch-up runs.
+
+Everything is checked before anything is written (API reachable, work pool exists), so a
+failed deploy leaves nothing half-deployed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import httpx
+
+from deployments.compile import DeploymentSpec
+from kontrol.errors import KontrolError
+
+if TYPE_CHECKING:
+    from prefect.deployments.runner import RunnerDeployment
+
+CYCLE_FLOW = "kontrol-cycle"
+
+
+def api_url() -> str:
+    from prefect.settings import PREFECT_API_URL
+
+    url = PREFECT_API_URL.value()
+    if not url:
+        raise KontrolError(
+            "no Prefect API configured: set PREFECT_API_URL (e.g. http://127.0.0.1:4200/api) "
+            "or run `scripts/demo`, which starts a local server"
+        )
+    return url
+
+
+def check_api() -> str:
+    """The configured Prefect API answers its health check, or a clear error."""
+    url = api_url()
+    try:
+        response = httpx.get(url.rstrip("/") + "/health", timeout=5)
+        response.raise_for_status()
+    except httpx.HTTPError as exc:
+        raise KontrolError(f"the Prefect API at {url} cannot be reached ({exc})") from None
+    return url
+
+
+def check_work_pool(name: str) -> None:
+    from prefect import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_work_pool(name)
+        except ObjectNotFound:
+            raise KontrolError(
+                f"work pool «{name}» does not exist: create it with "
+                f"`prefect work-pool create {name} --type process`"
+            ) from None
+
+
+def runner_deployments(
+    specs: Sequence[DeploymentSpec], *, for_work_pool: bool = False
+) -> list[RunnerDeployment]:
+    from prefect.schedules import RRule
+    from prefect.types.entrypoint import EntrypointType
+
+    from flows.cycle import issue_cycle
+
+    result = []
+    for spec in specs:
+        result.append(
+            issue_cycle.to_deployment(
+                name=spec.name,
+                schedules=[RRule(r, timezone=spec.timezone) for r in spec.rrules()],
+                parameters=spec.parameters,
+                description=spec.description,
+                tags=list(spec.tags),
+                version=f"{spec.roadmap}:{spec.obligation}",
+                entrypoint_type=(
+                    EntrypointType.MODULE_PATH if for_work_pool else EntrypointType.FILE_PATH
+                ),
+            )
+        )
+    return result
+
+
+def extra_deployments(app: object, *, for_work_pool: bool = False) -> list[RunnerDeployment]:
+    """The daily sweep and the annual monitoring report, when those flows are installed."""
+    result: list[RunnerDeployment] = []
+    for module, factory in (
+        ("deployments.sweep", "sweep_deployment"),
+        ("deployments.monitoring", "monitoring_deployment"),
+    ):
+        try:
+            mod = __import__(module, fromlist=[factory])
+        except ImportError:
+            continue
+        make = getattr(mod, factory, None)
+        if make is not None:
+            result.append(make(app, for_work_pool=for_work_pool))
+    return result
+
+
+def serve(deployments: Sequence[RunnerDeployment]) -> None:
+    """Prefect's ``serve`` for all of them in this process, until interrupted."""
+    from prefect import serve as prefect_serve
+
+    prefect_serve(*deployments, print_starting_message=False)
+
+
+def register(deployments: Sequence[RunnerDeployment], *, work_pool: str | None) -> list[str]:
+    """Create or update each deployment; returns their ids."""
+    ids = []
+    for dep in deployments:
+        # schedules=None: the deployment's own schedules replace whatever the server had
+        ids.append(str(dep.apply(work_pool_name=work_pool)))
+    return ids
+
+
+def trigger_catch_up(specs: Sequence[DeploymentSpec]) -> int:
+    """Create a run now for each occurrence already issued on paper but not yet due."""
+    from prefect.deployments import run_deployment
+
+    count = 0
+    for spec in specs:
+        for key in spec.catch_up:
+            run_deployment(
+                name=f"{CYCLE_FLOW}/{spec.name}",
+                parameters={**spec.parameters, "period": key},
+                timeout=0,
+                idempotency_key=f"catch-up:{spec.roadmap}:{spec.obligation}:{key}",
+            )
+            count += 1
+    return count

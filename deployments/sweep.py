@@ -1,0 +1,82 @@
+"""The daily sweep's schedule, taken from the production calendar rather than a cron line.
+
+A cron «every weekday at 09:00» would run on holidays and miss worked Saturdays; an RDATE
+list of the working days at the send hour is exactly the calendar, and Prefect shows it as
+the upcoming runs. Times are local (Prefect localises RDATEs to the schedule's time zone).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from deployments.compile import RDATES_PER_RULE
+from kontrol.config import Rules
+
+FLOW_NAME = "kontrol-sweep"
+DEPLOYMENT_NAME = "daily-sweep"
+
+
+def sweep_issue_times(rules: Rules, start: dt.date, end: dt.date) -> list[dt.datetime]:
+    """Every working day in [start, end] at the send hour, aware in the policy time zone."""
+    if end < start:
+        raise ValueError(f"end {end} is before start {start}")
+    tz = ZoneInfo(rules.policy.timezone)
+    out: list[dt.datetime] = []
+    day = start
+    while day <= end:
+        if rules.calendar.is_working_day(day):
+            out.append(dt.datetime.combine(day, rules.policy.send_hour, tzinfo=tz))
+        day += dt.timedelta(days=1)
+    return out
+
+
+def sweep_rrules(rules: Rules, start: dt.date, end: dt.date) -> list[str]:
+    """``RDATE:20270111T090000,…`` lines of at most ``RDATES_PER_RULE`` local times each."""
+    stamps = [t.strftime("%Y%m%dT%H%M%S") for t in sweep_issue_times(rules, start, end)]
+    return [
+        "RDATE:" + ",".join(stamps[i : i + RDATES_PER_RULE])
+        for i in range(0, len(stamps), RDATES_PER_RULE)
+    ]
+
+
+def schedule_window(app: object) -> tuple[dt.date, dt.date]:
+    """From today to the end of the latest roadmap's horizon (next year when there is none)."""
+    from kontrol.context import App
+    from kontrol.lookup import roadmap_by_number
+
+    assert isinstance(app, App)
+    from kontrol.config import load_rules
+
+    zone = load_rules(app.settings).policy.zone
+    today = app.now.astimezone(zone).date()
+    try:
+        with app.reading() as session:
+            horizon = roadmap_by_number(session).horizon_year
+    except Exception:  # no schema or no roadmap yet: a year ahead is still useful
+        horizon = None
+    return today, dt.date(max(horizon or today.year + 1, today.year), 12, 31)
+
+
+def sweep_deployment(app: object, *, for_work_pool: bool = False):  # type: ignore[no-untyped-def]
+    """The ``daily-sweep`` deployment of ``flows.sweep.daily_sweep`` (for ``prefect_io``)."""
+    from prefect.schedules import RRule
+    from prefect.types.entrypoint import EntrypointType
+
+    from flows.sweep import daily_sweep
+    from kontrol.config import load_rules
+    from kontrol.context import App
+
+    assert isinstance(app, App)
+    rules = load_rules(app.settings)
+    start, end = schedule_window(app)
+    return daily_sweep.to_deployment(
+        name=DEPLOYMENT_NAME,
+        schedules=[
+            RRule(r, timezone=rules.policy.timezone) for r in sweep_rrules(rules, start, end)
+        ],
+        description="Reminders, overdue notices and escalations: every working day at the "
+        "send hour (production calendar).",
+        tags=["kontrol", "sweep"],
+        entrypoint_type=(EntrypointType.MODULE_PATH if for_work_pool else EntrypointType.FILE_PATH),
+    )

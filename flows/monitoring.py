@@ -1,0 +1,100 @@
+"""The annual monitoring flow (roadmap item 6.3): last year's execution report, published and
+mailed.
+
+Thin by design: the figures are ``kontrol.reporting`` (tested without Prefect). The flow works
+as of its *scheduled* start, so a late or repeated run reports the same year, and a re-run adds
+no second mail (outbox keys ``report:<roadmap>:<year>:<body>``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
+from prefect.runtime import flow_run
+
+from flows.cycle import deliver
+from kontrol.config import Rules, load_rules
+from kontrol.context import App
+from kontrol.lookup import roadmap_by_number
+from kontrol.reporting import (
+    NothingIssued,
+    enqueue_report,
+    execution_report,
+    markdown_report,
+    workbook_bytes,
+    year_range,
+)
+from kontrol.settings import load_settings
+
+MONITORING_MONTH = 2  # February: the report on the year before (item 6.3: «1 квартал»)
+MONITORING_DAY = 1
+
+
+def monitoring_schedule(
+    rules: Rules, years: range | list[int], *, month: int = MONITORING_MONTH,
+    day: int = MONITORING_DAY,
+) -> list[dt.datetime]:
+    """The first working day on or after ``day.month`` of each year, at the send hour, local.
+
+    (Policy fields to come: ``monitoring_month`` / ``monitoring_day``; until then, arguments.)
+    """
+    out = []
+    for year in years:
+        on = rules.calendar.first_working_day_on_or_after(dt.date(year, month, day))
+        out.append(dt.datetime.combine(on, rules.policy.send_hour, tzinfo=rules.policy.zone))
+    return out
+
+
+def monitoring(
+    app: App, rules: Rules, *, year: int, as_of: dt.date, roadmap: str | None = None
+) -> dict[str, Any]:
+    """Build, mail (via the outbox) and return the report of ``year``; no Prefect here."""
+    start, end = year_range(year)
+    with app.transaction() as session:
+        rm = roadmap_by_number(session, roadmap)
+        report = execution_report(
+            session, rm, start=start, end=end, as_of=as_of, calendar=rules.calendar,
+            timezone=rules.policy.timezone,
+        )
+        created = enqueue_report(session, rm, report, workbook=workbook_bytes(report),
+                                 now=app.now)
+        number = rm.number
+    return {"roadmap": number, "report": report, "mails": created}
+
+
+@flow(name="kontrol-annual-monitoring", log_prints=False)
+def annual_monitoring(year: int | None = None) -> dict[str, Any]:
+    """Report on the year before the scheduled start (or ``year``); artifact + mails."""
+    settings = load_settings()
+    rules = load_rules(settings)
+    now = dt.datetime.now(dt.UTC)
+    started = flow_run.get_scheduled_start_time() or now
+    today = started.astimezone(rules.policy.zone).date()
+    year = year or today.year - 1
+    logger = get_run_logger()
+    key = f"kontrol-report-{year}"
+    try:
+        result = monitoring(App(settings, now=now), rules, year=year, as_of=today)
+    except NothingIssued as exc:
+        create_markdown_artifact(key=key, markdown=f"# Отчёт за {year}\n\n{exc}\n",
+                                 description=str(exc))
+        logger.warning("%s", exc)
+        return {"year": year, "issued": 0, "mails": 0}
+    report = result["report"]
+    create_markdown_artifact(
+        key=key,
+        markdown=markdown_report(report),
+        description=f"Исполнение дорожной карты № {result['roadmap']} за {year}",
+    )
+    deliver(now)
+    logger.info("report %s: %d assignment(s), %d mail(s) queued", year, report.total.issued,
+                len(result["mails"]))
+    return {
+        "year": year,
+        "issued": report.total.issued,
+        "discipline": report.total.discipline,
+        "mails": len(result["mails"]),
+    }

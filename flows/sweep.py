@@ -1,0 +1,110 @@
+"""The daily sweep flow: reminders, overdue notices, escalations, then delivery and artifacts.
+
+It acts as of its scheduled start time in the policy time zone, so a late or re-run flow
+still sweeps the day it was meant for. On a non-working day it sends nothing and returns.
+The logic is in ``kontrol.sweep`` (tested without Prefect); this module only orchestrates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_table_artifact
+from prefect.events import emit_event
+from prefect.runtime import flow_run
+
+from flows.cycle import deliver
+from kontrol.config import Rules, load_rules
+from kontrol.context import App
+from kontrol.naming import ascii_key
+from kontrol.notify import Mailer
+from kontrol.report import overdue_table, summary_tables
+from kontrol.settings import load_settings
+from kontrol.sweep import Action, SweepReport, run_sweep, transactions
+from models.db import session_factory
+
+
+@task(name="sweep", retries=2, retry_delay_seconds=10)
+def sweep_task(as_of: dt.date, now: dt.datetime, actor: str) -> SweepReport:
+    """One sweep; a retry after a crash finishes the work without repeating a step."""
+    app = App(load_settings(), now=now)
+    rules = load_rules(app.settings)
+    return run_sweep(
+        transactions(session_factory(app.engine)),
+        as_of=as_of,
+        rules=rules,
+        mailer=Mailer.of(app.settings),
+        now=now,
+        actor=actor,
+    )
+
+
+@flow(name="kontrol-sweep", log_prints=False)
+def daily_sweep(as_of: dt.date | None = None) -> dict[str, Any]:
+    """Sweep the open assignments as of the run's scheduled day; mail, publish, emit events."""
+    settings = load_settings()
+    rules = load_rules(settings)
+    now = dt.datetime.now(dt.UTC)
+    started = flow_run.get_scheduled_start_time() or now
+    day = as_of or started.astimezone(rules.policy.zone).date()
+    logger = get_run_logger()
+    if not rules.calendar.is_working_day(day):
+        logger.info("%s is not a working day: nothing is sent", day)
+        return {"as_of": day.isoformat(), "working_day": False}
+    actor = f"flow-run:{flow_run.get_id() or 'local'}"
+    report = sweep_task(day, now, actor)
+    deliver(now)
+    publish(App(settings, now=now), rules, day)
+    emit(report.actions)
+    counts = report.to_json()["counts"]
+    logger.info("sweep %s: %d candidate(s), %s", day, report.candidates, counts)
+    return {"as_of": day.isoformat(), "working_day": True, "counts": counts}
+
+
+def publish(app: App, rules: Rules, as_of: dt.date) -> None:
+    """Keyed artifacts: each run adds a version, the key always shows the latest state."""
+    with app.reading() as session:
+        overdue = overdue_table(session, rules, as_of)
+        by_body, by_item = summary_tables(session, rules)
+    create_table_artifact(
+        key="kontrol-overdue",
+        table=overdue or [{"п.": "—", "Исполнитель": "просроченных поручений нет"}],
+        description=f"Просроченные поручения на {as_of:%d.%m.%Y}",
+    )
+    create_table_artifact(
+        key="kontrol-summary",
+        table=by_body + by_item,
+        description=f"Итоги на {as_of:%d.%m.%Y}: по исполнителям, затем по пунктам",
+    )
+
+
+def emit(actions: list[Action]) -> None:
+    """``kontrol.assignment.overdue`` / ``.escalated`` about the body, related to the item."""
+    names = {"status": "kontrol.assignment.overdue", "escalation": "kontrol.assignment.escalated"}
+    for a in actions:
+        event = names.get(a.kind)
+        if event is None or a.body_id is None:
+            continue
+        emit_event(
+            event=event,
+            resource={
+                "prefect.resource.id": f"kontrol.body.{a.body_id}",
+                "prefect.resource.name": a.body_name or a.body_id,
+            },
+            related=[
+                {
+                    "prefect.resource.id": f"kontrol.item.{ascii_key(a.roadmap or '')}.{a.item}",
+                    "prefect.resource.role": "item",
+                    "prefect.resource.name": a.obligation_name or a.item or "",
+                }
+            ],
+            payload={
+                "assignment": a.assignment_id,
+                "due_on": a.due_on.isoformat() if a.due_on else None,
+                "days_overdue": a.days,
+                "level": a.step if a.kind == "escalation" else None,
+                "recipient": a.recipient_id,
+            },
+        )

@@ -1,0 +1,218 @@
+"""State changes of one assignment by the committee (done, extend, cancel), and its listing.
+
+Every change writes an audit record in the same transaction. Completing or cancelling stops
+the ladder (the sweep only looks at open assignments). An approved extension moves ``due_on``;
+ladder steps are keyed by the due date in force, so the ladder restarts for the new date — and
+the executor gets the decision with an updated calendar entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from kontrol import ladder
+from kontrol.config import Rules
+from kontrol.errors import KontrolError, NotFound
+from kontrol.notify import Mailer
+from models import Assignment, AuditEvent, Body, Item, LadderStep, Obligation
+
+
+def parse_date(text: str, what: str) -> dt.date:
+    """A date as people type it on the command line: YYYY-MM-DD only (no guessing)."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise KontrolError(f"{what}: {text!r} is not a date (expected YYYY-MM-DD)") from None
+
+
+def get_assignment(session: Session, ref: str | int) -> Assignment:
+    try:
+        aid = int(ref)
+    except ValueError:
+        raise KontrolError(f"assignment must be a number, not {ref!r}") from None
+    a = session.get(Assignment, aid, with_for_update=_lock(session))
+    if a is None:
+        raise NotFound(f"no assignment {aid}")
+    return a
+
+
+def _lock(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _audit(session: Session, a: Assignment, action: str, actor: str, now: dt.datetime, **d: object):  # type: ignore[no-untyped-def]
+    session.add(AuditEvent(at=now, actor=actor, action=action, assignment_id=a.id, details=d))
+
+
+def mark_done(
+    session: Session, ref: str | int, *, note: str | None, now: dt.datetime, actor: str
+) -> tuple[Assignment, bool]:
+    """(assignment, changed); done again is a no-op, a cancelled one cannot be done."""
+    a = get_assignment(session, ref)
+    if a.status == "done":
+        return a, False
+    if a.status == "cancelled":
+        raise KontrolError(f"assignment {a.id} is cancelled ({a.cancel_reason}): it cannot be done")
+    before = a.status
+    a.status, a.completed_at, a.completion_note = "done", now, note
+    _audit(session, a, "done", actor, now, from_status=before, note=note, due_on=str(a.due_on))
+    return a, True
+
+
+def cancel(
+    session: Session, ref: str | int, *, reason: str, now: dt.datetime, actor: str
+) -> tuple[Assignment, bool]:
+    a = get_assignment(session, ref)
+    if not reason.strip():
+        raise KontrolError("--reason must not be empty")
+    if a.status == "cancelled":
+        return a, False
+    if a.status == "done":
+        raise KontrolError(f"assignment {a.id} is already done: it cannot be cancelled")
+    before = a.status
+    a.status, a.cancel_reason = "cancelled", reason
+    _audit(session, a, "cancelled", actor, now, from_status=before, reason=reason)
+    return a, True
+
+
+def extend(
+    session: Session,
+    ref: str | int,
+    *,
+    to: dt.date,
+    reason: str,
+    rules: Rules,
+    mailer: Mailer | None,
+    now: dt.datetime,
+    actor: str,
+) -> tuple[Assignment, dt.date]:
+    """Move the due date later; (assignment, old due date). The ladder restarts for ``to``."""
+    a = get_assignment(session, ref)
+    if not reason.strip():
+        raise KontrolError("--reason must not be empty")
+    if not a.is_open:
+        raise KontrolError(f"assignment {a.id} is {a.status}: only an open one can be extended")
+    if to <= a.due_on:
+        raise KontrolError(
+            f"assignment {a.id}: the new due date {to} must be after the current one {a.due_on}"
+        )
+    cal = rules.calendar
+    if not cal.is_working_day(to):
+        raise KontrolError(
+            f"{to} is not a working day: choose {cal.last_working_day_on_or_before(to)} "
+            f"or {cal.first_working_day_on_or_after(to)}"
+        )
+    old = a.due_on
+    today = now.astimezone(rules.policy.zone).date()
+    before = a.status
+    a.due_on = to
+    a.status = "overdue" if today > to else "issued"
+    _audit(
+        session,
+        a,
+        "extended",
+        actor,
+        now,
+        from_due_on=str(old),
+        to_due_on=str(to),
+        reason=reason,
+        from_status=before,
+        to_status=a.status,
+    )
+    session.flush()
+    if mailer is not None:
+        mailer.extension(session, a, old_due_on=old, comment=reason, now=now)
+    return a, old
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+    roadmap: str
+    item: str
+    obligation: str
+    period: str
+    body_id: str
+    body_name: str
+    role: str
+    due_on: dt.date
+    original_due_on: dt.date
+    status: str
+    days_overdue: int
+    step: str | None
+    completed_at: dt.datetime | None
+
+
+def listing(
+    session: Session,
+    *,
+    rules: Rules,
+    as_of: dt.date,
+    overdue_only: bool = False,
+    open_only: bool = True,
+    body: str | None = None,
+    item: str | None = None,
+    limit: int | None = None,
+) -> list[Row]:
+    """Assignments for tables and artifacts, with working days overdue and the rung reached."""
+    query = (
+        select(Assignment)
+        .options(
+            selectinload(Assignment.obligation)
+            .selectinload(Obligation.item)
+            .selectinload(Item.roadmap),
+            selectinload(Assignment.body),
+        )
+        .order_by(Assignment.due_on, Assignment.id)
+    )
+    if overdue_only:
+        query = query.where(Assignment.status == "overdue")
+    elif open_only:
+        query = query.where(Assignment.status.in_(ladder.OPEN))
+    if body:
+        if session.get(Body, body) is None:
+            raise NotFound(f"no body {body!r} in the directory")
+        query = query.where(Assignment.body_id == body)
+    if item:
+        query = query.join(Obligation).join(Item).where(Item.number == item)
+    if limit:
+        query = query.limit(limit)
+    assignments = list(session.scalars(query))
+    steps: dict[int, set[str]] = defaultdict(set)
+    due = {a.id: a.due_on for a in assignments}
+    for i in range(0, len(assignments), 500):
+        chunk = [a.id for a in assignments[i : i + 500]]
+        for aid, step, on in session.execute(
+            select(LadderStep.assignment_id, LadderStep.step, LadderStep.due_on).where(
+                LadderStep.assignment_id.in_(chunk)
+            )
+        ):
+            if due[aid] == on:
+                steps[aid].add(step)
+    from kontrol.mail.russian import period_words
+
+    cal = rules.calendar
+    return [
+        Row(
+            a.id,
+            a.obligation.item.roadmap.number,
+            a.obligation.item.number,
+            a.obligation.key,
+            period_words(a.period_start, a.period_end),
+            a.body_id,
+            a.body.short_name or a.body.name,
+            a.role,
+            a.due_on,
+            a.original_due_on,
+            a.status,
+            max(cal.working_days_between(a.due_on, as_of), 0) if a.is_open else 0,
+            ladder.reached(steps[a.id], rules.policy),
+            a.completed_at,
+        )
+        for a in assignments
+    ]

@@ -1,0 +1,187 @@
+"""``kontrol report`` (annual execution report, charts) and ``kontrol simulate``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from kontrol.cli import EXAMPLE_DIRECTORY, SEED, app_of
+from kontrol.config import load_rules
+from kontrol.errors import KontrolError
+from kontrol.lookup import roadmap_by_number
+from kontrol.output import console, print_json
+from kontrol.reporting.files import check_target
+
+OUT = click.Path(dir_okay=False, path_type=Path)
+EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
+DATE = click.DateTime(formats=["%Y-%m-%d", "%d.%m.%Y"])
+
+
+def _date(value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value else None
+
+
+def report_range(
+    year: int | None, start: dt.date | None, end: dt.date | None, today: dt.date
+) -> tuple[dt.date, dt.date]:
+    """--year Y, or --from/--to, or by default the previous calendar year."""
+    if year is not None and (start or end):
+        raise KontrolError("give either --year or --from/--to, not both")
+    if year is not None:
+        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+    if start or end:
+        if not (start and end):
+            raise KontrolError("--from and --to go together")
+        if end < start:
+            raise KontrolError(f"empty range: --from {start} is after --to {end}")
+        return start, end
+    return dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31)
+
+
+@click.command("report")
+@click.option("--year", type=int, help="Calendar year (default: the previous year).")
+@click.option("--from", "start", type=DATE, help="First issue date of the range.")
+@click.option("--to", "end", type=DATE, help="Last issue date of the range.")
+@click.option("--as-of", "as_of", type=DATE, help="Judge the state on this day (default today).")
+@click.option("--roadmap", help="Roadmap number (default: the latest imported).")
+@click.option("--xlsx", "xlsx_file", type=OUT, help="Write the Excel workbook here.")
+@click.option("--html", "html_file", type=OUT, help="Write the printable HTML page here.")
+@click.option("--markdown", "md_file", type=OUT, help="Write the Markdown text here.")
+@click.option("--timeline", "timeline_file", type=OUT, help="Roadmap timeline (.svg/.png).")
+@click.option("--workload", "workload_file", type=OUT,
+              help="Assignments falling due per month over the range (.svg/.png).")
+@click.option("--body", "body_id", help="With --workload: one body or group only.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.pass_context
+def report_cmd(
+    ctx: click.Context, year: int | None, start: dt.datetime | None, end: dt.datetime | None,
+    as_of: dt.datetime | None, roadmap: str | None, xlsx_file: Path | None,
+    html_file: Path | None, md_file: Path | None, timeline_file: Path | None,
+    workload_file: Path | None, body_id: str | None, as_json: bool,
+) -> None:
+    """The execution report of the roadmap (item 6.3): per item, per body, overdue, reports.
+
+    Discipline = (done on time + open and not yet due) / all assignments of the range × 100.
+    """
+    from kontrol.reporting import execution_report, write_html, write_xlsx
+    from kontrol.reporting.markdown import markdown_report
+
+    app = app_of(ctx)
+    app.require_schema()
+    rules = load_rules(app.settings)
+    today = app.now.astimezone(rules.policy.zone).date()
+    first, last = report_range(year, _date(start), _date(end), today)
+    judged = _date(as_of) or today
+    for path, suffixes in ((xlsx_file, (".xlsx",)), (html_file, (".html", ".htm")),
+                           (md_file, (".md",)), (timeline_file, (".svg", ".png")),
+                           (workload_file, (".svg", ".png"))):
+        if path is not None:
+            check_target(path, suffixes)
+    written: list[Path] = []
+    with app.reading() as session:
+        rm = roadmap_by_number(session, roadmap)
+        if timeline_file or workload_file:
+            from kontrol.reporting.charts import write_timeline, write_workload
+
+            if timeline_file:
+                written.append(write_timeline(session, rm, rules, timeline_file, today=judged))
+            if workload_file:
+                written.append(write_workload(session, rm, rules, workload_file, start=first,
+                                              end=last, body_id=body_id))
+            if not (xlsx_file or html_file or md_file or as_json):
+                _written(written)
+                return
+        report = execution_report(session, rm, start=first, end=last, as_of=judged,
+                                  calendar=rules.calendar, timezone=rules.policy.timezone)
+    if xlsx_file:
+        written.append(write_xlsx(report, xlsx_file))
+    if html_file:
+        written.append(write_html(report, html_file))
+    if md_file:
+        from kontrol.reporting.files import write_atomic
+
+        text = markdown_report(report)
+        written.append(write_atomic(md_file, lambda t: t.write_text(text, encoding="utf-8")))
+    if as_json:
+        print_json(report.to_json())
+        return
+    show(report)
+    _written(written)
+
+
+def _written(paths: list[Path]) -> None:
+    for p in paths:
+        console.print(f"written: {p}")
+
+
+def show(report) -> None:  # type: ignore[no-untyped-def]
+    t = report.total
+    pct = "—" if t.discipline is None else f"{t.discipline:.1f} %"
+    console.print(
+        f"[bold]Дорожная карта № {report.roadmap_number}, {report.label}[/] "
+        f"(состояние на {report.as_of:%d.%m.%Y}): выдано {t.issued}, в срок {t.done_on_time}, "
+        f"с нарушением {t.done_late}, в работе {t.open}, просрочено {t.overdue}, "
+        f"продлений {t.extensions}; дисциплина [bold]{pct}[/]"
+    )
+    console.print(f"[dim]{report.formula}[/]")
+    table = Table(title="По исполнителям")
+    for col in ("Исполнитель", "Выдано", "В срок", "С нарушением", "В работе", "Просрочено",
+                "Дисциплина"):
+        table.add_column(col, justify="left" if col == "Исполнитель" else "right")
+    for r in report.by_body:
+        c = r.counts
+        table.add_row(r.name, str(c.issued), str(c.done_on_time), str(c.done_late), str(c.open),
+                      str(c.overdue), "—" if c.discipline is None else f"{c.discipline:.1f} %")
+    console.print(table)
+
+
+@click.command("simulate")
+@click.option("--from", "start", type=DATE, required=True, help="First simulated day.")
+@click.option("--to", "end", type=DATE, required=True, help="Last simulated day.")
+@click.option("--completion", type=click.FloatRange(0, 1), default=0.8, show_default=True,
+              help="Share of assignments completed on time (the rest: 1–25 working days late).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--roadmap-file", type=EXISTING, help="Decree to simulate (default: the seed).")
+@click.option("--directory", type=EXISTING, help="Directory of bodies (default: the example).")
+@click.option("--json", "as_json", is_flag=True, help="Print the totals as JSON.")
+@click.pass_context
+def simulate_cmd(
+    ctx: click.Context, start: dt.datetime, end: dt.datetime, completion: float, seed: int,
+    roadmap_file: Path | None, directory: Path | None, as_json: bool,
+) -> None:
+    """Run issue → sweep → completions day by day on a scratch SQLite database.
+
+    The configured database is never touched; mails are counted in the scratch outbox.
+    """
+    from kontrol.simulate import simulate
+
+    app = app_of(ctx)
+    rules = load_rules(app.settings)
+    sim = simulate(
+        start=start.date(), end=end.date(), roadmap_file=roadmap_file or SEED,
+        directory_file=directory or app.settings.directory or EXAMPLE_DIRECTORY,
+        rules=rules, completion=completion, seed=seed,
+    )
+    if as_json:
+        print_json(sim.to_json())
+        return
+    kinds = sorted({k for m in sim.months.values() for k in m.mails})
+    table = Table(title=f"Симуляция {sim.start:%d.%m.%Y}–{sim.end:%d.%m.%Y}, "
+                        f"в срок {completion:.0%}, seed {seed}")
+    for col in ("Месяц", "Выдано", "В срок", "С нарушением", "Эскалаций", *kinds):
+        table.add_column(col, justify="left" if col == "Месяц" else "right")
+    rows = [*sorted(sim.months.items()), ("всего", sim.totals())]
+    for key, m in rows:
+        table.add_row(key, str(m.issued), str(m.done_on_time), str(m.done_late),
+                      str(m.escalations), *(str(m.mails.get(k, 0)) for k in kinds))
+    console.print(table)
+    console.print(f"issued {sim.issued} (plan predicts {sim.predicted}); mail: {sim.delivery}; "
+                  f"{sim.seconds:.1f} s")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(report_cmd)
+    cli.add_command(simulate_cmd)

@@ -1,0 +1,226 @@
+"""``kontrol sweep``, ``kontrol status``, ``kontrol done``, ``kontrol extend``, ``kontrol cancel``.
+
+Dates are typed as YYYY-MM-DD and checked here, so a wrong one is one clear line (exit 2),
+never a traceback. A dry-run sweep runs in one transaction that is rolled back at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+from rich.table import Table
+
+from kontrol.assignments import cancel, extend, listing, mark_done, parse_date
+from kontrol.cli import app_of
+from kontrol.config import Rules, load_rules
+from kontrol.context import App
+from kontrol.errors import KontrolError
+from kontrol.notify import Mailer
+from kontrol.output import console, print_json
+from kontrol.report import STEP_WORDS
+from kontrol.sweep import SweepReport, one_transaction, run_sweep, transactions
+from models.db import session_factory
+
+ACTOR = "cli"
+KIND_WORDS = {
+    "status": "просрочено",
+    "reminder": "напоминание",
+    "overdue_notice": "уведомление",
+    "escalation": "эскалация",
+    "digest": "сводка",
+    "weekly": "недельная сводка",
+}
+
+
+def _rules(app: App) -> Rules:
+    try:
+        return load_rules(app.settings)
+    except ValueError as exc:  # a policy the ladder refuses
+        raise KontrolError(f"policy: {exc}") from None
+
+
+def _today(app: App, rules: Rules) -> dt.date:
+    return app.now.astimezone(rules.policy.zone).date()
+
+
+@click.command("sweep")
+@click.option("--as-of", "as_of", metavar="DATE", help="Sweep as of this day (YYYY-MM-DD).")
+@click.option("--dry-run", is_flag=True, help="Show what would be sent; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def sweep_cmd(ctx: click.Context, as_of: str | None, dry_run: bool, as_json: bool) -> None:
+    """Send due reminders, overdue notices and escalations (the daily flow does it on schedule)."""
+    app = app_of(ctx)
+    rules = _rules(app)
+    day = parse_date(as_of, "--as-of") if as_of else _today(app, rules)
+    app.require_schema()
+    try:
+        from kontrol.ladder import check_policy
+
+        check_policy(rules.policy)
+    except ValueError as exc:
+        raise KontrolError(f"policy: {exc}") from None
+    kwargs = {
+        "as_of": day,
+        "rules": rules,
+        "mailer": Mailer.of(app.settings),
+        "now": app.now,
+        "actor": ACTOR,
+    }
+    if dry_run:
+        with session_factory(app.engine)() as session:
+            session.begin()
+            try:
+                report = run_sweep(one_transaction(session), **kwargs)  # type: ignore[arg-type]
+            finally:
+                session.rollback()
+    else:
+        report = run_sweep(transactions(session_factory(app.engine)), **kwargs)  # type: ignore[arg-type]
+    if as_json:
+        print_json({**report.to_json(), "dry_run": dry_run})
+    else:
+        show_sweep(report, dry_run)
+
+
+def show_sweep(report: SweepReport, dry_run: bool) -> None:
+    if not report.working_day:
+        console.print(f"{report.as_of}: not a working day — nothing is sent")
+        return
+    verb = "would send" if dry_run else "sent"
+    counts = report.to_json()["counts"]
+    console.print(
+        f"sweep {report.as_of}: {report.candidates} open assignment(s) near or past due; "
+        + ", ".join(f"{KIND_WORDS[k]} {n}" for k, n in counts.items() if n)
+        + ("" if any(counts.values()) else "nothing to do")
+    )
+    if not report.actions:
+        return
+    table = Table(title=f"{'dry run: ' if dry_run else ''}{verb} as of {report.as_of}")
+    for col in ("what", "assignment", "item", "body", "to", "subject"):
+        table.add_column(col)
+    for a in report.actions:
+        table.add_row(
+            KIND_WORDS.get(a.kind, a.kind) + (f" ({a.step})" if a.step else ""),
+            str(a.assignment_id or ", ".join(map(str, a.entries))),
+            a.item or "",
+            a.body_name or "",
+            a.recipient_name or "",
+            a.subject or "",
+        )
+    console.print(table)
+
+
+@click.command("status")
+@click.option("--overdue", is_flag=True, help="Only overdue assignments.")
+@click.option("--all", "show_all", is_flag=True, help="Also done and cancelled ones.")
+@click.option("--body", metavar="ID", help="Only this body's assignments.")
+@click.option("--item", metavar="N", help="Only this item's assignments (e.g. 1.3).")
+@click.option("--as-of", "as_of", metavar="DATE", help="Count overdue days to this day.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def status_cmd(
+    ctx: click.Context,
+    as_of: str | None,
+    overdue: bool,
+    show_all: bool,
+    body: str | None,
+    item: str | None,
+    as_json: bool,
+) -> None:
+    """Open assignments (or --overdue, --all) with due date, days overdue and ladder step."""
+    app = app_of(ctx)
+    rules = _rules(app)
+    today = parse_date(as_of, "--as-of") if as_of else _today(app, rules)
+    app.require_schema()
+    with app.reading() as session:
+        rows = listing(
+            session,
+            rules=rules,
+            as_of=today,
+            overdue_only=overdue,
+            open_only=not show_all,
+            body=body,
+            item=item,
+        )
+    if as_json:
+        print_json({"as_of": today, "assignments": [r.__dict__ for r in rows]})
+        return
+    table = Table(title=f"Поручения на {today:%d.%m.%Y}: {len(rows)}")
+    for col in ("№", "п.", "период", "исполнитель", "срок", "статус", "просрочка", "ступень"):
+        table.add_column(col)
+    for r in rows:
+        moved = f" (было {r.original_due_on:%d.%m})" if r.due_on != r.original_due_on else ""
+        table.add_row(
+            str(r.id),
+            r.obligation,
+            r.period,
+            r.body_name,
+            f"{r.due_on:%d.%m.%Y}{moved}",
+            r.status,
+            str(r.days_overdue or ""),
+            STEP_WORDS.get(r.step or "", r.step or ""),
+        )
+    console.print(table)
+
+
+@click.command("done")
+@click.argument("assignment")
+@click.option("--note", help="What was done (kept with the assignment).")
+@click.pass_context
+def done_cmd(ctx: click.Context, assignment: str, note: str | None) -> None:
+    """Mark an assignment done: its ladder stops."""
+    app = app_of(ctx)
+    app.require_schema()
+    with app.transaction() as session:
+        a, changed = mark_done(session, assignment, note=note, now=app.now, actor=ACTOR)
+        aid, completed = a.id, a.completed_at
+    if changed:
+        console.print(f"assignment {aid}: done")
+    else:
+        console.print(f"assignment {aid}: already done ({completed:%d.%m.%Y}) — unchanged")
+
+
+@click.command("extend")
+@click.argument("assignment")
+@click.option("--to", "to", required=True, metavar="DATE", help="New due date (YYYY-MM-DD).")
+@click.option("--reason", required=True, help="Why (kept in the audit, sent to the executor).")
+@click.pass_context
+def extend_cmd(ctx: click.Context, assignment: str, to: str, reason: str) -> None:
+    """Approve a later due date: the ladder restarts for it."""
+    app = app_of(ctx)
+    rules = _rules(app)
+    new_due = parse_date(to, "--to")
+    app.require_schema()
+    with app.transaction() as session:
+        a, old = extend(
+            session,
+            assignment,
+            to=new_due,
+            reason=reason,
+            rules=rules,
+            mailer=Mailer.of(app.settings),
+            now=app.now,
+            actor=ACTOR,
+        )
+        aid = a.id
+    console.print(f"assignment {aid}: due {old:%d.%m.%Y} → {new_due:%d.%m.%Y}")
+
+
+@click.command("cancel")
+@click.argument("assignment")
+@click.option("--reason", required=True, help="Why (kept in the audit).")
+@click.pass_context
+def cancel_cmd(ctx: click.Context, assignment: str, reason: str) -> None:
+    """Cancel an assignment: its ladder stops."""
+    app = app_of(ctx)
+    app.require_schema()
+    with app.transaction() as session:
+        a, changed = cancel(session, assignment, reason=reason, now=app.now, actor=ACTOR)
+        aid = a.id
+    console.print(f"assignment {aid}: {'cancelled' if changed else 'already cancelled'}")
+
+
+def register(cli: click.Group) -> None:
+    for command in (sweep_cmd, status_cmd, done_cmd, extend_cmd, cancel_cmd):
+        cli.add_command(command)

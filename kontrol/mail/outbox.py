@@ -1,0 +1,412 @@
+"""The transactional outbox: write a mail with the change that causes it, claim it to send.
+
+``enqueue`` inserts inside the caller's transaction with ``INSERT … ON CONFLICT (key) DO
+NOTHING``, so the same event enqueued twice — a re-run, two workers, two threads — is one row.
+Rows go pending → sending → sent, or back to pending with a backoff and the reason, or failed
+with the reason; a row is never deleted, so nothing is lost without a trace.
+
+``claim_batch`` is one atomic ``UPDATE … WHERE id IN (SELECT … claimable … LIMIT n) RETURNING
+id`` on SQLite, and ``SELECT … FOR UPDATE SKIP LOCKED`` then that update on PostgreSQL: two deliverers never get the same row, and a
+row left in "sending" by a crash becomes claimable again when its lease runs out.
+
+Times are stored in UTC; ``lease_until`` and ``sent_at`` are naive UTC (their columns are).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from kontrol.mail import render as r
+from kontrol.mail.links import LinkFor, executor_url, make_link_for
+from kontrol.mail.message import assignment_ics, format_address, message_id_for
+from kontrol.settings import Settings
+from models import Assignment, Body, OutboxMessage
+
+BACKOFF_BASE = dt.timedelta(minutes=5)
+BACKOFF_CAP = dt.timedelta(hours=6)
+
+
+def utc(moment: dt.datetime) -> dt.datetime:
+    """Aware UTC; a naive value is taken as UTC already."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+def naive_utc(moment: dt.datetime) -> dt.datetime:
+    return utc(moment).replace(tzinfo=None)
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """5 min, 15 min, 45 min, 2 h 15 min, then 6 h: a down server is retried for hours."""
+    return min(BACKOFF_BASE * 3 ** max(attempts - 1, 0), BACKOFF_CAP)
+
+
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    to: Sequence[str],
+    cc: Sequence[str] = (),
+    reply_to: str | None = None,
+    subject: str,
+    text: str,
+    html: str,
+    attachments: Sequence[dict[str, Any]] = (),
+    assignment_id: int | None = None,
+    roadmap_id: int | None = None,
+    recipient_body_id: str | None = None,
+    now: dt.datetime,
+) -> OutboxMessage | None:
+    """Insert one mail in the caller's transaction; None when ``key`` is already there.
+
+    A mail without any address is still written, as failed with the reason, so that a body
+    missing from the directory's e-mails shows up in ``kontrol mail list --status failed``.
+    """
+    at = utc(now)
+    values: dict[str, Any] = {
+        "key": key,
+        "kind": kind,
+        "assignment_id": assignment_id,
+        "roadmap_id": roadmap_id,
+        "recipient_body_id": recipient_body_id,
+        "to_addrs": list(to),
+        "cc_addrs": list(cc),
+        "reply_to": reply_to,
+        "subject": r.one_line(subject),
+        "body_text": text,
+        "body_html": html,
+        "attachments": list(attachments),
+        "message_id": message_id_for(key),
+        "status": "pending" if to else "failed",
+        "attempts": 0,
+        "last_error": None if to else "no e-mail address for the recipient",
+        "created_at": at,
+        "next_attempt_at": at,
+    }
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        stmt: Any = postgresql.insert(OutboxMessage)
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(OutboxMessage)
+    else:  # pragma: no cover - the project runs on SQLite and PostgreSQL only
+        raise NotImplementedError(f"outbox on {dialect}")
+    stmt = (
+        stmt.values(**values)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(OutboxMessage.id)
+    )
+    new_id = session.execute(stmt).scalar_one_or_none()
+    return None if new_id is None else session.get(OutboxMessage, new_id)
+
+
+def _claimable(now: dt.datetime) -> Any:
+    return or_(
+        and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= utc(now)),
+        and_(OutboxMessage.status == "sending", OutboxMessage.lease_until < naive_utc(now)),
+    )
+
+
+def claim_batch(
+    session_factory: sessionmaker[Session], *, now: dt.datetime, limit: int, lease_seconds: int
+) -> list[int]:
+    """Atomically move up to ``limit`` due rows to "sending" with a lease; their ids."""
+    with session_factory() as session, session.begin():
+        candidates = (
+            select(OutboxMessage.id)
+            .where(_claimable(now))
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+        )
+        target: Any = candidates.scalar_subquery()
+        if session.get_bind().dialect.name == "postgresql":
+            # Lock first, then update the locked ids: PostgreSQL may run an IN (… LIMIT n FOR
+            # UPDATE) subquery more than once and claim more than n rows.
+            target = list(session.scalars(candidates.with_for_update(skip_locked=True)))
+        stmt = (
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(target), _claimable(now))
+            .values(
+                status="sending",
+                lease_until=naive_utc(now) + dt.timedelta(seconds=lease_seconds),
+                attempts=OutboxMessage.attempts + 1,
+            )
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        )
+        return sorted(session.scalars(stmt).all())
+
+
+def _finish(session: Session, message_id: int, **values: Any) -> bool:
+    """Change a row we hold in "sending"; False if it is no longer ours to change."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == "sending")
+        .values(lease_until=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def mark_sent(
+    session: Session, message_id: int, *, now: dt.datetime, note: str | None = None
+) -> bool:
+    return _finish(session, message_id, status="sent", sent_at=naive_utc(now), last_error=note)
+
+
+def mark_retry(
+    session: Session, message_id: int, *, next_attempt_at: dt.datetime, reason: str
+) -> bool:
+    return _finish(
+        session,
+        message_id,
+        status="pending",
+        next_attempt_at=utc(next_attempt_at),
+        last_error=reason,
+    )
+
+
+def release(session: Session, message_id: int, *, now: dt.datetime, reason: str) -> bool:
+    """Back to pending without counting the attempt: the run stopped before trying it."""
+    return _finish(
+        session,
+        message_id,
+        status="pending",
+        next_attempt_at=utc(now) + backoff(1),
+        attempts=OutboxMessage.attempts - 1,
+        last_error=reason,
+    )
+
+
+def mark_failed(session: Session, message_id: int, *, reason: str) -> bool:
+    return _finish(session, message_id, status="failed", last_error=reason)
+
+
+def counts(session: Session) -> dict[str, int]:
+    rows = session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    ).all()
+    return {status: int(n) for status, n in rows}
+
+
+# ── one function per kind: render, address, enqueue ─────────────────────────────────────────
+
+
+def body_addresses(body: Body) -> list[str]:
+    name = body.short_name or body.name
+    return [format_address(str(e), name) for e in body.emails]
+
+
+def curator_address(body: Body) -> str | None:
+    """Reply-To: the first e-mail of the body this one escalates to."""
+    up = body.escalates_to
+    if up is None or not up.emails:
+        return None
+    return format_address(str(up.emails[0]), up.short_name or up.name)
+
+
+def _links(settings: Settings, link_for: LinkFor | None) -> LinkFor:
+    return link_for or make_link_for(settings.secret_key)
+
+
+def _enqueue_for_assignment(
+    session: Session,
+    assignment: Assignment,
+    *,
+    key: str,
+    kind: str,
+    settings: Settings,
+    now: dt.datetime,
+    link_for: LinkFor | None,
+    cc: Sequence[str] = (),
+    ics_sequence: int | None = None,
+    **extra: Any,
+) -> OutboxMessage | None:
+    links = _links(settings, link_for)
+    context = r.assignment_context(
+        assignment, portal_base_url=settings.portal_base_url, link_for=links, **extra
+    )
+    rendered = r.render(kind, context)
+    attachments = []
+    if ics_sequence is not None:
+        item = assignment.obligation.item
+        url = executor_url(settings.portal_base_url, links(assignment.id, assignment.body_id))
+        attachments.append(
+            assignment_ics(
+                assignment_id=assignment.id,
+                due_on=assignment.due_on,
+                summary=f"Срок: п. {item.number} {item.title}",
+                description=f"{context['a']['period']}. {item.title}\n{url}",
+                url=url,
+                now=now,
+                sequence=ics_sequence,
+            )
+        )
+    return enqueue(
+        session,
+        key=key,
+        kind=kind,
+        to=body_addresses(assignment.body),
+        cc=cc,
+        reply_to=curator_address(assignment.body),
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        attachments=attachments,
+        assignment_id=assignment.id,
+        roadmap_id=assignment.obligation.item.roadmap_id,
+        recipient_body_id=assignment.body_id,
+        now=now,
+    )
+
+
+def enqueue_assignment_issued(
+    session: Session,
+    assignment: Assignment,
+    *,
+    settings: Settings,
+    now: dt.datetime,
+    link_for: LinkFor | None = None,
+) -> OutboxMessage | None:
+    """The assignment itself, with an .ics of its due date; key ``issued:{id}``."""
+    return _enqueue_for_assignment(
+        session,
+        assignment,
+        key=f"issued:{assignment.id}",
+        kind="assignment_issued",
+        settings=settings,
+        now=now,
+        link_for=link_for,
+        ics_sequence=0,
+    )
+
+
+def enqueue_reminder(
+    session: Session,
+    assignment: Assignment,
+    *,
+    days_left: int,
+    settings: Settings,
+    now: dt.datetime,
+    link_for: LinkFor | None = None,
+) -> OutboxMessage | None:
+    """A reminder ``days_left`` working days before due; one per step and due date."""
+    return _enqueue_for_assignment(
+        session,
+        assignment,
+        key=f"reminder-{days_left}:{assignment.id}:{assignment.due_on}",
+        kind="reminder",
+        settings=settings,
+        now=now,
+        link_for=link_for,
+        days_left=days_left,
+    )
+
+
+def enqueue_overdue_notice(
+    session: Session,
+    assignment: Assignment,
+    *,
+    days_overdue: int,
+    settings: Settings,
+    now: dt.datetime,
+    link_for: LinkFor | None = None,
+) -> OutboxMessage | None:
+    """The notice the working day after due, cc the body it escalates to."""
+    up = assignment.body.escalates_to
+    cc = body_addresses(up) if up is not None else []
+    return _enqueue_for_assignment(
+        session,
+        assignment,
+        key=f"overdue:{assignment.id}:{assignment.due_on}",
+        kind="overdue_notice",
+        settings=settings,
+        now=now,
+        link_for=link_for,
+        cc=cc,
+        days_overdue=days_overdue,
+        cc_name=r.body_name(up) if up is not None and cc else None,
+    )
+
+
+def enqueue_extension_decision(
+    session: Session,
+    assignment: Assignment,
+    *,
+    approved: bool,
+    old_due_on: dt.date,
+    decision_key: str,
+    settings: Settings,
+    now: dt.datetime,
+    comment: str | None = None,
+    link_for: LinkFor | None = None,
+) -> OutboxMessage | None:
+    """Approved (``assignment.due_on`` is already the new date; an updated .ics goes with it)
+    or rejected. ``decision_key`` names the decision, e.g. the extension request's id."""
+    sequence = None
+    if approved:
+        earlier = session.scalar(
+            select(func.count()).where(
+                OutboxMessage.assignment_id == assignment.id,
+                OutboxMessage.kind == "extension_decision",
+            )
+        )
+        sequence = int(earlier or 0) + 1
+    return _enqueue_for_assignment(
+        session,
+        assignment,
+        key=f"extension:{assignment.id}:{decision_key}",
+        kind="extension_decision",
+        settings=settings,
+        now=now,
+        link_for=link_for,
+        ics_sequence=sequence,
+        approved=approved,
+        new_due_on=assignment.due_on,
+        old_due_on=old_due_on,
+        comment=comment,
+    )
+
+
+def enqueue_escalation_digest(
+    session: Session,
+    recipient: Body,
+    entries: Sequence[r.DigestEntry],
+    *,
+    level: str,
+    as_of: dt.date,
+    settings: Settings,
+    now: dt.datetime,
+    link_for: LinkFor | None = None,
+) -> OutboxMessage | None:
+    """One mail per supervisor per day listing all their overdue items (``level``: curator or
+    controller); None when there is nothing to say or it was already written."""
+    if not entries:
+        return None
+    context = r.digest_context(
+        recipient,
+        entries,
+        level=level,
+        as_of=as_of,
+        portal_base_url=settings.portal_base_url,
+        link_for=_links(settings, link_for),
+    )
+    rendered = r.render("escalation_digest", context)
+    roadmap_ids = {e.assignment.obligation.item.roadmap_id for e in entries}
+    return enqueue(
+        session,
+        key=f"digest-{level}:{recipient.id}:{as_of}",
+        kind="escalation_digest",
+        to=body_addresses(recipient),
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        roadmap_id=roadmap_ids.pop() if len(roadmap_ids) == 1 else None,
+        recipient_body_id=recipient.id,
+        now=now,
+    )

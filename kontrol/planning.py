@@ -1,0 +1,158 @@
+"""The compiled calendar of an imported roadmap: every occurrence with its bodies and dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from kontrol.config import Rules
+from kontrol.issuing import obligation_occurrences, recipients
+from kontrol.lookup import obligations_of
+from kontrol.naming import ascii_key, deployment_name
+from models import Body, Roadmap
+from roadmap.occurrences import co_executor_due
+
+
+@dataclass(frozen=True)
+class PlanExecutor:
+    body_id: str
+    name: str
+    role: str
+    due_on: dt.date
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    item: str
+    obligation: str
+    phase: str | None
+    name: str
+    kind: str
+    key: str
+    period_start: dt.date
+    period_end: dt.date
+    issue_on: dt.date
+    due_on: dt.date
+    state: str
+    executors: tuple[PlanExecutor, ...]
+    recipients: tuple[str, ...]  # group members expanded
+
+    @property
+    def uid(self) -> str:
+        return f"{ascii_key(self.obligation.replace('/', '-p'), self.key)}@kontrol"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "item": self.item,
+            "obligation": self.obligation,
+            "phase": self.phase,
+            "name": self.name,
+            "kind": self.kind,
+            "key": self.key,
+            "period_start": self.period_start.isoformat(),
+            "period_end": self.period_end.isoformat(),
+            "issue_on": self.issue_on.isoformat(),
+            "due_on": self.due_on.isoformat(),
+            "state": self.state,
+            "lead": [e.body_id for e in self.executors if e.role == "lead"],
+            "co_executors": [
+                {"body": e.body_id, "due_on": e.due_on.isoformat()}
+                for e in self.executors
+                if e.role != "lead"
+            ],
+            "recipients": len(self.recipients),
+        }
+
+
+def plan_rows(
+    session: Session,
+    roadmap: Roadmap,
+    rules: Rules,
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    item: str | None = None,
+    body: str | None = None,
+) -> list[PlanRow]:
+    """Occurrences whose period overlaps [start, end], optionally for one item or one body."""
+    rows: list[PlanRow] = []
+    for ob in obligations_of(session, roadmap):
+        if item and ob.item.number != item and not ob.item.number.startswith(item + "."):
+            continue
+        who = recipients(session, ob.item)
+        if (
+            body
+            and body not in {r.body_id for r in who}
+            and body not in {e.body_id for e in ob.item.executors}
+        ):
+            continue
+        for occ in obligation_occurrences(ob, rules):
+            if (start and occ.period_end < start) or (end and occ.period_start > end):
+                continue
+            co_due = max(occ.issue_on, co_executor_due(occ.due_on, rules.policy, rules.calendar))
+            executors = tuple(
+                PlanExecutor(
+                    e.body_id,
+                    _name(session, e.body_id),
+                    e.role,
+                    occ.due_on if e.role == "lead" else co_due,
+                )
+                for e in ob.item.executors
+            )
+            rows.append(
+                PlanRow(
+                    item=ob.item.number,
+                    obligation=ob.key,
+                    phase=ob.label,
+                    name=deployment_name(ob),
+                    kind=ob.kind,
+                    key=occ.key,
+                    period_start=occ.period_start,
+                    period_end=occ.period_end,
+                    issue_on=occ.issue_on,
+                    due_on=occ.due_on,
+                    state=occ.state,
+                    executors=executors,
+                    recipients=tuple(r.body_id for r in who),
+                )
+            )
+    return rows
+
+
+def _name(session: Session, body_id: str) -> str:
+    b = session.get(Body, body_id)
+    return b.short_name or b.name if b else body_id
+
+
+def to_ics(rows: list[PlanRow], roadmap: Roadmap, *, now: dt.datetime) -> bytes:
+    """One all-day event per occurrence on its due date; UIDs stable across exports."""
+    from icalendar import Calendar, Event
+
+    cal = Calendar()
+    cal.add("prodid", "-//kontrol//roadmap plan//RU")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", f"Дорожная карта № {roadmap.number}")
+    for r in rows:
+        ev = Event()
+        ev.add("uid", r.uid)
+        ev.add("dtstamp", now)
+        ev.add("dtstart", r.due_on)
+        ev.add("dtend", r.due_on + dt.timedelta(days=1))
+        ev.add("summary", f"Срок: {r.name}")
+        lead = ", ".join(e.name for e in r.executors if e.role == "lead")
+        co = "; ".join(
+            f"{e.name} (до {e.due_on:%d.%m.%Y})" for e in r.executors if e.role != "lead"
+        )
+        ev.add(
+            "description",
+            f"Период: {r.period_start:%d.%m.%Y}–{r.period_end:%d.%m.%Y}\n"
+            f"Выдача поручений: {r.issue_on:%d.%m.%Y}\n"
+            f"Ответственный исполнитель: {lead}\n" + (f"Соисполнители: {co}\n" if co else ""),
+        )
+        ev.add("categories", [f"п. {r.item}"])
+        if r.state == "before_adoption":
+            ev.add("status", "CANCELLED")
+        cal.add_component(ev)
+    return cal.to_ical()

@@ -1,0 +1,266 @@
+"""``kontrol simulate``: years of the machinery run on a scratch database in seconds.
+
+A temporary SQLite file gets the decree (the seed with the example directory by default) and
+an as-of date that moves one day at a time. Each day, in this order:
+
+1. issue: every occurrence whose issue date is today, through ``kontrol.issuing.
+   issue_occurrence`` — the code path of the cycle flow — plus its «issued» mail (keyed, so
+   nothing doubles if issuing ever enqueues it itself);
+2. sweep as of today (working days only): ``kontrol.sweep.run_sweep`` by default; the step is
+   a pluggable callable (``SweepStep``) so the simulation also runs with another ladder;
+3. completions: each assignment, when issued, draws its completion day from a seeded RNG — on
+   a random working day between issue and due with probability ``completion``, else 1–25
+   working days late — and is marked done that day (``kontrol.assignments.mark_done``).
+
+Delivery: nothing is sent over SMTP; the outbox rows are counted by kind and month (what the
+deliverer would have sent). Occurrences issued before ``start`` are not caught up: the issued
+totals equal the plan's (occurrences with issue date in range × recipients).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from kontrol.assignments import mark_done
+from kontrol.config import Rules
+from kontrol.errors import KontrolError
+from kontrol.importing import import_roadmap
+from kontrol.issuing import issue_occurrence, obligation_occurrences, recipients
+from kontrol.lookup import obligations_of, roadmap_by_number
+from kontrol.mail.outbox import enqueue_assignment_issued
+from kontrol.obligations import is_referenced, sync_obligations
+from kontrol.settings import Settings
+from models import Assignment, LadderStep, Obligation, OutboxMessage
+from models.db import make_engine, migrate, session_factory
+from roadmap.directory import load_directory
+from roadmap.occurrences import Occurrence
+from roadmap.reader import read_document
+
+ACTOR = "simulation"
+ESCALATION_STEPS = ("curator", "controller", "escalate_curator", "escalate_controller")
+SweepStep = Callable[[sessionmaker[Session], dt.date, dt.datetime, Rules, Settings], None]
+
+
+def kontrol_sweep(
+    factory: sessionmaker[Session], as_of: dt.date, now: dt.datetime, rules: Rules,
+    settings: Settings,
+) -> None:
+    """The real daily sweep (``kontrol.sweep``), as the sweep flow calls it."""
+    from kontrol.notify import Mailer
+    from kontrol.sweep import run_sweep, transactions
+
+    run_sweep(transactions(factory), as_of=as_of, rules=rules, mailer=Mailer.of(settings),
+              now=now, actor=ACTOR)
+
+
+@dataclass
+class Month:
+    issued: int = 0
+    done_on_time: int = 0
+    done_late: int = 0
+    escalations: int = 0
+    mails: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
+class Simulation:
+    start: dt.date
+    end: dt.date
+    completion: float
+    seed: int
+    predicted: int  # the plan: scheduled occurrences issued in range × recipients
+    months: dict[str, Month]
+    seconds: float
+    delivery: str = "outbox rows counted by kind (no SMTP)"
+
+    @property
+    def issued(self) -> int:
+        return sum(m.issued for m in self.months.values())
+
+    def totals(self) -> Month:
+        t = Month()
+        for m in self.months.values():
+            t.issued += m.issued
+            t.done_on_time += m.done_on_time
+            t.done_late += m.done_late
+            t.escalations += m.escalations
+            t.mails.update(m.mails)
+        return t
+
+    def to_json(self) -> dict[str, Any]:
+        def one(m: Month) -> dict[str, Any]:
+            return {"issued": m.issued, "done_on_time": m.done_on_time,
+                    "done_late": m.done_late, "escalations": m.escalations,
+                    "mails": dict(sorted(m.mails.items()))}
+
+        return {
+            "start": self.start, "end": self.end, "completion": self.completion,
+            "seed": self.seed, "predicted_issued": self.predicted, "issued": self.issued,
+            "seconds": round(self.seconds, 1), "delivery": self.delivery,
+            "months": {k: one(m) for k, m in sorted(self.months.items())},
+            "totals": one(self.totals()),
+        }
+
+
+def scratch_import(url: str, roadmap_file: Path, directory_file: Path, now: dt.datetime) -> None:
+    """A fresh schema with the decree imported, as ``kontrol import`` does it."""
+    engine = make_engine(url)
+    try:
+        migrate(engine)
+        document, bodies = read_document(roadmap_file), load_directory(directory_file)
+        with session_factory(engine)() as session, session.begin():
+            report = import_roadmap(session, document, bodies, now=now,
+                                    is_referenced=is_referenced)
+            sync_obligations(session, report.roadmap_id)
+    finally:
+        engine.dispose()
+
+
+def _local(day: dt.date, rules: Rules, hour: int | None = None) -> dt.datetime:
+    at = rules.policy.send_hour if hour is None else dt.time(hour)
+    return dt.datetime.combine(day, at, tzinfo=rules.policy.zone)
+
+
+def _completion_day(
+    a: Assignment, rng: random.Random, completion: float, rules: Rules
+) -> dt.date:
+    cal = rules.calendar
+    if rng.random() < completion:
+        span = max(cal.working_days_between(a.issue_on, a.due_on), 0)
+        return cal.add_working_days(cal.first_working_day_on_or_after(a.issue_on),
+                                    rng.randint(0, span)) if span else a.due_on
+    return cal.add_working_days(a.due_on, rng.randint(1, 25))
+
+
+def simulate(
+    *,
+    start: dt.date,
+    end: dt.date,
+    roadmap_file: Path,
+    directory_file: Path,
+    rules: Rules,
+    completion: float = 0.8,
+    seed: int = 0,
+    sweep: SweepStep | None = kontrol_sweep,
+    workdir: Path | None = None,
+) -> Simulation:
+    """Run the simulation on a temporary SQLite file (deleted afterwards)."""
+    if end < start:
+        raise KontrolError(f"empty range: {start:%d.%m.%Y} is after {end:%d.%m.%Y}")
+    if not 0.0 <= completion <= 1.0:
+        raise KontrolError(f"--completion must be between 0 and 1, not {completion}")
+    began = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="kontrol-sim-", dir=workdir) as tmp:
+        url = f"sqlite:///{Path(tmp) / 'simulation.db'}"
+        settings = Settings(database_url=url, secret_key="simulation-only")
+        scratch_import(url, roadmap_file, directory_file, _local(start, rules))
+        engine = make_engine(url)
+        try:
+            factory = session_factory(engine)
+            predicted, plan = _plan(factory, rules, start, end)
+            _run(factory, plan, rules, settings, start, end, completion, seed, sweep)
+            months = _months(factory, rules)
+        finally:
+            engine.dispose()
+    return Simulation(start, end, completion, seed, predicted, months,
+                      time.perf_counter() - began)
+
+
+def _plan(
+    factory: sessionmaker[Session], rules: Rules, start: dt.date, end: dt.date
+) -> tuple[int, dict[dt.date, list[tuple[int, Occurrence]]]]:
+    """What the plan issues each day, and how many assignments that makes."""
+    plan: dict[dt.date, list[tuple[int, Occurrence]]] = defaultdict(list)
+    predicted = 0
+    with factory() as session:
+        for ob in obligations_of(session, roadmap_by_number(session)):
+            if ob.kind == "on_demand":
+                continue
+            occs = [o for o in obligation_occurrences(ob, rules)
+                    if o.state == "scheduled" and start <= o.issue_on <= end]
+            predicted += len(occs) * len(recipients(session, ob.item))
+            for occ in occs:
+                plan[occ.issue_on].append((ob.id, occ))
+    return predicted, plan
+
+
+def _run(
+    factory: sessionmaker[Session],
+    plan: dict[dt.date, list[tuple[int, Occurrence]]],
+    rules: Rules,
+    settings: Settings,
+    start: dt.date,
+    end: dt.date,
+    completion: float,
+    seed: int,
+    sweep: SweepStep | None,
+) -> None:
+    rng = random.Random(seed)
+    completes: dict[dt.date, list[int]] = defaultdict(list)
+    day = start
+    while day <= end:
+        now = _local(day, rules)
+        if plan.get(day):
+            with factory() as session, session.begin():
+                for ob_id, occ in plan[day]:
+                    ob = session.get(Obligation, ob_id)
+                    assert ob is not None
+                    result = issue_occurrence(session, ob, occ, rules=rules, now=now, actor=ACTOR)
+                    for a in result.assignments:
+                        if a.id in result.created:
+                            enqueue_assignment_issued(session, a, settings=settings, now=now)
+                            completes[_completion_day(a, rng, completion, rules)].append(a.id)
+        if sweep is not None and rules.calendar.is_working_day(day):
+            sweep(factory, day, now, rules, settings)
+        if completes.get(day):
+            later = _local(day, rules, hour=15)
+            with factory() as session, session.begin():
+                for aid in completes.pop(day):
+                    mark_done(session, aid, note=f"Отчёт об исполнении (симуляция), {day:%d.%m.%Y}",
+                              now=later, actor=ACTOR)
+        day += dt.timedelta(days=1)
+
+
+def _key(d: dt.date | dt.datetime) -> str:
+    return f"{d:%Y-%m}"
+
+
+def _months(factory: sessionmaker[Session], rules: Rules) -> dict[str, Month]:
+    months: dict[str, Month] = defaultdict(Month)
+    zone = rules.policy.zone
+    with factory() as session:
+        for issue_on, due_on, completed_at in session.execute(
+            select(Assignment.issue_on, Assignment.due_on, Assignment.completed_at)
+        ):
+            months[_key(issue_on)].issued += 1
+            if completed_at is not None:
+                done = completed_at.replace(tzinfo=completed_at.tzinfo or dt.UTC).astimezone(zone)
+                m = months[_key(done)]
+                if done.date() <= due_on:
+                    m.done_on_time += 1
+                else:
+                    m.done_late += 1
+        for created_at, kind, n in session.execute(
+            select(OutboxMessage.created_at, OutboxMessage.kind, func.count())
+            .group_by(OutboxMessage.created_at, OutboxMessage.kind)
+        ):
+            at = created_at.replace(tzinfo=created_at.tzinfo or dt.UTC).astimezone(zone)
+            months[_key(at)].mails[kind] += int(n)
+        for taken_on, n in session.execute(
+            select(LadderStep.taken_on, func.count())
+            .where(LadderStep.step.in_(ESCALATION_STEPS))
+            .group_by(LadderStep.taken_on)
+        ):
+            months[_key(taken_on)].escalations += int(n)
+    return dict(months)

@@ -1,0 +1,450 @@
+"""The daily sweep: reminders, overdue detection and escalation for the open assignments.
+
+Cost follows the open, near-due assignments, never the history: candidates come from the
+``(status, due_on)`` index — open statuses, due no later than the last date a reminder can
+be due on ``as_of`` — and the ladder steps of a batch are read by ``assignment_id``.
+
+At most once, by the database: a step is claimed by inserting its ``LadderStep`` row
+(unique per assignment, step and due date in force) with ON CONFLICT DO NOTHING, and acted on
+only when the insert happened — its mail and audit record go in the same transaction. So two
+sweeps at once send each step once (the second one waits on the first one's row, then finds
+it), and a sweep killed halfway keeps what it committed and finishes on the next run.
+
+Three stages, each in its own unit(s) of work:
+
+1. per batch of assignments: status issued → overdue, reminders, overdue notices;
+2. one unit: the escalation steps (curator, controller), grouped into one digest per
+   supervisor — a step and the digest that carries it commit together;
+3. on the first working day of an ISO week, a weekly summary per supervisor of everything
+   still overdue that reached them (keyed per recipient and week, repeated until resolved).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload
+
+from kontrol import ladder
+from kontrol.config import Rules
+from kontrol.issuing import _insert
+from kontrol.naming import deployment_name
+from kontrol.notify import DigestEntry, Mailer, key_exists, weekly_key
+from models import Assignment, AuditEvent, Body, Item, LadderStep, Obligation
+
+Units = Callable[[], AbstractContextManager[Session]]
+BATCH = 200
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing the sweep did (or, in a dry run, would do)."""
+
+    kind: str  # status | reminder | overdue_notice | escalation | digest | weekly
+    step: str | None
+    assignment_id: int | None
+    recipient_id: str | None
+    recipient_name: str | None
+    roadmap: str | None = None
+    item: str | None = None
+    obligation_name: str | None = None
+    body_id: str | None = None
+    body_name: str | None = None
+    due_on: dt.date | None = None
+    days: int | None = None
+    mail_key: str | None = None
+    subject: str | None = None
+    entries: tuple[int, ...] = ()
+
+
+@dataclass
+class SweepReport:
+    as_of: dt.date
+    working_day: bool
+    candidates: int = 0
+    actions: list[Action] = field(default_factory=list)
+
+    def count(self, kind: str) -> int:
+        return sum(a.kind == kind for a in self.actions)
+
+    def to_json(self) -> dict[str, Any]:
+        kinds = ("status", "reminder", "overdue_notice", "escalation", "digest", "weekly")
+        return {
+            "as_of": self.as_of,
+            "working_day": self.working_day,
+            "candidates": self.candidates,
+            "counts": {k: self.count(k) for k in kinds},
+            "actions": [asdict(a) for a in self.actions],
+        }
+
+
+Hook = Callable[[Action], None]
+
+
+def transactions(factory: Callable[[], Session]) -> Units:
+    """Units of work that each commit (the normal sweep)."""
+
+    @contextmanager
+    def unit() -> Iterator[Session]:
+        with factory() as session, session.begin():
+            yield session
+
+    return unit
+
+
+def one_transaction(session: Session) -> Units:
+    """Units that all share ``session``'s one transaction (a dry run rolls it back at the end)."""
+
+    @contextmanager
+    def unit() -> Iterator[Session]:
+        yield session
+        session.flush()
+
+    return unit
+
+
+def horizon(as_of: dt.date, rules: Rules) -> dt.date:
+    """The last due date a reminder can fall due for on ``as_of`` (calendar-day filter)."""
+    reach = max(rules.policy.reminders, default=0)
+    return rules.calendar.add_working_days(as_of, reach + 1) - dt.timedelta(days=1)
+
+
+def candidate_ids(session: Session, as_of: dt.date, rules: Rules) -> list[int]:
+    """Open assignments due by the horizon: an index range scan on (status, due_on)."""
+    return list(
+        session.scalars(
+            select(Assignment.id)
+            .where(
+                Assignment.status.in_(ladder.OPEN),
+                Assignment.due_on <= horizon(as_of, rules),
+                Assignment.issue_on <= as_of,
+            )
+            .order_by(Assignment.id)
+        )
+    )
+
+
+def load(session: Session, ids: Sequence[int]) -> list[Assignment]:
+    return list(
+        session.scalars(
+            select(Assignment)
+            .where(Assignment.id.in_(ids))
+            .options(
+                selectinload(Assignment.obligation)
+                .selectinload(Obligation.item)
+                .selectinload(Item.roadmap),
+                selectinload(Assignment.body).selectinload(Body.escalates_to),
+            )
+            .order_by(Assignment.id)
+        )
+    )
+
+
+def taken_steps(session: Session, assignments: Sequence[Assignment]) -> dict[int, set[str]]:
+    """Steps taken for each assignment's due date in force (older due dates do not count)."""
+    due = {a.id: a.due_on for a in assignments}
+    out: dict[int, set[str]] = defaultdict(set)
+    rows = session.execute(
+        select(LadderStep.assignment_id, LadderStep.step, LadderStep.due_on).where(
+            LadderStep.assignment_id.in_(list(due))
+        )
+    )
+    for aid, step, on in rows:
+        if due.get(aid) == on:
+            out[aid].add(step)
+    return out
+
+
+def claim(
+    session: Session, a: Assignment, step: str, *, as_of: dt.date, now: dt.datetime, actor: str
+) -> int | None:
+    """Insert the step's row; its id if this sweep took it, None if someone already had."""
+    stmt = (
+        _insert(session)(LadderStep)
+        .values(assignment_id=a.id, step=step, due_on=a.due_on, taken_on=as_of, at=now, by=actor)
+        .on_conflict_do_nothing(index_elements=["assignment_id", "step", "due_on"])
+        .returning(LadderStep.id)
+    )
+    return session.execute(stmt).scalar()
+
+
+def curator_of(session: Session, a: Assignment) -> Body | None:
+    """The first curator up the body's escalates_to chain, else the roadmap's first curator."""
+    seen: set[str] = set()
+    body = a.body.escalates_to
+    while body is not None and body.id not in seen:
+        if body.role == "curator":
+            return body
+        seen.add(body.id)
+        body = body.escalates_to
+    for c in a.obligation.item.roadmap.curators:
+        if c.body_id:
+            return session.get(Body, c.body_id)
+    return None
+
+
+def controller_of(session: Session, a: Assignment) -> Body | None:
+    body_id = a.obligation.item.roadmap.controller_body_id
+    return session.get(Body, body_id) if body_id else None
+
+
+def supervisor(session: Session, a: Assignment, level: str) -> Body | None:
+    return curator_of(session, a) if level == ladder.CURATOR else controller_of(session, a)
+
+
+def _action(a: Assignment, kind: str, step: str | None, **kw: Any) -> Action:
+    ob = a.obligation
+    return Action(
+        kind=kind,
+        step=step,
+        assignment_id=a.id,
+        roadmap=ob.item.roadmap.number,
+        item=ob.item.number,
+        obligation_name=deployment_name(ob),
+        body_id=a.body_id,
+        body_name=a.body.name,
+        due_on=a.due_on,
+        **kw,
+    )
+
+
+class Sweep:
+    """One sweep as of a day; ``hook`` is called after each action (tests inject failures)."""
+
+    def __init__(
+        self,
+        units: Units,
+        *,
+        as_of: dt.date,
+        rules: Rules,
+        mailer: Mailer,
+        now: dt.datetime,
+        actor: str,
+        batch_size: int = BATCH,
+        hook: Hook | None = None,
+    ) -> None:
+        ladder.check_policy(rules.policy)
+        self.units, self.as_of, self.rules, self.mailer = units, as_of, rules, mailer
+        self.now, self.actor, self.batch_size, self.hook = now, actor, batch_size, hook
+        self.report = SweepReport(as_of, rules.calendar.is_working_day(as_of))
+
+    def run(self) -> SweepReport:
+        if not self.report.working_day:
+            return self.report
+        with self.units() as session:
+            ids = candidate_ids(session, self.as_of, self.rules)
+        self.report.candidates = len(ids)
+        escalations: list[tuple[int, str]] = []
+        for i in range(0, len(ids), self.batch_size):
+            with self.units() as session:
+                escalations += self._batch(session, ids[i : i + self.batch_size])
+        if escalations:
+            with self.units() as session:
+                self._escalate(session, escalations)
+        first = ladder.first_working_day_of_week(self.as_of, self.rules.calendar)
+        if first == self.as_of:
+            with self.units() as session:
+                self._weekly(session)
+        return self.report
+
+    def _done(self, session: Session, action: Action, audit: str | None, **details: Any) -> None:
+        if audit:
+            session.add(
+                AuditEvent(
+                    at=self.now,
+                    actor=self.actor,
+                    action=audit,
+                    assignment_id=action.assignment_id,
+                    details={"as_of": str(self.as_of), **details},
+                )
+            )
+        self.report.actions.append(action)
+        if self.hook is not None:
+            self.hook(action)
+
+    def _batch(self, session: Session, ids: Sequence[int]) -> list[tuple[int, str]]:
+        assignments = load(session, ids)
+        taken = taken_steps(session, assignments)
+        later: list[tuple[int, str]] = []
+        for a in assignments:
+            d = ladder.decide(
+                due_on=a.due_on,
+                status=a.status,
+                taken=taken.get(a.id, set()),
+                as_of=self.as_of,
+                issue_on=a.issue_on,
+                policy=self.rules.policy,
+                calendar=self.rules.calendar,
+            )
+            if d.becomes_overdue:
+                self._mark_overdue(session, a, d.days_overdue)
+            for step in d.steps:
+                if step.is_escalation:
+                    later.append((a.id, step.name))
+                elif claim(session, a, step.name, as_of=self.as_of, now=self.now, actor=self.actor):
+                    self._mail(session, a, step, d)
+        return later
+
+    def _mark_overdue(self, session: Session, a: Assignment, days: int) -> None:
+        changed = session.execute(
+            update(Assignment)
+            .where(Assignment.id == a.id, Assignment.status == "issued")
+            .values(status="overdue")
+            .execution_options(synchronize_session=False)
+        ).rowcount  # type: ignore[attr-defined]
+        if changed == 1:
+            a.status = "overdue"
+            action = _action(a, "status", None, recipient_id=None, recipient_name=None, days=days)
+            self._done(session, action, "overdue", due_on=str(a.due_on), from_status="issued")
+
+    def _mail(self, session: Session, a: Assignment, step: ladder.Step, d: ladder.Decision) -> None:
+        if step.kind == "reminder":
+            row = self.mailer.reminder(session, a, days_left=d.days_left, now=self.now)
+            days = d.days_left
+        else:
+            row = self.mailer.overdue_notice(session, a, days_overdue=d.days_overdue, now=self.now)
+            days = d.days_overdue
+        action = _action(
+            a,
+            step.kind,
+            step.name,
+            recipient_id=a.body_id,
+            recipient_name=a.body.name,
+            days=days,
+            mail_key=row.key if row else None,
+            subject=row.subject if row else None,
+        )
+        self._done(session, action, "ladder-step", step=step.name, due_on=str(a.due_on), days=days)
+
+    def _escalate(self, session: Session, wanted: list[tuple[int, str]]) -> None:
+        by_id = {a.id: a for a in load(session, sorted({aid for aid, _ in wanted}))}
+        groups: dict[tuple[str, str], list[tuple[int, Assignment, int]]] = defaultdict(list)
+        cal = self.rules.calendar
+        for aid, level in sorted(wanted):
+            a = by_id.get(aid)
+            if a is None or a.status not in ladder.OPEN:
+                continue
+            step_id = claim(session, a, level, as_of=self.as_of, now=self.now, actor=self.actor)
+            if step_id is None:
+                continue
+            days = cal.working_days_between(a.due_on, self.as_of)
+            who = supervisor(session, a, level)
+            action = _action(
+                a,
+                "escalation",
+                level,
+                recipient_id=who.id if who else None,
+                recipient_name=who.name if who else None,
+                days=days,
+            )
+            self._done(
+                session,
+                action,
+                "ladder-step",
+                step=level,
+                due_on=str(a.due_on),
+                days=days,
+                recipient=who.id if who else None,
+            )
+            if who is not None:
+                groups[(level, who.id)].append((step_id, a, days))
+        for (level, rid), items in groups.items():
+            recipient = session.get(Body, rid)
+            assert recipient is not None
+            entries = [DigestEntry(a, days) for _, a, days in items]
+            row = self.mailer.digest(
+                session,
+                recipient,
+                entries,
+                level=level,
+                as_of=self.as_of,
+                first_step_id=min(s for s, _, _ in items),
+                now=self.now,
+            )
+            self._digest_action(session, "digest", level, recipient, entries, row)
+
+    def _digest_action(
+        self,
+        session: Session,
+        kind: str,
+        level: str,
+        recipient: Body,
+        entries: Sequence[DigestEntry],
+        row: Any,
+    ) -> None:
+        ids = tuple(e.assignment.id for e in entries)
+        action = Action(
+            kind=kind,
+            step=level,
+            assignment_id=None,
+            recipient_id=recipient.id,
+            recipient_name=recipient.name,
+            mail_key=row.key if row else None,
+            subject=row.subject if row else None,
+            entries=ids,
+        )
+        self._done(session, action, kind, level=level, recipient=recipient.id, assignments=ids)
+
+    def _weekly(self, session: Session) -> None:
+        """Everything still overdue that reached each supervisor; once per recipient and week."""
+        for level in ladder.ESCALATIONS:
+            rows = session.scalars(
+                select(Assignment)
+                .join(
+                    LadderStep,
+                    (LadderStep.assignment_id == Assignment.id)
+                    & (LadderStep.due_on == Assignment.due_on)
+                    & (LadderStep.step == level),
+                )
+                .where(Assignment.status == "overdue")
+                .order_by(Assignment.id)
+            ).all()
+            groups: dict[str, list[DigestEntry]] = defaultdict(list)
+            for a in rows:
+                who = supervisor(session, a, level)
+                if who is not None:
+                    days = self.rules.calendar.working_days_between(a.due_on, self.as_of)
+                    groups[who.id].append(DigestEntry(a, days))
+            for rid, entries in groups.items():
+                if key_exists(session, weekly_key(level, rid, self.as_of)):
+                    continue
+                recipient = session.get(Body, rid)
+                assert recipient is not None
+                row = self.mailer.weekly(
+                    session, recipient, entries, level=level, as_of=self.as_of, now=self.now
+                )
+                if row is not None:
+                    self._digest_action(session, "weekly", level, recipient, entries, row)
+
+
+def run_sweep(
+    units: Units,
+    *,
+    as_of: dt.date,
+    rules: Rules,
+    mailer: Mailer,
+    now: dt.datetime,
+    actor: str,
+    batch_size: int = BATCH,
+    hook: Hook | None = None,
+) -> SweepReport:
+    """Run one sweep as of ``as_of``; see the module docstring for the guarantees."""
+    return Sweep(
+        units,
+        as_of=as_of,
+        rules=rules,
+        mailer=mailer,
+        now=now,
+        actor=actor,
+        batch_size=batch_size,
+        hook=hook,
+    ).run()
+
+
+__all__ = ["Action", "SweepReport", "run_sweep", "transactions"]

@@ -1,0 +1,78 @@
+"""``deliver_outbox``: the one Prefect task that sends the outbox, used by every flow.
+
+The logic is ``kontrol.mail.delivery.deliver_pending`` (tested without Prefect); this wrapper
+opens the database, passes the clock in, and — inside a flow run — leaves a small table
+artifact of the counts (key ``kontrol-mail-delivery``). No Prefect retries here: a failed
+message stays in the outbox with its reason and the next run picks it up after its backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import datetime as dt
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+from prefect import task
+from prefect.cache_policies import NONE
+from prefect.context import FlowRunContext
+
+from kontrol.mail.delivery import DeliveryStats, deliver_pending
+from kontrol.settings import Settings, load_settings
+from models.db import make_engine, session_factory
+
+ARTIFACT_KEY = "kontrol-mail-delivery"
+T = TypeVar("T")
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run, also from a thread that already runs an event loop (an async flow)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def publish_counts(stats: DeliveryStats, *, now: dt.datetime) -> bool:
+    """A table artifact of the counts when running inside a flow run; False outside one."""
+    if FlowRunContext.get() is None:
+        return False
+    from prefect.artifacts import create_table_artifact
+
+    create_table_artifact(
+        table=[{"at": now.isoformat(timespec="seconds"), **stats.as_dict()}],
+        key=ARTIFACT_KEY,
+        description="kontrol: outbox delivery (sent, retried later, failed, not attempted)",
+    )
+    return True
+
+
+@task(name="deliver-outbox", task_run_name="deliver-outbox", cache_policy=NONE)
+def deliver_outbox(
+    now: dt.datetime | None = None,
+    *,
+    settings: Settings | None = None,
+    concurrency: int = 4,
+    max_attempts: int = 5,
+) -> DeliveryStats:
+    """Send every due outbox message once; returns the counts."""
+    settings = settings or load_settings()
+    moment = now or dt.datetime.now(dt.UTC)
+    engine = make_engine(settings.database_url)
+    try:
+        stats = _run(
+            deliver_pending(
+                session_factory(engine),
+                settings,
+                now=moment,
+                concurrency=concurrency,
+                max_attempts=max_attempts,
+            )
+        )
+    finally:
+        engine.dispose()
+    publish_counts(stats, now=moment)
+    return stats

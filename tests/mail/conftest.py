@@ -1,0 +1,108 @@
+"""Mail fixtures: a database world (SQLite and PostgreSQL) and a real SMTP server per test."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import email
+import email.policy
+import threading
+from collections.abc import Iterator
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+
+from kontrol.mail.delivery import DeliveryStats, deliver_pending
+from kontrol.mail.sink import SinkHandle, start_sink
+from kontrol.settings import Settings
+from tests.mail.factory import NOW, World, make_world, settings_for
+
+
+class Recorder:
+    """An aiosmtpd handler that records what it accepts and can misbehave on purpose.
+
+    ``temp_fail``: answer 451 to the first N DATA commands; ``refuse``: answer 550 to these
+    recipients; ``drop_at``: hang up (abort the connection) on the Nth DATA without accepting;
+    ``hold_at``: on the Nth DATA wait until ``release`` is set, then answer 451.
+    """
+
+    def __init__(
+        self,
+        *,
+        temp_fail: int = 0,
+        refuse: tuple[str, ...] = (),
+        drop_at: int | None = None,
+        hold_at: int | None = None,
+    ) -> None:
+        self.temp_fail = temp_fail
+        self.refuse = refuse
+        self.drop_at = drop_at
+        self.hold_at = hold_at
+        self.held = threading.Event()
+        self.release = threading.Event()
+        self.data_calls = 0
+        self.received: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, _o: Any
+    ) -> str:
+        if address in self.refuse:
+            return f"550 5.1.1 <{address}>: mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.data_calls += 1
+        n = self.data_calls
+        if n <= self.temp_fail:
+            return "451 4.3.0 try again later"
+        if n == self.drop_at:
+            server.transport.abort()
+            return "421 going away"
+        if n == self.hold_at:
+            self.held.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.01)
+            return "451 4.3.0 the client went away"
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+    def messages(self) -> list[EmailMessage]:
+        return [
+            email.message_from_bytes(data, policy=email.policy.default)  # type: ignore[misc]
+            for _, _, data in self.received
+        ]
+
+    def message_ids(self) -> list[str]:
+        return [str(m["Message-ID"]) for m in self.messages()]
+
+
+@pytest.fixture
+def world(db_url: str) -> Iterator[World]:
+    w = make_world(db_url)
+    yield w
+    w.engine.dispose()
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def smtp(recorder: Recorder) -> Iterator[SinkHandle]:
+    handle = start_sink("127.0.0.1", 0, handler=recorder)
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def settings(smtp: SinkHandle) -> Settings:
+    return settings_for(smtp.port)
+
+
+def deliver(
+    world: World, settings: Settings, *, now: dt.datetime = NOW, **kw: Any
+) -> DeliveryStats:
+    return asyncio.run(deliver_pending(world.sessions, settings, now=now, **kw))

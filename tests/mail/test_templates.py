@@ -1,0 +1,132 @@
+"""Every mail kind renders in plain text and HTML from realistic rows, in correct Russian."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from jinja2 import UndefinedError
+
+from kontrol.mail.render import KINDS, TEMPLATES, render
+from kontrol.settings import Settings
+from models import Assignment, OutboxMessage
+from tests.mail.factory import (
+    NOW,
+    World,
+    add_assignment,
+    add_item,
+    enqueue_every_kind,
+    settings_for,
+)
+
+
+@pytest.fixture
+def local_settings() -> Settings:
+    return settings_for(8025)
+
+
+def test_every_kind_has_subject_text_and_html_templates() -> None:
+    for kind in KINDS:
+        for suffix in ("subject.txt", "txt", "html"):
+            assert (TEMPLATES / f"{kind}.{suffix}").is_file(), f"{kind}.{suffix}"
+    assert (TEMPLATES / "_layout.html").is_file()
+    assert (TEMPLATES / "_layout.txt").is_file()
+
+
+def test_every_kind_renders_with_realistic_data(world: World, local_settings: Settings) -> None:
+    ids = enqueue_every_kind(world, local_settings)
+    with world.transaction() as s:
+        rows = {kind: s.get(OutboxMessage, i) for kind, i in ids.items()}
+    assert set(rows) == set(KINDS)
+    for kind, row in rows.items():
+        assert row is not None
+        for part in (row.subject, row.body_text, row.body_html):
+            assert "{{" not in part and "{%" not in part, kind
+        assert "распоряжени" in row.body_text and "1302-б" in row.body_text
+        assert local_settings.portal_base_url + "/a/" in row.body_text, kind
+        assert local_settings.portal_base_url + "/a/" in row.body_html, kind
+        assert row.body_html.lstrip().startswith("<!DOCTYPE html>")
+
+    issued = rows["assignment_issued"]
+    assert issued is not None
+    assert "п. 3.2.4" in issued.subject and "до 24 декабря 2020 г." in issued.subject
+    assert "Период: 27.07.2020–31.12.2020" in issued.body_text
+    assert "Срок исполнения: до 24 декабря 2020 г." in issued.body_text
+    assert "Ваша роль: соисполнитель" in issued.body_text
+    assert (
+        "Ответственный исполнитель: Комитет общего и профессионального образования "
+        "Ленинградской области" in issued.body_text
+    )
+    assert "Другие соисполнители: ГАОУ ДПО «Ленинградский областной институт" in issued.body_text
+    assert "Примечание: по отдельному плану" in issued.body_text
+
+    reminder = rows["reminder"]
+    assert reminder is not None
+    assert "остался 1 рабочий день" in reminder.subject
+    assert "Ваша роль: ответственный исполнитель" in reminder.body_text
+    assert "Соисполнители: ГАОУ ДПО" in reminder.body_text
+    assert "Период: I квартал 2021 г." in reminder.body_text
+
+    overdue = rows["overdue_notice"]
+    assert overdue is not None
+    assert "просрочено на 3 рабочих дня" in overdue.body_text
+    assert "Копия письма направлена: Отдел общего и дополнительного образования" in (
+        overdue.body_text
+    )
+
+    digest = rows["escalation_digest"]
+    assert digest is not None
+    assert digest.subject.startswith("Просрочено 2 поручения на 11.01.2021")
+    text = digest.body_text
+    assert text.index("просрочено на 7 рабочих дней") < text.index("просрочено на 2 рабочих дня")
+
+    extension = rows["extension_decision"]
+    assert extension is not None
+    assert "новый срок до 30 апреля 2021 г." in extension.subject
+    assert "прежний срок: до 31 марта 2021 г." in extension.body_text
+
+
+def test_html_escapes_what_the_decree_says(world: World, local_settings: Settings) -> None:
+    from kontrol.mail import outbox
+
+    add_item(world, "9.9", "Проверка <script>alert('x')</script> & «кавычек»", ["loiro"])
+    aid = add_assignment(world, "9.9", "loiro", role="lead")
+    with world.transaction() as s:
+        a = s.get(Assignment, aid)
+        assert a is not None
+        row = outbox.enqueue_assignment_issued(s, a, settings=local_settings, now=NOW)
+        assert row is not None
+        assert "<script>" not in row.body_html
+        assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; «кавычек»" in row.body_html
+        assert "Проверка <script>alert('x')</script> & «кавычек»" in row.body_text
+
+
+def test_a_missing_variable_is_an_error_not_a_hole() -> None:
+    with pytest.raises(UndefinedError):
+        render("reminder", {"a": {}, "days_left": 1})
+
+
+def test_period_of_a_month_and_a_year(world: World, local_settings: Settings) -> None:
+    from kontrol.mail import outbox
+
+    monthly = add_assignment(
+        world,
+        "3.1.2",
+        "loiro",
+        period=(dt.date(2021, 1, 1), dt.date(2021, 1, 31)),
+        due_on=dt.date(2021, 1, 29),
+    )
+    yearly = add_assignment(
+        world,
+        "3.1.2",
+        "loiro",
+        period=(dt.date(2021, 1, 1), dt.date(2021, 12, 31)),
+        due_on=dt.date(2021, 12, 30),
+    )
+    with world.transaction() as s:
+        for aid, period in ((monthly, "январь 2021 г."), (yearly, "2021 г.")):
+            a = s.get(Assignment, aid)
+            assert a is not None
+            row = outbox.enqueue_assignment_issued(s, a, settings=local_settings, now=NOW)
+            assert row is not None
+            assert f"Период: {period}\n" in row.body_text

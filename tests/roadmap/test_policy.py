@@ -1,0 +1,82 @@
+"""Policy defaults, file loading, and errors that name the file and the field."""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from roadmap.errors import PolicyError
+from roadmap.policy import Policy, RulePack, load_policy
+
+
+def test_defaults() -> None:
+    p = load_policy(None)
+    assert p == Policy()
+    assert (p.timezone, p.send_hour, p.ongoing_cadence, p.nonworking_due) == (
+        "Europe/Moscow",
+        time(9),
+        "year",
+        "preceding",
+    )
+    assert (p.deadline_lead_days, p.co_executor_lead, p.reminders) == (30, 5, (5, 1))
+    assert (p.overdue_notice_after, p.escalate_curator_after, p.escalate_controller_after) == (
+        1,
+        5,
+        10,
+    )
+    assert p.rule_pack is None
+
+
+def test_load_file(tmp_path: Path) -> None:
+    f = tmp_path / "policy.yaml"
+    f.write_text(
+        "send_hour: '08:30'\nnonworking_due: following\nongoing_cadence: quarter\n"
+        "reminders: [10, 3, 1]\nrule_pack: {name: lenobl}\n"
+    )
+    p = load_policy(f)
+    assert p.send_hour == time(8, 30) and p.nonworking_due == "following"
+    assert p.reminders == (10, 3, 1) and p.rule_pack == RulePack(name="lenobl")
+    assert p.rule_pack.report_due_day_next_month == 10
+
+
+@pytest.mark.parametrize("hour", [9, "9", "09:00"])
+def test_send_hour_forms(hour) -> None:
+    assert Policy(send_hour=hour).send_hour == time(9)
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("reminders: [1, 5]\n", "reminders"),
+        ("reminders: [5, 0]\n", "reminders"),
+        ("escalate_curator_after: 10\nescalate_controller_after: 5\n", "policy"),
+        ("send_hour: 25\n", "send_hour"),
+        ("timezone: Mars/Olympus\n", "timezone"),
+        ("ongoing_cadence: daily\n", "ongoing_cadence"),
+        ("nonworking_due: never\n", "nonworking_due"),
+        ("reminder: [5, 1]\n", "reminder"),
+        ("rule_pack: {report_due_day_next_month: 31}\n", "rule_pack.report_due_day_next_month"),
+        ("deadline_lead_days: -1\n", "deadline_lead_days"),
+    ],
+)
+def test_bad_values_name_file_and_field(tmp_path: Path, text: str, field: str) -> None:
+    f = tmp_path / "policy.yaml"
+    f.write_text(text)
+    with pytest.raises(PolicyError) as info:
+        load_policy(f)
+    assert info.value.file == str(f)
+    assert f"'{field}'" in str(info.value)
+
+
+def test_not_a_mapping_and_bad_yaml(tmp_path: Path) -> None:
+    f = tmp_path / "policy.yaml"
+    f.write_text("- 1\n")
+    with pytest.raises(PolicyError, match="mapping"):
+        load_policy(f)
+    f.write_text("a: [\n")
+    with pytest.raises(PolicyError, match="YAML"):
+        load_policy(f)
+    with pytest.raises(PolicyError, match="cannot read"):
+        load_policy(tmp_path / "none.yaml")
