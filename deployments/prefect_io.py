@@ -100,11 +100,15 @@ def extra_deployments(app: object, *, for_work_pool: bool = False) -> list[Runne
     return result
 
 
-def serve(deployments: Sequence[RunnerDeployment]) -> None:
-    """Prefect's ``serve`` for all of them in this process, until interrupted."""
+def serve(deployments: Sequence[RunnerDeployment], *, limit: int = 4) -> None:
+    """Prefect's ``serve`` for all of them in this process, until interrupted.
+
+    ``limit`` bounds the flow-run subprocesses at once: a catch-up of dozens of occurrences
+    on a small machine would otherwise start them all together.
+    """
     from prefect import serve as prefect_serve
 
-    prefect_serve(*deployments, print_starting_message=False)
+    prefect_serve(*deployments, print_starting_message=False, limit=limit)
 
 
 def register(deployments: Sequence[RunnerDeployment], *, work_pool: str | None) -> list[str]:

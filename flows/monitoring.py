@@ -34,7 +34,10 @@ MONITORING_DAY = 1
 
 
 def monitoring_schedule(
-    rules: Rules, years: range | list[int], *, month: int = MONITORING_MONTH,
+    rules: Rules,
+    years: range | list[int],
+    *,
+    month: int = MONITORING_MONTH,
     day: int = MONITORING_DAY,
 ) -> list[dt.datetime]:
     """The first working day on or after ``day.month`` of each year, at the send hour, local.
@@ -56,11 +59,15 @@ def monitoring(
     with app.transaction() as session:
         rm = roadmap_by_number(session, roadmap)
         report = execution_report(
-            session, rm, start=start, end=end, as_of=as_of, calendar=rules.calendar,
+            session,
+            rm,
+            start=start,
+            end=end,
+            as_of=as_of,
+            calendar=rules.calendar,
             timezone=rules.policy.timezone,
         )
-        created = enqueue_report(session, rm, report, workbook=workbook_bytes(report),
-                                 now=app.now)
+        created = enqueue_report(session, rm, report, workbook=workbook_bytes(report), now=app.now)
         number = rm.number
     return {"roadmap": number, "report": report, "mails": created}
 
@@ -79,8 +86,9 @@ def annual_monitoring(year: int | None = None) -> dict[str, Any]:
     try:
         result = monitoring(App(settings, now=now), rules, year=year, as_of=today)
     except NothingIssued as exc:
-        create_markdown_artifact(key=key, markdown=f"# Отчёт за {year}\n\n{exc}\n",
-                                 description=str(exc))
+        create_markdown_artifact(
+            key=key, markdown=f"# Отчёт за {year}\n\n{exc}\n", description=str(exc)
+        )
         logger.warning("%s", exc)
         return {"year": year, "issued": 0, "mails": 0}
     report = result["report"]
@@ -90,8 +98,12 @@ def annual_monitoring(year: int | None = None) -> dict[str, Any]:
         description=f"Исполнение дорожной карты № {result['roadmap']} за {year}",
     )
     deliver(now)
-    logger.info("report %s: %d assignment(s), %d mail(s) queued", year, report.total.issued,
-                len(result["mails"]))
+    logger.info(
+        "report %s: %d assignment(s), %d mail(s) queued",
+        year,
+        report.total.issued,
+        len(result["mails"]),
+    )
     return {
         "year": year,
         "issued": report.total.issued,

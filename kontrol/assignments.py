@@ -41,6 +41,11 @@ def get_assignment(session: Session, ref: str | int) -> Assignment:
     return a
 
 
+def utc(now: dt.datetime) -> dt.datetime:
+    """Stored in UTC: SQLite keeps a timestamp's wall clock and drops its zone."""
+    return now.astimezone(dt.UTC)
+
+
 def _lock(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
@@ -53,7 +58,7 @@ def mark_done(
     session: Session, ref: str | int, *, note: str | None, now: dt.datetime, actor: str
 ) -> tuple[Assignment, bool]:
     """(assignment, changed); done again is a no-op, a cancelled one cannot be done."""
-    a = get_assignment(session, ref)
+    a, now = get_assignment(session, ref), utc(now)
     if a.status == "done":
         return a, False
     if a.status == "cancelled":
@@ -67,7 +72,7 @@ def mark_done(
 def cancel(
     session: Session, ref: str | int, *, reason: str, now: dt.datetime, actor: str
 ) -> tuple[Assignment, bool]:
-    a = get_assignment(session, ref)
+    a, now = get_assignment(session, ref), utc(now)
     if not reason.strip():
         raise KontrolError("--reason must not be empty")
     if a.status == "cancelled":
@@ -92,7 +97,7 @@ def extend(
     actor: str,
 ) -> tuple[Assignment, dt.date]:
     """Move the due date later; (assignment, old due date). The ladder restarts for ``to``."""
-    a = get_assignment(session, ref)
+    a, now = get_assignment(session, ref), utc(now)
     if not reason.strip():
         raise KontrolError("--reason must not be empty")
     if not a.is_open:

@@ -53,15 +53,24 @@ SweepStep = Callable[[sessionmaker[Session], dt.date, dt.datetime, Rules, Settin
 
 
 def kontrol_sweep(
-    factory: sessionmaker[Session], as_of: dt.date, now: dt.datetime, rules: Rules,
+    factory: sessionmaker[Session],
+    as_of: dt.date,
+    now: dt.datetime,
+    rules: Rules,
     settings: Settings,
 ) -> None:
     """The real daily sweep (``kontrol.sweep``), as the sweep flow calls it."""
     from kontrol.notify import Mailer
     from kontrol.sweep import run_sweep, transactions
 
-    run_sweep(transactions(factory), as_of=as_of, rules=rules, mailer=Mailer.of(settings),
-              now=now, actor=ACTOR)
+    run_sweep(
+        transactions(factory),
+        as_of=as_of,
+        rules=rules,
+        mailer=Mailer.of(settings),
+        now=now,
+        actor=ACTOR,
+    )
 
 
 @dataclass
@@ -100,14 +109,23 @@ class Simulation:
 
     def to_json(self) -> dict[str, Any]:
         def one(m: Month) -> dict[str, Any]:
-            return {"issued": m.issued, "done_on_time": m.done_on_time,
-                    "done_late": m.done_late, "escalations": m.escalations,
-                    "mails": dict(sorted(m.mails.items()))}
+            return {
+                "issued": m.issued,
+                "done_on_time": m.done_on_time,
+                "done_late": m.done_late,
+                "escalations": m.escalations,
+                "mails": dict(sorted(m.mails.items())),
+            }
 
         return {
-            "start": self.start, "end": self.end, "completion": self.completion,
-            "seed": self.seed, "predicted_issued": self.predicted, "issued": self.issued,
-            "seconds": round(self.seconds, 1), "delivery": self.delivery,
+            "start": self.start,
+            "end": self.end,
+            "completion": self.completion,
+            "seed": self.seed,
+            "predicted_issued": self.predicted,
+            "issued": self.issued,
+            "seconds": round(self.seconds, 1),
+            "delivery": self.delivery,
             "months": {k: one(m) for k, m in sorted(self.months.items())},
             "totals": one(self.totals()),
         }
@@ -120,8 +138,7 @@ def scratch_import(url: str, roadmap_file: Path, directory_file: Path, now: dt.d
         migrate(engine)
         document, bodies = read_document(roadmap_file), load_directory(directory_file)
         with session_factory(engine)() as session, session.begin():
-            report = import_roadmap(session, document, bodies, now=now,
-                                    is_referenced=is_referenced)
+            report = import_roadmap(session, document, bodies, now=now, is_referenced=is_referenced)
             sync_obligations(session, report.roadmap_id)
     finally:
         engine.dispose()
@@ -132,14 +149,17 @@ def _local(day: dt.date, rules: Rules, hour: int | None = None) -> dt.datetime:
     return dt.datetime.combine(day, at, tzinfo=rules.policy.zone)
 
 
-def _completion_day(
-    a: Assignment, rng: random.Random, completion: float, rules: Rules
-) -> dt.date:
+def _completion_day(a: Assignment, rng: random.Random, completion: float, rules: Rules) -> dt.date:
     cal = rules.calendar
     if rng.random() < completion:
         span = max(cal.working_days_between(a.issue_on, a.due_on), 0)
-        return cal.add_working_days(cal.first_working_day_on_or_after(a.issue_on),
-                                    rng.randint(0, span)) if span else a.due_on
+        return (
+            cal.add_working_days(
+                cal.first_working_day_on_or_after(a.issue_on), rng.randint(0, span)
+            )
+            if span
+            else a.due_on
+        )
     return cal.add_working_days(a.due_on, rng.randint(1, 25))
 
 
@@ -173,8 +193,7 @@ def simulate(
             months = _months(factory, rules)
         finally:
             engine.dispose()
-    return Simulation(start, end, completion, seed, predicted, months,
-                      time.perf_counter() - began)
+    return Simulation(start, end, completion, seed, predicted, months, time.perf_counter() - began)
 
 
 def _plan(
@@ -187,8 +206,11 @@ def _plan(
         for ob in obligations_of(session, roadmap_by_number(session)):
             if ob.kind == "on_demand":
                 continue
-            occs = [o for o in obligation_occurrences(ob, rules)
-                    if o.state == "scheduled" and start <= o.issue_on <= end]
+            occs = [
+                o
+                for o in obligation_occurrences(ob, rules)
+                if o.state == "scheduled" and start <= o.issue_on <= end
+            ]
             predicted += len(occs) * len(recipients(session, ob.item))
             for occ in occs:
                 plan[occ.issue_on].append((ob.id, occ))
@@ -227,8 +249,13 @@ def _run(
             later = _local(day, rules, hour=15)
             with factory() as session, session.begin():
                 for aid in completes.pop(day):
-                    mark_done(session, aid, note=f"Отчёт об исполнении (симуляция), {day:%d.%m.%Y}",
-                              now=later, actor=ACTOR)
+                    mark_done(
+                        session,
+                        aid,
+                        note=f"Отчёт об исполнении (симуляция), {day:%d.%m.%Y}",
+                        now=later,
+                        actor=ACTOR,
+                    )
         day += dt.timedelta(days=1)
 
 
@@ -252,8 +279,9 @@ def _months(factory: sessionmaker[Session], rules: Rules) -> dict[str, Month]:
                 else:
                     m.done_late += 1
         for created_at, kind, n in session.execute(
-            select(OutboxMessage.created_at, OutboxMessage.kind, func.count())
-            .group_by(OutboxMessage.created_at, OutboxMessage.kind)
+            select(OutboxMessage.created_at, OutboxMessage.kind, func.count()).group_by(
+                OutboxMessage.created_at, OutboxMessage.kind
+            )
         ):
             at = created_at.replace(tzinfo=created_at.tzinfo or dt.UTC).astimezone(zone)
             months[_key(at)].mails[kind] += int(n)

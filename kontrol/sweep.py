@@ -231,7 +231,8 @@ class Sweep:
     ) -> None:
         ladder.check_policy(rules.policy)
         self.units, self.as_of, self.rules, self.mailer = units, as_of, rules, mailer
-        self.now, self.actor, self.batch_size, self.hook = now, actor, batch_size, hook
+        self.now = now.astimezone(dt.UTC)  # stored in UTC (SQLite drops the zone)
+        self.actor, self.batch_size, self.hook = actor, batch_size, hook
         self.report = SweepReport(as_of, rules.calendar.is_working_day(as_of))
 
     def run(self) -> SweepReport:

@@ -127,8 +127,12 @@ def sink_cmd(
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from exc
     where = "discarding messages" if target is None else f"storing .eml files in {target}"
-    console.print(f"listening on {handle.host}:{handle.port}, {where} (Ctrl-C to stop)")
-    serve_forever(handle)
+    serve_forever(
+        handle,
+        lambda: console.print(
+            f"listening on {handle.host}:{handle.port}, {where} (Ctrl-C to stop)"
+        ),
+    )
     console.print(f"stopped after {handle.handler.count} message(s)")
 
 

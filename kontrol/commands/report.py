@@ -51,16 +51,29 @@ def report_range(
 @click.option("--html", "html_file", type=OUT, help="Write the printable HTML page here.")
 @click.option("--markdown", "md_file", type=OUT, help="Write the Markdown text here.")
 @click.option("--timeline", "timeline_file", type=OUT, help="Roadmap timeline (.svg/.png).")
-@click.option("--workload", "workload_file", type=OUT,
-              help="Assignments falling due per month over the range (.svg/.png).")
+@click.option(
+    "--workload",
+    "workload_file",
+    type=OUT,
+    help="Assignments falling due per month over the range (.svg/.png).",
+)
 @click.option("--body", "body_id", help="With --workload: one body or group only.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.pass_context
 def report_cmd(
-    ctx: click.Context, year: int | None, start: dt.datetime | None, end: dt.datetime | None,
-    as_of: dt.datetime | None, roadmap: str | None, xlsx_file: Path | None,
-    html_file: Path | None, md_file: Path | None, timeline_file: Path | None,
-    workload_file: Path | None, body_id: str | None, as_json: bool,
+    ctx: click.Context,
+    year: int | None,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    as_of: dt.datetime | None,
+    roadmap: str | None,
+    xlsx_file: Path | None,
+    html_file: Path | None,
+    md_file: Path | None,
+    timeline_file: Path | None,
+    workload_file: Path | None,
+    body_id: str | None,
+    as_json: bool,
 ) -> None:
     """The execution report of the roadmap (item 6.3): per item, per body, overdue, reports.
 
@@ -75,9 +88,13 @@ def report_cmd(
     today = app.now.astimezone(rules.policy.zone).date()
     first, last = report_range(year, _date(start), _date(end), today)
     judged = _date(as_of) or today
-    for path, suffixes in ((xlsx_file, (".xlsx",)), (html_file, (".html", ".htm")),
-                           (md_file, (".md",)), (timeline_file, (".svg", ".png")),
-                           (workload_file, (".svg", ".png"))):
+    for path, suffixes in (
+        (xlsx_file, (".xlsx",)),
+        (html_file, (".html", ".htm")),
+        (md_file, (".md",)),
+        (timeline_file, (".svg", ".png")),
+        (workload_file, (".svg", ".png")),
+    ):
         if path is not None:
             check_target(path, suffixes)
     written: list[Path] = []
@@ -89,13 +106,23 @@ def report_cmd(
             if timeline_file:
                 written.append(write_timeline(session, rm, rules, timeline_file, today=judged))
             if workload_file:
-                written.append(write_workload(session, rm, rules, workload_file, start=first,
-                                              end=last, body_id=body_id))
+                written.append(
+                    write_workload(
+                        session, rm, rules, workload_file, start=first, end=last, body_id=body_id
+                    )
+                )
             if not (xlsx_file or html_file or md_file or as_json):
                 _written(written)
                 return
-        report = execution_report(session, rm, start=first, end=last, as_of=judged,
-                                  calendar=rules.calendar, timezone=rules.policy.timezone)
+        report = execution_report(
+            session,
+            rm,
+            start=first,
+            end=last,
+            as_of=judged,
+            calendar=rules.calendar,
+            timezone=rules.policy.timezone,
+        )
     if xlsx_file:
         written.append(write_xlsx(report, xlsx_file))
     if html_file:
@@ -128,29 +155,54 @@ def show(report) -> None:  # type: ignore[no-untyped-def]
     )
     console.print(f"[dim]{report.formula}[/]")
     table = Table(title="По исполнителям")
-    for col in ("Исполнитель", "Выдано", "В срок", "С нарушением", "В работе", "Просрочено",
-                "Дисциплина"):
+    for col in (
+        "Исполнитель",
+        "Выдано",
+        "В срок",
+        "С нарушением",
+        "В работе",
+        "Просрочено",
+        "Дисциплина",
+    ):
         table.add_column(col, justify="left" if col == "Исполнитель" else "right")
     for r in report.by_body:
         c = r.counts
-        table.add_row(r.name, str(c.issued), str(c.done_on_time), str(c.done_late), str(c.open),
-                      str(c.overdue), "—" if c.discipline is None else f"{c.discipline:.1f} %")
+        table.add_row(
+            r.name,
+            str(c.issued),
+            str(c.done_on_time),
+            str(c.done_late),
+            str(c.open),
+            str(c.overdue),
+            "—" if c.discipline is None else f"{c.discipline:.1f} %",
+        )
     console.print(table)
 
 
 @click.command("simulate")
 @click.option("--from", "start", type=DATE, required=True, help="First simulated day.")
 @click.option("--to", "end", type=DATE, required=True, help="Last simulated day.")
-@click.option("--completion", type=click.FloatRange(0, 1), default=0.8, show_default=True,
-              help="Share of assignments completed on time (the rest: 1–25 working days late).")
+@click.option(
+    "--completion",
+    type=click.FloatRange(0, 1),
+    default=0.8,
+    show_default=True,
+    help="Share of assignments completed on time (the rest: 1–25 working days late).",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @click.option("--roadmap-file", type=EXISTING, help="Decree to simulate (default: the seed).")
 @click.option("--directory", type=EXISTING, help="Directory of bodies (default: the example).")
 @click.option("--json", "as_json", is_flag=True, help="Print the totals as JSON.")
 @click.pass_context
 def simulate_cmd(
-    ctx: click.Context, start: dt.datetime, end: dt.datetime, completion: float, seed: int,
-    roadmap_file: Path | None, directory: Path | None, as_json: bool,
+    ctx: click.Context,
+    start: dt.datetime,
+    end: dt.datetime,
+    completion: float,
+    seed: int,
+    roadmap_file: Path | None,
+    directory: Path | None,
+    as_json: bool,
 ) -> None:
     """Run issue → sweep → completions day by day on a scratch SQLite database.
 
@@ -161,25 +213,39 @@ def simulate_cmd(
     app = app_of(ctx)
     rules = load_rules(app.settings)
     sim = simulate(
-        start=start.date(), end=end.date(), roadmap_file=roadmap_file or SEED,
+        start=start.date(),
+        end=end.date(),
+        roadmap_file=roadmap_file or SEED,
         directory_file=directory or app.settings.directory or EXAMPLE_DIRECTORY,
-        rules=rules, completion=completion, seed=seed,
+        rules=rules,
+        completion=completion,
+        seed=seed,
     )
     if as_json:
         print_json(sim.to_json())
         return
     kinds = sorted({k for m in sim.months.values() for k in m.mails})
-    table = Table(title=f"Симуляция {sim.start:%d.%m.%Y}–{sim.end:%d.%m.%Y}, "
-                        f"в срок {completion:.0%}, seed {seed}")
+    table = Table(
+        title=f"Симуляция {sim.start:%d.%m.%Y}–{sim.end:%d.%m.%Y}, "
+        f"в срок {completion:.0%}, seed {seed}"
+    )
     for col in ("Месяц", "Выдано", "В срок", "С нарушением", "Эскалаций", *kinds):
         table.add_column(col, justify="left" if col == "Месяц" else "right")
     rows = [*sorted(sim.months.items()), ("всего", sim.totals())]
     for key, m in rows:
-        table.add_row(key, str(m.issued), str(m.done_on_time), str(m.done_late),
-                      str(m.escalations), *(str(m.mails.get(k, 0)) for k in kinds))
+        table.add_row(
+            key,
+            str(m.issued),
+            str(m.done_on_time),
+            str(m.done_late),
+            str(m.escalations),
+            *(str(m.mails.get(k, 0)) for k in kinds),
+        )
     console.print(table)
-    console.print(f"issued {sim.issued} (plan predicts {sim.predicted}); mail: {sim.delivery}; "
-                  f"{sim.seconds:.1f} s")
+    console.print(
+        f"issued {sim.issued} (plan predicts {sim.predicted}); mail: {sim.delivery}; "
+        f"{sim.seconds:.1f} s"
+    )
 
 
 def register(cli: click.Group) -> None:

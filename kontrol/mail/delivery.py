@@ -156,11 +156,14 @@ async def _worker(
                 continue
             note = "; ".join(f"{a}: {r.code} {r.message}" for a, r in errors.items()) or None
             await results.put(Outcome(item.id, "sent", note and f"refused: {note}", item.attempts))
-    finally:
-        if smtp is not None and smtp.is_connected:
-            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
-                await asyncio.wait_for(smtp.quit(), timeout)
-            smtp.close()
+    except asyncio.CancelledError:
+        if smtp is not None:
+            smtp.close()  # killed: hang up at once, no polite QUIT
+        raise
+    if smtp is not None and smtp.is_connected:
+        with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+            await asyncio.wait_for(smtp.quit(), timeout)
+        smtp.close()
 
 
 def _record(

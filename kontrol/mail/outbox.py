@@ -6,8 +6,9 @@ Rows go pending → sending → sent, or back to pending with a backoff and the 
 with the reason; a row is never deleted, so nothing is lost without a trace.
 
 ``claim_batch`` is one atomic ``UPDATE … WHERE id IN (SELECT … claimable … LIMIT n) RETURNING
-id`` on SQLite, and ``SELECT … FOR UPDATE SKIP LOCKED`` then that update on PostgreSQL: two deliverers never get the same row, and a
-row left in "sending" by a crash becomes claimable again when its lease runs out.
+id`` on SQLite; ``SELECT … FOR UPDATE SKIP LOCKED`` then that update on PostgreSQL. Two
+deliverers never get the same row, and a row left in "sending" by a crash becomes claimable
+again when its lease runs out.
 
 Times are stored in UTC; ``lease_until`` and ``sent_at`` are naive UTC (their columns are).
 """

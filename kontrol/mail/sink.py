@@ -17,6 +17,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 from pathlib import Path
@@ -130,14 +131,20 @@ def start_sink(
     return SinkHandle(host, int(bound), handler, loop, server, thread)
 
 
-def serve_forever(handle: SinkHandle) -> None:
-    """Block until Ctrl-C or SIGTERM, then stop cleanly (no traceback)."""
+def serve_forever(handle: SinkHandle, on_ready: Callable[[], None] | None = None) -> None:
+    """Block until Ctrl-C or SIGTERM, then stop cleanly (no traceback).
+
+    ``on_ready`` (e.g. printing the port) runs once the interrupt is caught here, so a Ctrl-C
+    sent right after it is a clean stop too.
+    """
 
     def _term(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, _term)
     try:
+        if on_ready is not None:
+            on_ready()
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
@@ -160,8 +167,9 @@ def main(argv: list[str] | None = None) -> None:
     directory = None if args.discard else Path(args.dir)
     handle = start_sink(args.host, args.port, directory)
     where = "discarding messages" if directory is None else f"storing .eml files in {directory}"
-    print(f"listening on {handle.host}:{handle.port}, {where}", flush=True)
-    serve_forever(handle)
+    serve_forever(
+        handle, lambda: print(f"listening on {handle.host}:{handle.port}, {where}", flush=True)
+    )
     print(f"stopped after {handle.handler.count} messages", flush=True)
 
 

@@ -32,8 +32,8 @@ from kontrol.errors import KontrolError
 from kontrol.issuing import obligation_occurrences, recipients
 from kontrol.lookup import obligations_of
 from kontrol.naming import short_title
-from kontrol.reporting.files import check_target, write_atomic
 from kontrol.reporting.figures import local_date
+from kontrol.reporting.files import check_target, write_atomic
 from models import Assignment, Body, Item, Obligation, Roadmap
 from roadmap.occurrences import co_executor_due
 
@@ -112,9 +112,7 @@ def timeline_rows(
         select(Assignment).join(Obligation).join(Item).where(Item.roadmap_id == roadmap.id)
     ):
         issued[(a.obligation_id, a.occurrence_key)].append(a)
-    rows = {
-        i.id: TimelineRow(i.number, i.title, i.kind) for i in roadmap.items if not i.withdrawn
-    }
+    rows = {i.id: TimelineRow(i.number, i.title, i.kind) for i in roadmap.items if not i.withdrawn}
     for ob in obligations_of(session, roadmap):
         row = rows.get(ob.item_id)
         if row is None:
@@ -153,9 +151,15 @@ def timeline_figure(
             start, end = max(b.start, x0), min(b.end, x1)
             colour = STATUS_COLOURS[b.status][0]
             ax.barh(
-                y, mdates.date2num(end + dt.timedelta(days=1)) - mdates.date2num(start),
-                left=mdates.date2num(start), height=0.55, color=colour, edgecolor="#333333",
-                linewidth=0.5, hatch=PHASE_HATCHES[b.phase % 4], zorder=2,
+                y,
+                mdates.date2num(end + dt.timedelta(days=1)) - mdates.date2num(start),
+                left=mdates.date2num(start),
+                height=0.55,
+                color=colour,
+                edgecolor="#333333",
+                linewidth=0.5,
+                hatch=PHASE_HATCHES[b.phase % 4],
+                zorder=2,
                 gid=_gid("bar", b.obligation, b.key),
             )
         for m in row.marks:
@@ -164,14 +168,34 @@ def timeline_figure(
     for (status, phase), points in sorted(groups.items()):
         xs, ys = zip(*points, strict=True)
         ax.scatter(
-            xs, ys, s=22, marker=PHASE_MARKERS[phase % 4], color=STATUS_COLOURS[status][0],
-            edgecolors="#333333", linewidths=0.4, zorder=3, gid=f"marks-{status}-p{phase + 1}",
+            xs,
+            ys,
+            s=22,
+            marker=PHASE_MARKERS[phase % 4],
+            color=STATUS_COLOURS[status][0],
+            edgecolors="#333333",
+            linewidths=0.4,
+            zorder=3,
+            gid=f"marks-{status}-p{phase + 1}",
         )
     if x0 <= today < x1:
-        ax.axvline(mdates.date2num(today), color="#c62828", linestyle="--", linewidth=1.2,
-                   zorder=4, gid="today")
-        ax.text(mdates.date2num(today), -0.9, f"сегодня {today:%d.%m.%Y}", color="#c62828",
-                ha="center", va="bottom", fontsize=8)
+        ax.axvline(
+            mdates.date2num(today),
+            color="#c62828",
+            linestyle="--",
+            linewidth=1.2,
+            zorder=4,
+            gid="today",
+        )
+        ax.text(
+            mdates.date2num(today),
+            -0.9,
+            f"сегодня {today:%d.%m.%Y}",
+            color="#c62828",
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
     ax.set_ylim(n - 0.5, -1.2)
     ax.set_xlim(mdates.date2num(x0), mdates.date2num(x1))
     ax.set_yticks(range(n))
@@ -185,12 +209,14 @@ def timeline_figure(
     ax.grid(axis="x", which="major", color="#cccccc", linewidth=0.6)
     ax.tick_params(axis="x", labeltop=True)
     ax.set_title(title, fontsize=11, loc="left")
-    handles = [Patch(facecolor=c, edgecolor="#333333", label=w)
-               for c, w in STATUS_COLOURS.values()]
-    handles += [Patch(facecolor="white", edgecolor="#333333", hatch=PHASE_HATCHES[1],
-                      label="период: 2-я фаза"),
-                Line2D([], [], marker="o", ls="", color="#555555", label="срок: 1-я фаза"),
-                Line2D([], [], marker="D", ls="", color="#555555", label="срок: 2-я фаза")]
+    handles = [Patch(facecolor=c, edgecolor="#333333", label=w) for c, w in STATUS_COLOURS.values()]
+    handles += [
+        Patch(
+            facecolor="white", edgecolor="#333333", hatch=PHASE_HATCHES[1], label="период: 2-я фаза"
+        ),
+        Line2D([], [], marker="o", ls="", color="#555555", label="срок: 1-я фаза"),
+        Line2D([], [], marker="D", ls="", color="#555555", label="срок: 2-я фаза"),
+    ]
     fig.legend(handles=handles, loc="outside lower center", ncol=5, fontsize=8, frameon=False)
     return fig
 
@@ -255,8 +281,15 @@ def workload_figure(w: Workload, *, title: str) -> Figure:
     bottom = [0] * len(w.months)
     cmap = mpl.colormaps["tab10"]
     for i, (label, values) in enumerate(w.series.items()):
-        ax.bar(x, values, width=0.8, bottom=bottom, color=cmap(i % 10), label=label,
-               gid=_gid("workload", str(i)))
+        ax.bar(
+            x,
+            values,
+            width=0.8,
+            bottom=bottom,
+            color=cmap(i % 10),
+            label=label,
+            gid=_gid("workload", str(i)),
+        )
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     if len(w.months) > 24:  # one tick a year, at January
         ticks = [i for i, m in enumerate(w.months) if m.month == 1 or i == 0]
@@ -277,8 +310,9 @@ def save_figure(fig: Figure, path: Path) -> Path:
     check_target(path, FORMATS)
     fmt = path.suffix.lower().lstrip(".")
     with mpl.rc_context({"svg.hashsalt": "kontrol", "svg.fonttype": "none"}):
-        return write_atomic(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=110,
-                                                          metadata=_metadata(fmt)))
+        return write_atomic(
+            path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=110, metadata=_metadata(fmt))
+        )
 
 
 def _metadata(fmt: str) -> dict[str, str | None]:
@@ -314,9 +348,7 @@ def write_workload(
     w = workload(session, roadmap, rules, start=start, end=end, body_id=body_id)
     if not w.total:
         who = f" for {body_id}" if body_id else ""
-        raise KontrolError(
-            f"nothing falls due{who} between {start:%d.%m.%Y} and {end:%d.%m.%Y}"
-        )
+        raise KontrolError(f"nothing falls due{who} between {start:%d.%m.%Y} and {end:%d.%m.%Y}")
     body = session.get(Body, body_id) if body_id else None
     who = f" — {body.short_name or body.name}" if body is not None else ""
     title = f"Нагрузка по срокам поручений, {start:%m.%Y}–{end:%m.%Y}{who}"

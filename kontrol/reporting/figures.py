@@ -156,16 +156,26 @@ class Report:
             "as_of": self.as_of.isoformat(),
             "formula": self.formula,
             "total": self.total.to_json(),
-            "by_item": [{"item": r.key, "title": r.name, **r.counts.to_json()} for r in self.by_item],
-            "by_body": [{"body": r.key, "name": r.name, **r.counts.to_json()} for r in self.by_body],
+            "by_item": [
+                {"item": r.key, "title": r.name, **r.counts.to_json()} for r in self.by_item
+            ],
+            "by_body": [
+                {"body": r.key, "name": r.name, **r.counts.to_json()} for r in self.by_body
+            ],
             "overdue": [
-                {**asdict(o), "original_due_on": o.original_due_on.isoformat(),
-                 "due_on": o.due_on.isoformat()}
+                {
+                    **asdict(o),
+                    "original_due_on": o.original_due_on.isoformat(),
+                    "due_on": o.due_on.isoformat(),
+                }
                 for o in self.overdue
             ],
             "executor_reports": [
-                {**asdict(e), "due_on": e.due_on.isoformat(),
-                 "completed_on": e.completed_on.isoformat()}
+                {
+                    **asdict(e),
+                    "due_on": e.due_on.isoformat(),
+                    "completed_on": e.completed_on.isoformat(),
+                }
                 for e in self.executor_reports
             ],
         }
@@ -233,9 +243,7 @@ def execution_report(
     per_item: dict[str, Counts] = defaultdict(Counts)
     per_body: dict[str, Counts] = defaultdict(Counts)
     body_names: dict[str, str] = {}
-    report = Report(
-        roadmap.number, roadmap.adopted_on, roadmap.title, start, end, as_of, total
-    )
+    report = Report(roadmap.number, roadmap.adopted_on, roadmap.title, start, end, as_of, total)
     for a in rows:
         item = a.obligation.item
         body_names[a.body_id] = body_label(a.body)
@@ -246,17 +254,30 @@ def execution_report(
         if outcome == "overdue":
             report.overdue.append(
                 OverdueRow(
-                    a.id, item.number, item.title, a.body_id, body_label(a.body), a.role,
+                    a.id,
+                    item.number,
+                    item.title,
+                    a.body_id,
+                    body_label(a.body),
+                    a.role,
                     f"{a.period_start:%d.%m.%Y}–{a.period_end:%d.%m.%Y}",
-                    a.original_due_on, a.due_on, days, steps.get(a.id),
+                    a.original_due_on,
+                    a.due_on,
+                    days,
+                    steps.get(a.id),
                 )
             )
         if outcome in ("done_on_time", "done_late") and (a.completion_note or "").strip():
             assert a.completed_at is not None
             report.executor_reports.append(
                 ExecutorReport(
-                    a.id, item.number, item.title, body_label(a.body), a.due_on,
-                    local_date(a.completed_at, zone), outcome == "done_on_time",
+                    a.id,
+                    item.number,
+                    item.title,
+                    body_label(a.body),
+                    a.due_on,
+                    local_date(a.completed_at, zone),
+                    outcome == "done_on_time",
                     (a.completion_note or "").strip(),
                 )
             )
@@ -326,8 +347,9 @@ def _latest_steps(session: Session, ids: list[int], as_of: dt.date) -> dict[int,
     latest: dict[int, tuple[dt.date, int, str]] = {}
     for chunk in _chunks(ids):
         for aid, step, taken_on, sid in session.execute(
-            select(LadderStep.assignment_id, LadderStep.step, LadderStep.taken_on, LadderStep.id)
-            .where(LadderStep.assignment_id.in_(chunk), LadderStep.taken_on <= as_of)
+            select(
+                LadderStep.assignment_id, LadderStep.step, LadderStep.taken_on, LadderStep.id
+            ).where(LadderStep.assignment_id.in_(chunk), LadderStep.taken_on <= as_of)
         ):
             if aid not in latest or (taken_on, sid) > latest[aid][:2]:
                 latest[aid] = (taken_on, sid, step)

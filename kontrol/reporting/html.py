@@ -56,8 +56,10 @@ class Chart:
 
 def body_chart(report: Report) -> Chart:
     """Geometry of the on-time / late / overdue / open stacked bars, one row per body."""
-    scale = max((sum(getattr(r.counts, f) for f, _, _ in SEGMENTS) for r in report.by_body),
-                default=0) or 1
+    scale = (
+        max((sum(getattr(r.counts, f) for f, _, _ in SEGMENTS) for r in report.by_body), default=0)
+        or 1
+    )
     rows = []
     for i, r in enumerate(report.by_body):
         x = float(LABEL_W)
@@ -91,8 +93,10 @@ def environment() -> Environment:
 
 
 def render_html(report: Report) -> str:
-    return environment().get_template("report.html").render(
-        r=report, chart=body_chart(report), roles=ROLE_WORDS
+    return (
+        environment()
+        .get_template("report.html")
+        .render(r=report, chart=body_chart(report), roles=ROLE_WORDS)
     )
 
 

@@ -44,9 +44,7 @@ def enqueue_report(
     session: Session, roadmap: Roadmap, report: Report, *, workbook: bytes, now: dt.datetime
 ) -> list[int]:
     """Write the report mails in the caller's transaction; the ids of the rows created."""
-    subject = (
-        f"Отчёт об исполнении дорожной карты № {roadmap.number} за {report.label}"
-    )
+    subject = f"Отчёт об исполнении дорожной карты № {roadmap.number} за {report.label}"
     attachment = {
         "filename": workbook_filename(report),
         "content_type": XLSX,
@@ -57,8 +55,10 @@ def enqueue_report(
     created = []
     for body in report_recipients(session, roadmap):
         greeting = f"Уважаемый(ая) {body.person}!" if body.person else "Добрый день!"
-        html = environment().get_template("mail.html").render(
-            r=report, subject=subject, greeting=greeting
+        html = (
+            environment()
+            .get_template("mail.html")
+            .render(r=report, subject=subject, greeting=greeting)
         )
         row = enqueue(
             session,

@@ -71,8 +71,10 @@ def markdown_report(report: Report) -> str:
             ),
         ]
         if len(report.overdue) > OVERDUE_SHOWN:
-            lines.append(f"\n…и ещё {len(report.overdue) - OVERDUE_SHOWN} (полный список — в "
-                         "рабочей книге Excel).")
+            lines.append(
+                f"\n…и ещё {len(report.overdue) - OVERDUE_SHOWN} (полный список — в "
+                "рабочей книге Excel)."
+            )
     else:
         lines.append("Просроченных поручений нет.")
     lines += ["", f"Отчётов исполнителей: {len(report.executor_reports)}.", ""]

@@ -39,8 +39,15 @@ COUNT_HEADINGS = (
 def _counts(c: Counts) -> list[Any]:
     pct = None if c.discipline is None else c.discipline / 100
     return [
-        c.issued, c.done_on_time, c.done_late, c.late_working_days, c.open, c.overdue,
-        c.cancelled, c.extensions, pct,
+        c.issued,
+        c.done_on_time,
+        c.done_late,
+        c.late_working_days,
+        c.open,
+        c.overdue,
+        c.cancelled,
+        c.extensions,
+        pct,
     ]
 
 
@@ -76,15 +83,20 @@ def _table(
 def _summary(ws: Worksheet, report: Report) -> None:
     c = report.total
     pairs: list[tuple[str, Any, str | None]] = [
-        ("Дорожная карта", f"№ {report.roadmap_number} от {report.roadmap_adopted_on:%d.%m.%Y}",
-         None),
+        (
+            "Дорожная карта",
+            f"№ {report.roadmap_number} от {report.roadmap_adopted_on:%d.%m.%Y}",
+            None,
+        ),
         ("Наименование", report.roadmap_title, None),
         ("Период (выдача поручений) с", report.start, DATE),
         ("по", report.end, DATE),
         ("Состояние на", report.as_of, DATE),
     ]
-    pairs += [(h, v, PERCENT if h == COUNT_HEADINGS[-1] else None)
-              for h, v in zip(COUNT_HEADINGS, _counts(c), strict=True)]
+    pairs += [
+        (h, v, PERCENT if h == COUNT_HEADINGS[-1] else None)
+        for h, v in zip(COUNT_HEADINGS, _counts(c), strict=True)
+    ]
     pairs.append(("Формула", report.formula, None))
     ws.append(["Показатель", "Значение"])
     for cell in ws[1]:
@@ -113,26 +125,77 @@ def build_workbook(report: Report) -> Workbook:
     _summary(ws, report)
     pct_col = {2 + len(COUNT_HEADINGS): PERCENT}
     count_widths = [14] * len(COUNT_HEADINGS)
-    _table(wb.create_sheet(SHEETS[1]), ("№", "Мероприятие", *COUNT_HEADINGS),
-           _rows(report.by_item), [8, 60, *count_widths], pct_col)
-    _table(wb.create_sheet(SHEETS[2]), ("Код", "Исполнитель", *COUNT_HEADINGS),
-           _rows(report.by_body), [22, 50, *count_widths], pct_col)
+    _table(
+        wb.create_sheet(SHEETS[1]),
+        ("№", "Мероприятие", *COUNT_HEADINGS),
+        _rows(report.by_item),
+        [8, 60, *count_widths],
+        pct_col,
+    )
+    _table(
+        wb.create_sheet(SHEETS[2]),
+        ("Код", "Исполнитель", *COUNT_HEADINGS),
+        _rows(report.by_body),
+        [22, 50, *count_widths],
+        pct_col,
+    )
     _table(
         wb.create_sheet(SHEETS[3]),
-        ("№", "Мероприятие", "Исполнитель", "Роль", "Период", "Первоначальный срок",
-         "Срок (действующий)", "Просрочка, раб. дн.", "Достигнутая ступень", "Поручение"),
-        [[o.item, o.title, o.body, ROLE_WORDS.get(o.role, o.role), o.period, o.original_due_on,
-          o.due_on, o.working_days_overdue, o.step_words, o.assignment_id]
-         for o in report.overdue],
+        (
+            "№",
+            "Мероприятие",
+            "Исполнитель",
+            "Роль",
+            "Период",
+            "Первоначальный срок",
+            "Срок (действующий)",
+            "Просрочка, раб. дн.",
+            "Достигнутая ступень",
+            "Поручение",
+        ),
+        [
+            [
+                o.item,
+                o.title,
+                o.body,
+                ROLE_WORDS.get(o.role, o.role),
+                o.period,
+                o.original_due_on,
+                o.due_on,
+                o.working_days_overdue,
+                o.step_words,
+                o.assignment_id,
+            ]
+            for o in report.overdue
+        ],
         [8, 50, 40, 14, 24, 14, 14, 12, 28, 10],
         {6: DATE, 7: DATE},
     )
     _table(
         wb.create_sheet(SHEETS[4]),
-        ("№", "Мероприятие", "Исполнитель", "Срок", "Дата исполнения", "В срок", "Отчёт",
-         "Поручение"),
-        [[e.item, e.title, e.body, e.due_on, e.completed_on, "да" if e.on_time else "нет",
-          e.note, e.assignment_id] for e in report.executor_reports],
+        (
+            "№",
+            "Мероприятие",
+            "Исполнитель",
+            "Срок",
+            "Дата исполнения",
+            "В срок",
+            "Отчёт",
+            "Поручение",
+        ),
+        [
+            [
+                e.item,
+                e.title,
+                e.body,
+                e.due_on,
+                e.completed_on,
+                "да" if e.on_time else "нет",
+                e.note,
+                e.assignment_id,
+            ]
+            for e in report.executor_reports
+        ],
         [8, 45, 40, 14, 14, 8, 80, 10],
         {4: DATE, 5: DATE},
     )

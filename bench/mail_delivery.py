@@ -1,0 +1,228 @@
+"""Benchmark: 1,000 assignment mails to a local SMTP sink running in another process.
+
+Measures messages/second for
+  kontrol   — ``deliver_pending`` (claim from the outbox, build, send, record), 4 connections;
+  bare      — (a) a bare aiosmtplib loop, same messages pre-built, same concurrency, reused
+              connections: the ceiling for any client on this machine;
+  per-task  — (b) one Prefect task per message, each opening its own SMTP connection (the
+              prefect-email way), inside a flow on a temporary Prefect server.
+Run: ``python bench/mail_delivery.py [--messages 1000] [--concurrency 4] [--skip-prefect]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import subprocess
+import sys
+import tempfile
+import time
+from email.message import EmailMessage
+from pathlib import Path
+
+import aiosmtplib
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from kontrol.mail import outbox
+from kontrol.mail.delivery import deliver_pending, load_batch
+from kontrol.settings import Settings
+from models import Assignment, Body, Item, ItemExecutor, Obligation, Roadmap
+from models.db import make_engine, migrate, session_factory
+
+NOW = dt.datetime(2021, 1, 11, 6, tzinfo=dt.UTC)
+
+
+def start_sink_process() -> tuple[subprocess.Popen[str], int]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kontrol.mail.sink", "--port", "0", "--discard"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()  # "listening on 127.0.0.1:PORT, discarding messages"
+    port = int(line.split(",")[0].rsplit(":", 1)[1])
+    return proc, port
+
+
+def populate(url: str, n: int, settings: Settings) -> None:
+    engine = make_engine(url)
+    migrate(engine)
+    sessions = session_factory(engine)
+    with sessions() as s, s.begin():
+        s.add(
+            Body(
+                id="curator",
+                name="Отдел общего и дополнительного образования",
+                kind="unit",
+                aliases=[],
+                emails=["general@edu.lenobl.example"],
+            )
+        )
+        s.add(
+            Body(
+                id="school",
+                name="Пример: МОУ «Средняя общеобразовательная школа № 1»",
+                kind="school",
+                aliases=[],
+                emails=["school1@edu.example"],
+                escalates_to_id="curator",
+            )
+        )
+        s.flush()
+        roadmap = Roadmap(
+            kind="распоряжение",
+            number="1302-б",
+            adopted_on=dt.date(2020, 7, 27),
+            authority="Комитет",
+            title="Об утверждении плана мероприятий («дорожной карты»)",
+            plan_title="План",
+            horizon_year=2030,
+            source_name="seed",
+            source_sha256="0" * 64,
+            encoding="utf-8",
+            imported_at=NOW,
+            updated_at=NOW,
+        )
+        s.add(roadmap)
+        s.flush()
+        item = Item(
+            roadmap_id=roadmap.id,
+            number="3.3.5",
+            position=1,
+            kind="activity",
+            title="Создание региональной сетевой системы профориентации и "
+            "профессиональной подготовки школьников",
+            schedule_text="ежеквартально",
+            executors_text="школы",
+            source_lines=[1],
+        )
+        s.add(item)
+        s.flush()
+        s.add(ItemExecutor(item_id=item.id, position=0, body_id="school", role="lead"))
+        ob = Obligation(
+            item_id=item.id,
+            phase_index=0,
+            label=None,
+            kind="recurring",
+            frequency="quarterly",
+            flags=["По отдельному плану"],
+        )
+        s.add(ob)
+        s.flush()
+        assignments = [
+            Assignment(
+                obligation_id=ob.id,
+                occurrence_key=f"q{i}",
+                body_id="school",
+                role="lead",
+                period_start=dt.date(2021, 1, 1),
+                period_end=dt.date(2021, 3, 31),
+                issue_on=dt.date(2021, 1, 11),
+                original_due_on=dt.date(2021, 3, 31),
+                due_on=dt.date(2021, 3, 31),
+                status="issued",
+                issued_at=NOW,
+                issued_by="bench",
+            )
+            for i in range(n)
+        ]
+        s.add_all(assignments)
+        s.flush()
+        for a in assignments:
+            outbox.enqueue_assignment_issued(s, a, settings=settings, now=NOW)
+    engine.dispose()
+
+
+async def bare_loop(messages: list[EmailMessage], port: int, concurrency: int) -> None:
+    queue: asyncio.Queue[EmailMessage] = asyncio.Queue()
+    for m in messages:
+        queue.put_nowait(m)
+
+    async def worker() -> None:
+        smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, start_tls=False)
+        await smtp.connect()
+        while not queue.empty():
+            await smtp.send_message(queue.get_nowait())
+        await smtp.quit()
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+
+def per_task_prefect(messages: list[EmailMessage], port: int) -> float:
+    from prefect import flow, task
+    from prefect.testing.utilities import prefect_test_harness
+
+    @task(name="email-send-message", persist_result=False)
+    async def email_send_message(message: EmailMessage) -> None:
+        await aiosmtplib.send(message, hostname="127.0.0.1", port=port, start_tls=False)
+
+    @flow(name="bench-per-task-email")
+    def send_all(batch: list[EmailMessage]) -> None:
+        futures = [email_send_message.submit(m) for m in batch]
+        for f in futures:
+            f.result()
+
+    with prefect_test_harness():
+        send_all(messages[:10])  # warm-up: server, flow registration
+        started = time.perf_counter()
+        send_all(messages)
+        return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--skip-prefect", action="store_true")
+    args = parser.parse_args()
+    n, c = args.messages, args.concurrency
+    proc, port = start_sink_process()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            settings = Settings(
+                smtp_port=port,
+                mail_from="kontrol@edu.lenobl.example",
+                database_url=f"sqlite:///{tmp}/bench.db",
+            )
+            populate(settings.database_url, n, settings)
+            engine = make_engine(settings.database_url)
+            sessions = session_factory(engine)
+            from sqlalchemy import select
+
+            from models import OutboxMessage
+
+            with sessions() as s:
+                ids = list(s.scalars(select(OutboxMessage.id)))
+            built = load_batch(sessions, ids, mail_from=settings.mail_from, date=NOW)
+            messages = [b.message for b in built if hasattr(b, "message")]
+
+            started = time.perf_counter()
+            stats = asyncio.run(deliver_pending(sessions, settings, now=NOW, concurrency=c))
+            kontrol_s = time.perf_counter() - started
+            assert stats.sent == n, stats
+
+            started = time.perf_counter()
+            asyncio.run(bare_loop(messages, port, c))
+            bare_s = time.perf_counter() - started
+
+            per_task_s = None if args.skip_prefect else per_task_prefect(messages, port)
+            engine.dispose()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    rate = {"kontrol": n / kontrol_s, "bare": n / bare_s}
+    print(f"{n} messages, concurrency {c}, sink in another process (discarding)")
+    print(f"  kontrol deliver_pending : {rate['kontrol']:8.0f} msg/s  ({kontrol_s:.2f} s)")
+    print(f"  (a) bare aiosmtplib     : {rate['bare']:8.0f} msg/s  ({bare_s:.2f} s)")
+    print(f"  kontrol / bare          : {rate['kontrol'] / rate['bare']:8.0%}   (target ≥ 80%)")
+    if per_task_s is not None:
+        per_task = n / per_task_s
+        print(f"  (b) Prefect task/message: {per_task:8.0f} msg/s  ({per_task_s:.2f} s)")
+        print(f"  kontrol / per-task      : {rate['kontrol'] / per_task:8.1f}×  (target ≥ 4×)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""One event, one row — even from two sessions at once; no text can forge a header."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import func, select
+
+from kontrol.mail import outbox
+from kontrol.mail.sink import SinkHandle
+from kontrol.settings import Settings
+from models import Assignment, Body, Item, OutboxMessage
+from tests.mail.conftest import Recorder, deliver
+from tests.mail.factory import NOW, World, add_assignment
+
+
+def enqueue_plain(session, key: str):  # type: ignore[no-untyped-def]
+    return outbox.enqueue(
+        session,
+        key=key,
+        kind="assignment_issued",
+        to=["a@example.org"],
+        subject="Тема",
+        text="текст",
+        html="<p>текст</p>",
+        now=NOW,
+    )
+
+
+def count_rows(world: World) -> int:
+    with world.transaction() as s:
+        return int(s.scalar(select(func.count()).select_from(OutboxMessage)) or 0)
+
+
+def test_enqueue_twice_with_the_same_key_is_one_row(world: World) -> None:
+    with world.transaction() as s:
+        first = enqueue_plain(s, "issued:1")
+        second = enqueue_plain(s, "issued:1")
+        assert first is not None and second is None
+        assert first.message_id.startswith("<outbox-") and first.status == "pending"
+    with world.transaction() as s:
+        assert enqueue_plain(s, "issued:1") is None
+    assert count_rows(world) == 1
+
+
+def test_the_helpers_are_idempotent_per_event(world: World, settings: Settings) -> None:
+    aid = add_assignment(world, "3.1.2", "loiro")
+    for _ in range(2):
+        with world.transaction() as s:
+            a = s.get(Assignment, aid)
+            assert a is not None
+            outbox.enqueue_assignment_issued(s, a, settings=settings, now=NOW)
+            outbox.enqueue_reminder(s, a, days_left=5, settings=settings, now=NOW)
+    assert count_rows(world) == 2
+
+
+def test_two_sessions_enqueueing_at_once_make_one_row(world: World) -> None:
+    barrier = threading.Barrier(2)
+    results: list[object] = []
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            with world.sessions() as s, s.begin():
+                barrier.wait(30)
+                results.append(enqueue_plain(s, "reminder-5:7:2021-03-31"))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    assert sum(r is not None for r in results) == 1
+    assert count_rows(world) == 1
+
+
+def test_a_body_without_e_mail_leaves_a_failed_row(world: World) -> None:
+    with world.transaction() as s:
+        row = outbox.enqueue(
+            s, key="x", kind="reminder", to=[], subject="s", text="t", html="h", now=NOW
+        )
+        assert row is not None and row.status == "failed"
+        assert row.last_error == "no e-mail address for the recipient"
+
+
+def test_text_with_line_breaks_cannot_add_headers(
+    world: World, settings: Settings, smtp: SinkHandle, recorder: Recorder
+) -> None:
+    evil = "\r\nBcc: evil@example.com\r\nX-Evil: 1"
+    aid = add_assignment(world, "3.1.2", "loiro")
+    with world.transaction() as s:
+        body = s.get(Body, "loiro")
+        assert body is not None
+        body.name = f"Школа № 1{evil}"
+        body.short_name = None
+        up = s.get(Body, "dept-general")
+        assert up is not None
+        up.short_name = f"Отдел{evil}"
+        item = s.scalars(select(Item).where(Item.number == "3.1.2")).one()
+        item.title = f"Мероприятие{evil}"
+        s.flush()
+        a = s.get(Assignment, aid)
+        assert a is not None
+        outbox.enqueue_assignment_issued(s, a, settings=settings, now=NOW)
+    assert deliver(world, settings).sent == 1
+    ((_, rcpts, data),) = recorder.received
+    assert "evil@example.com" not in rcpts
+    (msg,) = recorder.messages()
+    assert msg["Bcc"] is None and msg["X-Evil"] is None
+    head = data.split(b"\r\n\r\n", 1)[0]
+    assert b"\r\nBcc:" not in head and b"\r\nX-Evil:" not in head
+    assert "Bcc: evil@example.com" in msg["Subject"]  # harmless text on one line
+    assert [a.addr_spec for a in msg["To"].addresses] == [
+        "loiro@loiro.example",
+        "priemnaya@loiro.example",
+    ]

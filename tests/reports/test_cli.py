@@ -1,0 +1,109 @@
+"""``kontrol report`` and ``kontrol simulate`` as a shell would run them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from tests.cli_runner import run
+from tests.reports.conftest import World
+
+
+@pytest.fixture(autouse=True)
+def _commands() -> None:
+    from kontrol.cli import cli
+    from kontrol.commands import report
+
+    report.register(cli)
+
+
+def test_report_writes_workbook_html_and_json(
+    world: World, kontrol_env: str, capsys, tmp_path: Path
+) -> None:
+    r = run(
+        capsys,
+        "report",
+        "--year",
+        "2021",
+        "--as-of",
+        "2021-12-01",
+        "--xlsx",
+        "r.xlsx",
+        "--html",
+        "r.html",
+        "--json",
+    )
+    assert r.code == 0, r.err
+    data = r.json()
+    assert data["total"]["issued"] == 7 and data["total"]["discipline"] == 66.7
+    assert "Исполнительская дисциплина" in data["formula"]
+    wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    assert wb["Сводка"]["B7"].value == 7
+    assert "Отчёт об исполнении" in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+def test_report_charts(world: World, kontrol_env: str, capsys, tmp_path: Path) -> None:
+    r = run(
+        capsys,
+        "report",
+        "--year",
+        "2022",
+        "--timeline",
+        "t.svg",
+        "--workload",
+        "w.png",
+        "--body",
+        "loiro",
+        "--as-of",
+        "2021-12-01",
+    )
+    assert r.code == 0, r.err
+    assert (tmp_path / "t.svg").stat().st_size > 0 and (tmp_path / "w.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--year", "2019", "--xlsx", "r.xlsx"), "nothing issued in 2019"),
+        (("--from", "2021-02-01", "--to", "2021-01-01"), "empty range"),
+        (("--year", "2021", "--xlsx", "missing/r.xlsx"), "does not exist"),
+        (("--year", "2021", "--xlsx", "r.csv"), "must end with .xlsx"),
+        (("--year", "2021", "--from", "2021-01-01", "--to", "2021-02-01"), "not both"),
+    ],
+)
+def test_bad_input_exits_2_and_leaves_no_file(
+    world: World, kontrol_env: str, capsys, tmp_path: Path, args, message
+) -> None:
+    r = run(capsys, "report", *args)
+    assert r.code == 2
+    assert message in " ".join(r.err.split())
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix != ".db") == []
+
+
+def test_simulate_a_quarter(kontrol_env: str, capsys) -> None:
+    r = run(
+        capsys,
+        "simulate",
+        "--from",
+        "2021-01-01",
+        "--to",
+        "2021-03-31",
+        "--completion",
+        "0.5",
+        "--seed",
+        "7",
+        "--json",
+    )
+    assert r.code == 0, r.err
+    data = json.loads(r.out)
+    assert data["issued"] == data["predicted_issued"] > 0
+    assert data["totals"]["mails"]["assignment_issued"] == data["issued"]
+    assert set(data["months"]) == {"2021-01", "2021-02", "2021-03"}
+
+
+def test_simulate_refuses_an_empty_range(kontrol_env: str, capsys) -> None:
+    r = run(capsys, "simulate", "--from", "2021-02-01", "--to", "2021-01-01")
+    assert r.code == 2 and "empty range" in r.err
