@@ -48,14 +48,16 @@ COLUMNS = (
 )
 
 
-def rows(n: int, obligations: list[int], bodies: list[str]):  # type: ignore[no-untyped-def]
-    """1% open and due around AS_OF, 1% open and due far ahead, 98% done history."""
+def rows(n: int, obligations: list[int], bodies: list[str], open_due: int | None):  # type: ignore[no-untyped-def]
+    """Open and due around AS_OF (1%, or ``open_due`` rows), 1% open and due far ahead, the
+    rest done history."""
     rnd = random.Random(n)
     cal = RULES.calendar
     near = [cal.add_working_days(AS_OF, k) for k in range(-12, 6)]
+    every = max(n // open_due, 2) if open_due else 100
     for i in range(n):
         kind = i % 100
-        if kind == 0:
+        if i % every == 0:
             due = rnd.choice(near)
             status = "overdue" if due < AS_OF else "issued"
         elif kind == 1:
@@ -72,7 +74,7 @@ def rows(n: int, obligations: list[int], bodies: list[str]):  # type: ignore[no-
         )  # fmt: skip
 
 
-def bulk_insert(url: str, n: int) -> None:
+def bulk_insert(url: str, n: int, open_due: int | None) -> None:
     engine = make_engine(url)
     with engine.connect() as conn:
         obligations = list(conn.scalars(select(Obligation.id)))
@@ -89,7 +91,7 @@ def bulk_insert(url: str, n: int) -> None:
                 return v.isoformat() if isinstance(v, dt.date) else v
 
             batch: list[tuple] = []  # type: ignore[type-arg]
-            for r in rows(n, obligations, bodies):
+            for r in rows(n, obligations, bodies, open_due):
                 batch.append(tuple(fmt(v) for v in r))
                 if len(batch) == 50_000:
                     cur.executemany(f"INSERT INTO assignments ({COLUMNS}) VALUES ({marks})", batch)
@@ -99,7 +101,7 @@ def bulk_insert(url: str, n: int) -> None:
             cur.execute("ANALYZE")
         else:
             with cur.copy(f"COPY assignments ({COLUMNS}) FROM STDIN") as copy:  # type: ignore[attr-defined]
-                for r in rows(n, obligations, bodies):
+                for r in rows(n, obligations, bodies, open_due):
                     copy.write_row(r)
             raw.commit()
             cur.execute("ANALYZE assignments")
@@ -126,7 +128,7 @@ def fresh(db: str, pg_url: str | None, tmp: Path) -> tuple[str, object]:
     return f"{pg_url.rpartition('/')[0]}/{name}", drop
 
 
-def one(db: str, n: int, pg_url: str | None, tmp: Path) -> dict[str, object]:
+def one(db: str, n: int, pg_url: str | None, tmp: Path, open_due: int | None) -> dict[str, object]:
     url, drop = fresh(db, pg_url, tmp)
     try:
         env = {**os.environ, "KONTROL_DATABASE_URL": url}
@@ -135,7 +137,7 @@ def one(db: str, n: int, pg_url: str | None, tmp: Path) -> dict[str, object]:
             env=env, check=True, capture_output=True, cwd=tmp,
         )  # fmt: skip
         t0 = time.perf_counter()
-        bulk_insert(url, n)
+        bulk_insert(url, n, open_due)
         load_s = time.perf_counter() - t0
         engine = make_engine(url)
         now = dt.datetime.combine(AS_OF, dt.time(6), tzinfo=dt.UTC)
@@ -160,6 +162,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--db", default="sqlite")
+    parser.add_argument("--open", type=int, help="open-and-due rows at every size (not 1%%)")
     parser.add_argument("--pg-url", default=os.environ.get("KONTROL_TEST_POSTGRES_URL"))
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -167,7 +170,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for db in args.db.split(","):
             for n in sizes:
-                r = one(db, n, args.pg_url, Path(tmp))
+                r = one(db, n, args.pg_url, Path(tmp), args.open)
                 results.append(r)
                 print(
                     f"{r['db']:<10} {r['rows']:>9,} rows  load {r['load_s']:6.1f}s  "

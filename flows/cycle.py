@@ -19,6 +19,7 @@ from kontrol.config import load_rules
 from kontrol.issuing import IssueSummary
 from kontrol.naming import ROLE_WORDS, STATUS_WORDS, ascii_key, item_artifact_key
 from kontrol.settings import load_settings
+from tasks.delivery import deliver_outbox
 from tasks.issuing import issue_task
 
 
@@ -51,10 +52,6 @@ def issue_cycle(roadmap: str, obligation: str, period: str | None = None) -> dic
 
 def deliver(now: dt.datetime) -> None:
     """Send what the issue put in the outbox (the delivery task is shared by every flow)."""
-    try:
-        from tasks.delivery import deliver_outbox
-    except ImportError:  # pragma: no cover - delivery not installed: mails wait in the outbox
-        return
     deliver_outbox(now=now)
 
 

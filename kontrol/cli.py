@@ -37,9 +37,18 @@ def app_of(ctx: click.Context) -> App:
 
 
 def register() -> None:
-    from kontrol.commands import bodies, demo, importing, mail, orchestrate, planning
+    from kontrol.commands import (
+        bodies,
+        demo,
+        importing,
+        mail,
+        orchestrate,
+        planning,
+        report,
+        sweep,
+    )
 
-    for module in (importing, bodies, planning, orchestrate, mail, demo):
+    for module in (importing, bodies, planning, orchestrate, sweep, mail, report, demo):
         module.register(cli)
 
 

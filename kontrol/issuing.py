@@ -18,7 +18,9 @@ from kontrol.config import Rules, load_rules
 from kontrol.context import App
 from kontrol.errors import KontrolError
 from kontrol.lookup import obligation_by_key, roadmap_by_number
+from kontrol.mail.outbox import enqueue_assignment_issued
 from kontrol.naming import deployment_name
+from kontrol.settings import Settings
 from models import Assignment, AuditEvent, Body, Item, Obligation
 from roadmap.occurrences import Occurrence, co_executor_due, occurrences
 from roadmap.schedule import parse_schedule
@@ -108,8 +110,13 @@ def issue_occurrence(
     rules: Rules,
     now: dt.datetime,
     actor: str,
+    settings: Settings | None = None,
 ) -> IssueResult:
-    """Create the assignments of ``occ`` (and their mails) inside the caller's transaction."""
+    """Create the assignments of ``occ`` and their mails inside the caller's transaction.
+
+    The mail of each new assignment goes to the outbox under the key ``issued:<id>``, in the
+    same transaction as the row: both exist, or neither does.
+    """
     if occ.state == "before_adoption":
         raise KontrolError(
             f"item {ob.key}: occurrence {occ.key} is before the adoption date — not issued"
@@ -154,6 +161,12 @@ def issue_occurrence(
                 )
             )
     session.flush()
+    if result.created:
+        mail_settings = settings or Settings()
+        for assignment in session.scalars(
+            select(Assignment).where(Assignment.id.in_(result.created)).order_by(Assignment.id)
+        ):
+            enqueue_assignment_issued(session, assignment, settings=mail_settings, now=now)
     result.assignments = list(
         session.scalars(
             select(Assignment)
@@ -216,7 +229,9 @@ def issue(
             raise KontrolError(
                 f"item {ob.key}: {what} is not an occurrence of its plan (scheduled: {known})"
             )
-        result = issue_occurrence(session, ob, occ, rules=rules, now=app.now, actor=actor)
+        result = issue_occurrence(
+            session, ob, occ, rules=rules, now=app.now, actor=actor, settings=app.settings
+        )
         rows = tuple(
             IssuedRow(
                 a.id, a.body_id, a.body.name, a.role, a.due_on, a.status, a.id in result.created

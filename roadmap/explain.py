@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from roadmap.occurrences import occurrences
+from roadmap.occurrences import event_term, occurrences
 from roadmap.policy import Policy
 from roadmap.schedule.model import Schedule
 from roadmap.workcalendar import WorkCalendar
@@ -28,6 +28,11 @@ def explain(
     for phase, occs in occurrences(
         schedule, adopted=adopted, horizon_year=horizon_year, policy=pol, calendar=cal
     ):
+        event: dict[str, Any] = {}
+        if phase.event is not None:
+            offset, unit, default = event_term(phase, pol)
+            event = {"event": phase.event.event, "offset": offset, "unit": unit}
+            event["offset_default"] = default
         phases.append(
             {
                 "label": phase.label,
@@ -38,6 +43,7 @@ def explain(
                 "year_from": phase.year_from,
                 "year_to": phase.year_to,
                 "flags": [f.words for f in phase.flags],
+                **event,
                 "occurrences": [
                     {
                         "key": o.key,

@@ -17,7 +17,14 @@ from roadmap.policy import Policy
 from roadmap.schedule.model import WHOLE_YEAR, Deadline, Kind, Phase, Schedule, Window, month_end
 from roadmap.workcalendar import WorkCalendar
 
-__all__ = ["Occurrence", "co_executor_due", "occurrences"]
+__all__ = [
+    "Occurrence",
+    "co_executor_due",
+    "event_due",
+    "event_occurrence",
+    "event_term",
+    "occurrences",
+]
 
 State = Literal["before_adoption", "scheduled"]
 _QUARTERS = tuple(Window(f"Q{q}", 3 * q - 2, 1, 3 * q) for q in range(1, 5))
@@ -213,3 +220,37 @@ def occurrences(
 def co_executor_due(due: date, policy: Policy, calendar: WorkCalendar) -> date:
     """Co-executors are due ``policy.co_executor_lead`` working days before the lead body."""
     return calendar.add_working_days(due, -policy.co_executor_lead)
+
+
+def event_term(phase: Phase, policy: Policy) -> tuple[int, str, bool]:
+    """The term of an event-relative phase: (offset, unit, whether the policy's default)."""
+    term = phase.event
+    if term is None:
+        raise ValueError("not an event-relative phase")
+    if term.offset is None:
+        return policy.event_default_offset_days, policy.event_default_unit, True
+    return term.offset, term.unit or "days", False
+
+
+def event_due(
+    event_day: date, offset: int, unit: str, policy: Policy, calendar: WorkCalendar
+) -> date:
+    """The due date ``offset`` days after the event (the event's day is not counted).
+
+    Working days are counted on the production calendar; calendar days end on a day moved by
+    the policy's non-working-day rule.  Never before the event's own (first working) day.
+    """
+    floor = calendar.first_working_day_on_or_after(event_day)
+    if unit == "working_days":
+        return calendar.add_working_days(event_day, offset) if offset else floor
+    return max(_due(event_day + timedelta(days=offset), policy, calendar), floor)
+
+
+def event_occurrence(
+    phase: Phase, *, event_day: date, key: str, policy: Policy, calendar: WorkCalendar
+) -> Occurrence:
+    """The occurrence an event starts: from the event's day to its due date, issued at once."""
+    offset, unit, _default = event_term(phase, policy)
+    due = event_due(event_day, offset, unit, policy, calendar)
+    issue = min(calendar.first_working_day_on_or_after(event_day), due)
+    return Occurrence(event_day, due, issue, due, "scheduled", key)

@@ -49,6 +49,13 @@ class Policy(BaseModel):
     overdue_notice_after: int = Field(default=1, ge=0, le=60)
     escalate_curator_after: int = Field(default=5, ge=1, le=366)
     escalate_controller_after: int = Field(default=10, ge=1, le=366)
+    # event-relative obligations: the term when the phrase names none («по факту …»)
+    event_default_offset_days: int = Field(default=5, ge=0, le=366)
+    event_default_unit: Literal["days", "working_days"] = "working_days"
+    # an event may be dated this far after the moment it is received (clock skew), not more
+    event_future_tolerance_minutes: int = Field(default=10, ge=0, le=1440)
+    monitoring_month: int = Field(default=2, ge=1, le=12)  # the annual report (item 6.3)
+    monitoring_day: int = Field(default=1, ge=1, le=28)
 
     @field_validator("timezone")
     @classmethod

@@ -235,12 +235,11 @@ def run_cmd(
 
 
 def _deliver(app: App) -> None:
-    """Send what the run put in the outbox, if an SMTP server is configured and answers."""
-    try:
-        from kontrol.mail.delivery import deliver_now
-    except ImportError:
-        return
-    deliver_now(app)
+    """Send what the run put in the outbox; what cannot go now waits there for the next run."""
+    from tasks.delivery import deliver_outbox
+
+    stats = deliver_outbox.fn(app.now, settings=app.settings)
+    console.print(f"mail: {stats.as_dict()}")
 
 
 def register(cli: click.Group) -> None:

@@ -12,7 +12,16 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-__all__ = ["DatedPeriod", "Deadline", "Flag", "Kind", "Phase", "Schedule", "Window"]
+__all__ = [
+    "DatedPeriod",
+    "Deadline",
+    "EventTerm",
+    "Flag",
+    "Kind",
+    "Phase",
+    "Schedule",
+    "Window",
+]
 
 
 class Kind(StrEnum):
@@ -20,6 +29,7 @@ class Kind(StrEnum):
     RECURRING = "recurring"
     ONGOING = "ongoing"
     ON_DEMAND = "on_demand"
+    ON_EVENT = "on_event"
 
 
 def month_end(year: int, month: int) -> int:
@@ -89,6 +99,22 @@ class Flag:
 
 
 @dataclass(frozen=True)
+class EventTerm:
+    """A term counted from an event: «в течение 5 рабочих дней после поступления запроса».
+
+    ``event`` is the event's words as written («поступления запроса»), resolved against the
+    committee's event catalogue at import.  ``offset``/``unit`` are None when the phrase names
+    no term («по факту …», «по мере поступления …», «после …»): the policy's default applies.
+    ``unit`` is "days" (calendar days) or "working_days".
+    """
+
+    event: str
+    offset: int | None = None
+    unit: str | None = None
+    words: str = ""
+
+
+@dataclass(frozen=True)
 class Phase:
     """One obligation of an activity.
 
@@ -96,7 +122,8 @@ class Phase:
     (RECURRING) or None.  ``interval`` is the n of «не реже 1 раза в n лет».  ``windows`` narrow
     a yearly recurrence to parts of each year (empty: the whole unit of the frequency).
     ``year_from``/``year_to`` are the phrase's own bounds (None: from adoption / to horizon).
-    ``periods`` are the explicit periods of a ONCE phase.  ``own_period`` is False when the
+    ``periods`` are the explicit periods of a ONCE phase; ``event`` the term of an ON_EVENT
+    one.  ``own_period`` is False when the
     phase names no period or years of its own, so it starts after the previous phase ends.
     """
 
@@ -112,6 +139,7 @@ class Phase:
     flags: tuple[Flag, ...] = ()
     own_period: bool = True
     text: str = ""
+    event: EventTerm | None = None  # ON_EVENT: the event and the term counted from it
 
     @property
     def qualifier(self) -> str | None:

@@ -9,6 +9,7 @@ clauses of a phase into a ``Phase`` and rejects impossible values.
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import date
 from functools import cache
 from importlib.resources import files
@@ -22,6 +23,7 @@ from roadmap.schedule.model import (
     WHOLE_YEAR,
     DatedPeriod,
     Deadline,
+    EventTerm,
     Flag,
     Kind,
     Phase,
@@ -104,6 +106,50 @@ def _parser() -> Lark:
 
 # ── clauses ──────────────────────────────────────────────────────────────────────────────────
 # Each clause becomes a tuple (tag, value); a phase is (label, [clauses]).
+
+
+_EV_NUMBERS = {
+    "один": 1,
+    "одного": 1,
+    "одно": 1,
+    "два": 2,
+    "двух": 2,
+    "три": 3,
+    "трех": 3,
+    "четыре": 4,
+    "четырех": 4,
+    "пять": 5,
+    "пяти": 5,
+    "шесть": 6,
+    "шести": 6,
+    "семь": 7,
+    "семи": 7,
+    "восемь": 8,
+    "восьми": 8,
+    "девять": 9,
+    "девяти": 9,
+    "десять": 10,
+    "десяти": 10,
+    "пятнадцать": 15,
+    "пятнадцати": 15,
+    "двадцать": 20,
+    "двадцати": 20,
+    "тридцать": 30,
+    "тридцати": 30,
+}
+_EV_NUMBER_RE = re.compile(r"\d{1,3}|" + "|".join(sorted(_EV_NUMBERS, key=len, reverse=True)))
+_MAX_EVENT_DAYS = 366
+
+
+def _event_term(token: Token) -> tuple[int, str]:
+    """«в течение 5 (пяти) рабочих дней» → (5, "working_days")."""
+    text = str(token)
+    m = _EV_NUMBER_RE.search(text)
+    assert m is not None  # the token's pattern has a number
+    n = int(m.group()) if m.group().isdigit() else _EV_NUMBERS[m.group()]
+    if not 1 <= n <= _MAX_EVENT_DAYS:
+        raise ScheduleValueError(f"a term of {n} days after an event is not possible")
+    return n, "working_days" if "рабоч" in text else "days"
 
 
 def _month_of(word: str) -> int:
@@ -316,6 +362,24 @@ class _Clauses(Transformer):
     def on_demand(self, meta, _children: list) -> tuple:
         return ("on_demand", self._words(meta))
 
+    @v_args(meta=True)
+    def on_event(self, meta, children: list[Token]) -> tuple:
+        offset: int | None = None
+        unit: str | None = None
+        words = [t for t in children if t.type == "EV_TEXT"]
+        for t in children:
+            if t.type in ("EV_OFFSET", "EV_ADJ"):
+                offset, unit = _event_term(t)
+            elif t.type == "EV_ANCHOR" and offset is None and str(t).strip() != "после":
+                raise ScheduleValueError(
+                    "a term is needed before "
+                    f"«{self.phrase[t.start_pos : t.end_pos].strip(' ,')}», "
+                    "e.g. «в течение 5 рабочих дней со дня …»"
+                )
+        event = self.phrase[words[0].start_pos : words[-1].end_pos]
+        event = " ".join(event.replace("«", " ").replace("»", " ").replace('"', " ").split())
+        return ("on_event", EventTerm(event, offset, unit, self._words(meta)))
+
     def ongoing(self, _w: Token) -> tuple:
         return ("ongoing",)
 
@@ -353,6 +417,7 @@ def _phase(label: str | None, clauses: list[tuple], text: str) -> Phase:
     deadlines: list[Deadline] = []
     flags: list[Flag] = []
     on_demand: list[str] = []
+    events: list[EventTerm] = []
     ongoing = False
     prev = ""
     for clause in clauses:
@@ -392,6 +457,8 @@ def _phase(label: str | None, clauses: list[tuple], text: str) -> Phase:
             flags.append(clause[1])
         elif tag == "on_demand":
             on_demand.append(clause[1])
+        elif tag == "on_event":
+            events.append(clause[1])
         elif tag == "ongoing":
             ongoing = True
         prev = tag
@@ -402,6 +469,10 @@ def _phase(label: str | None, clauses: list[tuple], text: str) -> Phase:
     flags += [Flag("on_demand_note", w) for w in on_demand]
     timed = recur or pending or pairs or years or spans or deadlines or ongoing
     base = {"label": label, "flags": tuple(dict.fromkeys(flags)), "text": text}
+    if events:
+        return _event_phase(
+            events, recur or pending or pairs or deadlines or ongoing, spans, years, base
+        )
     if on_demand and not timed:
         return Phase(kind=Kind.ON_DEMAND, own_period=False, **base)
     y_from, y_to = spans[0] if spans else (None, None)
@@ -453,6 +524,31 @@ def _phase(label: str | None, clauses: list[tuple], text: str) -> Phase:
         if b.start <= a.end:
             raise ScheduleValueError(f"periods {a.key} and {b.key} overlap")
     return Phase(kind=Kind.ONCE, periods=tuple(periods), own_period=True, **base)
+
+
+def _event_phase(
+    events: list[EventTerm],
+    calendar_words: object,
+    spans: list[tuple[int | None, int | None]],
+    years: list[int],
+    base: dict,
+) -> Phase:
+    """An event-relative phase: one event, optionally bounded by years; no calendar period."""
+    if len(events) > 1:
+        raise ScheduleValueError("two event-relative terms in one phase")
+    if calendar_words:
+        raise ScheduleValueError("an event-relative term and a calendar period in one phase")
+    y_from, y_to = spans[0] if spans else (None, None)
+    if years:
+        y_from, y_to = min(years), max(years)
+    return Phase(
+        kind=Kind.ON_EVENT,
+        event=events[0],
+        year_from=y_from,
+        year_to=y_to,
+        own_period=False,
+        **base,
+    )
 
 
 def _dated(w: Window, year: int) -> DatedPeriod:

@@ -852,7 +852,7 @@ CATALOGUE = [
         ("2020-H2", "2020-07-27", "2020-07-27", "2020-12-31"),
     ),
     ("по мере необходимости", "on_demand", None, None, None, None, 0, None),
-    ("по факту заключения контракта", "on_demand", None, None, None, None, 0, None),
+    ("по факту заключения контракта", "on_event", None, None, None, None, 0, None),  # issue 9
     ("оперативно, по мере поступления", "on_demand", None, None, None, None, 0, None),
     ("по запросу", "on_demand", None, None, None, None, 0, None),
     ("при необходимости", "on_demand", None, None, None, None, 0, None),

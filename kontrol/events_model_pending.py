@@ -1,0 +1,38 @@
+"""PENDING (issue 9): the ``events`` table, to be moved to ``models/event.py`` with migration 0004.
+
+Until the migration exists, ``ensure_events_table`` creates the table on first use
+(``checkfirst``), so the feature and its tests run on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Engine, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, intpk, json_dict, timestamp
+
+
+class EventRecord(Base):
+    """One accepted event (audit trail); reported twice under the same reference = one row."""
+
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("sender", "sender_ref"),)
+
+    id: Mapped[intpk]
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)  # the Prefect event's UUID
+    event: Mapped[str] = mapped_column(String(64), index=True)  # catalogue id
+    sender: Mapped[str] = mapped_column(String(64))
+    sender_ref: Mapped[str] = mapped_column(String(200))
+    body_id: Mapped[str | None] = mapped_column(ForeignKey("bodies.id"))
+    occurred_at: Mapped[timestamp]
+    received_at: Mapped[timestamp]
+    note: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[json_dict]
+    forwarded_at: Mapped[dt.datetime | None]
+
+
+def ensure_events_table(engine: Engine) -> None:
+    """Create the table if the schema has none yet (stop-gap until migration 0004)."""
+    EventRecord.__table__.create(engine, checkfirst=True)  # type: ignore[attr-defined]

@@ -1,0 +1,456 @@
+"""The executor page: a small FastAPI app behind the signed links of the mails.
+
+Routes (every ``{token}`` is a signed capability, see ``portal.tokens``):
+
+- ``GET  /a/{token}``                     the assignment, its reports, history and forms
+- ``POST /a/{token}/done``                report text + files → done (multipart, streamed)
+- ``POST /a/{token}/extension``           new date + reason → a request to the curator
+- ``GET  /a/{token}/files/{id}``          a file of this assignment (the lead: of the occurrence)
+- ``GET  /c/{purpose}/{token}``           a curator's decision page (approve, reject, accept,
+                                          return); nothing changes on GET — mail scanners open
+                                          links — the decision is the POST of its form
+- ``POST /c/{purpose}/{token}``
+- ``GET  /c/{purpose}/{token}/files/{id}`` the report's files for its reviewer
+
+A bad link is 403 and changes nothing; each form carries a CSRF token derived from its link.
+Every response has the security headers (CSP without inline anything, no framing, no sniffing,
+no referrer — the link must not leak to other sites).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kontrol.config import Rules, load_rules
+from kontrol.mail import russian
+from kontrol.settings import Settings
+from models.db import make_engine, session_factory
+from portal import pages, service, tokens, uploads
+from portal.csrf import FIELD, csrf_ok, csrf_token
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+SMALL_FORM = 64 * 1024
+SECURITY_HEADERS = {
+    "content-security-policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "object-src 'none'",
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "cache-control": "no-store",
+    "cross-origin-opener-policy": "same-origin",
+}
+REFUSED = (
+    "Ссылка недействительна или устарела",
+    "Откройте ссылку из последнего письма по этому поручению. Если не получается — "
+    "ответьте на письмо, его получит куратор.",
+)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware: adds the headers to every response, errors included."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", [])]
+                present = {k.lower() for k, _ in headers}
+                for name, value in SECURITY_HEADERS.items():
+                    if name.encode() not in present:
+                        headers.append((name.encode(), value.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def template_env() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        date_words=russian.date_words,
+        due_words=russian.due_words,
+        short_date=russian.short_date,
+    )
+    return env
+
+
+class Portal:
+    """The app's state: settings, database, clock, emitter; the routes call its methods."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        now: Callable[[], dt.datetime],
+        emit: service.Emitter,
+        config: pages.PortalSettings,
+        rules: Rules,
+    ) -> None:
+        self.settings = settings
+        self.now = now
+        self.emit = emit
+        self.config = config
+        self.rules = rules
+        self.engine = make_engine(settings.database_url)
+        self.sessions = session_factory(self.engine)
+        self.env = template_env()
+        self.upload_dir = Path(settings.upload_dir).resolve()
+
+    @property
+    def key(self) -> str | None:
+        return self.settings.secret_key
+
+    def clock(self) -> dt.datetime:
+        moment = self.now()
+        if moment.tzinfo is None:
+            raise ValueError("now() must return an aware datetime")
+        return moment.astimezone(dt.UTC)
+
+    def page(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        html = self.env.get_template(name).render(**context)
+        return HTMLResponse(html, status_code=status)
+
+    def message(self, title: str, text: str, status: int) -> HTMLResponse:
+        return self.page("message.html", status, title=title, text=text)
+
+    def refused(self) -> HTMLResponse:
+        return self.message(*REFUSED, 403)
+
+    def grant(self, token: str, purpose: str) -> tokens.Grant:
+        return tokens.read(
+            token, purpose=purpose, secret_key=self.key, now=self.clock(), ttl=self.config.ttl
+        )
+
+    def context(self, grant: tokens.Grant, now: dt.datetime) -> service.Context:
+        return service.Context(
+            self.settings, self.rules, now, grant, acceptance=self.config.report_acceptance
+        )
+
+    def emit_all(self, outcome: service.Outcome) -> None:
+        for event in outcome.events:
+            try:
+                self.emit(*event)
+            except Exception:  # the emitter should swallow; a broken one must not fail the page
+                log.exception("event emitter failed for %s", event[0])
+
+    # ── executor ────────────────────────────────────────────────────────────────────────
+
+    def executor_page(
+        self,
+        token: str,
+        grant: tokens.Grant,
+        *,
+        status: int = 200,
+        ok: str | None = None,
+        error: str | None = None,
+        form: dict[str, str] | None = None,
+    ) -> HTMLResponse:
+        with self.sessions() as session:
+            a = service.executor_assignment(session, grant)
+            data = pages.assignment_page(
+                session, a, grant, base=f"/a/{token}", zone=self.rules.policy.zone
+            )
+        return self.page(
+            "assignment.html",
+            status,
+            **data,
+            token=token,
+            ok=ok,
+            error=error,
+            form=form or {},
+            max_mb=f"{self.config.max_upload_mb:g}",
+            csrf_done=csrf_token(self.key, token, "done"),
+            csrf_extension=csrf_token(self.key, token, "extension"),
+        )
+
+    def submit(self, grant: tokens.Grant, form: uploads.ParsedForm) -> service.Outcome:
+        now = self.clock()
+        with self.sessions() as session, session.begin():
+            return service.submit_report(
+                session,
+                self.context(grant, now),
+                form.fields.get("report", ""),
+                form.files,
+                upload_dir=self.upload_dir,
+            )
+
+    def extension(self, grant: tokens.Grant, fields: dict[str, str]) -> None:
+        now = self.clock()
+        with self.sessions() as session, session.begin():
+            service.request_extension(
+                session, self.context(grant, now), fields.get("due_on", ""), fields.get("reason", "")
+            )
+
+    def file(self, grant: tokens.Grant, file_id: int, reviewer: bool) -> Response:
+        with self.sessions() as session:
+            if reviewer:
+                att = service.attachment_for_reviewer(session, grant, file_id)
+            else:
+                att = service.attachment_for_executor(session, grant, file_id)
+            path = uploads.stored_file(self.upload_dir, att.stored_path)
+            name, media = att.original_name, att.content_type
+        if not path.is_file():
+            return self.message("Файл не найден", "Файл отсутствует в хранилище.", 404)
+        return FileResponse(
+            path, media_type=media, headers={"content-disposition": uploads.content_disposition(name)}
+        )
+
+    # ── curator ─────────────────────────────────────────────────────────────────────────
+
+    def decision_page(
+        self, purpose: str, token: str, grant: tokens.Grant, *, error: str | None = None
+    ) -> HTMLResponse:
+        zone = self.rules.policy.zone
+        with self.sessions() as session:
+            context: dict[str, Any] = {
+                "purpose": purpose,
+                "token": token,
+                "error": error,
+                "csrf": csrf_token(self.key, token, f"decide-{purpose}"),
+            }
+            if purpose in ("approve", "reject"):
+                req = service.request_target(session, grant)
+                a = _assignment(session, req.assignment_id)
+                context["request"] = {
+                    "current_due_on": req.current_due_on,
+                    "requested_due_on": req.requested_due_on,
+                    "reason": req.reason,
+                    "status": req.status,
+                    "status_words": pages.REQUEST_WORDS.get(req.status, req.status),
+                    "comment": req.decision_comment,
+                }
+                context["pending"] = req.status == "pending"
+            else:
+                report = service.review_target(session, grant)
+                a = _assignment(session, report.assignment_id)
+                context["report"] = pages.report_data(
+                    session, report, f"/c/{purpose}/{token}/files", zone
+                )
+                context["pending"] = report.review_status == "pending" and a.status == "done"
+            from kontrol.mail import render as r
+
+            context["a"] = r.assignment_data(a)
+            context["roadmap"] = r.roadmap_data(a)
+            context["status_words"] = pages.STATUS_WORDS.get(a.status, a.status)
+        return self.page("decision.html", 400 if error else 200, **context)
+
+    def decide(self, purpose: str, grant: tokens.Grant, comment: str) -> service.Outcome:
+        now = self.clock()
+        with self.sessions() as session, session.begin():
+            ctx = self.context(grant, now)
+            if purpose in ("approve", "reject"):
+                return service.decide_extension(session, ctx, comment)
+            return service.review_report(session, ctx, comment)
+
+
+def _assignment(session: Session, assignment_id: int) -> Any:
+    from models import Assignment
+
+    a = session.get(Assignment, assignment_id)
+    if a is None:
+        raise service.Forbidden("no assignment")
+    return a
+
+
+async def read_small_form(request: Request) -> dict[str, str] | None:
+    """An urlencoded form of at most SMALL_FORM bytes (None if larger): read as a stream."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > SMALL_FORM:
+            return None
+    parsed = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+    return {k: v[-1] for k, v in parsed.items()}
+
+
+def create_app(
+    settings: Settings,
+    *,
+    now: Callable[[], dt.datetime] = utcnow,
+    emit: service.Emitter | None = None,
+    config: pages.PortalSettings | None = None,
+    rules: Rules | None = None,
+) -> FastAPI:
+    """The portal for ``settings``; ``now`` and ``emit`` are injectable for tests."""
+    portal = Portal(
+        settings,
+        now=now,
+        emit=emit or service.prefect_emitter,
+        config=config or pages.PortalSettings.of(settings),
+        rules=rules or load_rules(settings),
+    )
+    app = FastAPI(
+        title="kontrol — страница исполнителя", docs_url=None, redoc_url=None, openapi_url=None
+    )
+    app.state.portal = portal
+    app.add_middleware(SecurityHeaders)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            return portal.message("Страница не найдена", "Проверьте ссылку из письма.", 404)
+        return portal.message("Запрос не выполнен", str(exc.detail), exc.status_code)
+
+    @app.exception_handler(tokens.InvalidLink)
+    async def invalid_link(request: Request, exc: tokens.InvalidLink) -> Response:
+        log.warning("refused link on %s: %s", request.url.path.split("/")[1], exc)
+        return portal.refused()
+
+    @app.exception_handler(service.Forbidden)
+    async def forbidden(request: Request, exc: service.Forbidden) -> Response:
+        log.warning("refused link on %s: %s", request.url.path.split("/")[1], exc)
+        return portal.refused()
+
+    @app.get("/", response_class=HTMLResponse)
+    def home() -> HTMLResponse:
+        return portal.message(
+            "Страница исполнителя",
+            "Откройте ссылку из письма о поручении: она ведёт прямо к нему.",
+            200,
+        )
+
+    @app.get("/static/portal.css")
+    def css() -> Response:
+        return FileResponse(HERE / "static" / "portal.css", media_type="text/css")
+
+    @app.get("/a/{token}", response_class=HTMLResponse)
+    def view(token: str, ok: str | None = None) -> HTMLResponse:
+        grant = portal.grant(token, "view")
+        return portal.executor_page(token, grant, ok=ok if ok in ("done", "extension") else None)
+
+    @app.post("/a/{token}/done")
+    async def done(token: str, request: Request) -> Response:
+        grant = portal.grant(token, "view")
+        await run_in_threadpool(_check_executor, portal, grant)
+        try:
+            form = await uploads.parse_form(
+                request.headers.get("content-type", ""),
+                request.headers.get("content-length"),
+                request.stream(),
+                tmp_dir=portal.upload_dir / ".incoming",
+                max_file_bytes=portal.config.max_upload_bytes,
+            )
+        except uploads.UploadError as exc:
+            return portal.message("Файлы не приняты", exc.message, exc.status)
+        try:
+            if not csrf_ok(portal.key, token, "done", form.fields.get(FIELD)):
+                return portal.message(
+                    "Форма устарела", "Обновите страницу и отправьте отчёт ещё раз.", 403
+                )
+            try:
+                await run_in_threadpool(uploads.check, form.files)
+            except uploads.UploadError as exc:
+                return await run_in_threadpool(
+                    lambda: portal.executor_page(
+                        token, grant, status=exc.status, error=exc.message, form=form.fields
+                    )
+                )
+            try:
+                outcome = await run_in_threadpool(portal.submit, grant, form)
+            except (service.Invalid, service.Conflict) as exc:
+                return await run_in_threadpool(
+                    lambda: portal.executor_page(
+                        token, grant, status=exc.status, error=exc.message, form=form.fields
+                    )
+                )
+        finally:
+            form.cleanup()
+        await run_in_threadpool(portal.emit_all, outcome)
+        return RedirectResponse(f"/a/{token}?ok=done", status_code=303)
+
+    @app.post("/a/{token}/extension")
+    async def extension(token: str, request: Request) -> Response:
+        grant = portal.grant(token, "view")
+        await run_in_threadpool(_check_executor, portal, grant)
+        fields = await read_small_form(request)
+        if fields is None:
+            return portal.message("Запрос не выполнен", "Слишком длинная форма.", 413)
+        if not csrf_ok(portal.key, token, "extension", fields.get(FIELD)):
+            return portal.message("Форма устарела", "Обновите страницу и повторите.", 403)
+        try:
+            await run_in_threadpool(portal.extension, grant, fields)
+        except (service.Invalid, service.Conflict) as exc:
+            return await run_in_threadpool(
+                lambda: portal.executor_page(
+                    token, grant, status=exc.status, error=exc.message, form=fields
+                )
+            )
+        return RedirectResponse(f"/a/{token}?ok=extension", status_code=303)
+
+    @app.get("/a/{token}/files/{file_id}")
+    def executor_file(token: str, file_id: int) -> Response:
+        return portal.file(portal.grant(token, "view"), file_id, reviewer=False)
+
+    @app.get("/c/{purpose}/{token}", response_class=HTMLResponse)
+    def decision(purpose: str, token: str) -> HTMLResponse:
+        grant = portal.grant(token, _purpose(purpose))
+        return portal.decision_page(purpose, token, grant)
+
+    @app.post("/c/{purpose}/{token}")
+    async def decide(purpose: str, token: str, request: Request) -> Response:
+        grant = portal.grant(token, _purpose(purpose))
+        fields = await read_small_form(request)
+        if fields is None:
+            return portal.message("Запрос не выполнен", "Слишком длинная форма.", 413)
+        if not csrf_ok(portal.key, token, f"decide-{purpose}", fields.get(FIELD)):
+            return portal.message("Форма устарела", "Обновите страницу и повторите.", 403)
+        try:
+            await run_in_threadpool(portal.decide, purpose, grant, fields.get("comment", ""))
+        except service.Invalid as exc:
+            return await run_in_threadpool(
+                lambda: portal.decision_page(purpose, token, grant, error=exc.message)
+            )
+        except service.Conflict as exc:
+            return portal.message("Решение не принято", exc.message, 409)
+        return RedirectResponse(f"/c/{purpose}/{token}", status_code=303)
+
+    @app.get("/c/{purpose}/{token}/files/{file_id}")
+    def reviewer_file(purpose: str, token: str, file_id: int) -> Response:
+        if purpose not in ("accept", "return"):
+            raise tokens.InvalidLink("no files behind this link")
+        return portal.file(portal.grant(token, purpose), file_id, reviewer=True)
+
+    return app
+
+
+def _purpose(purpose: str) -> str:
+    if purpose not in tokens.PURPOSES:
+        raise tokens.InvalidLink("unknown purpose")
+    return purpose
+
+
+def _check_executor(portal: Portal, grant: tokens.Grant) -> None:
+    """Refuse a link for another assignment before reading a byte of its upload."""
+    with portal.sessions() as session:
+        service.executor_assignment(session, grant)

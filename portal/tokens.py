@@ -1,0 +1,126 @@
+"""Signed capabilities of the portal, built on ``kontrol.mail.links``.
+
+A link is the only credential: whoever holds it may do what it names, for one assignment and
+one body, until it expires. Two kinds:
+
+- the **view** link of an executor, exactly the token the mails carry (``links.link_for``:
+  ``[assignment_id, body_id]`` under the salt ``links.SALT``);
+- a **decision** link of a curator: ``[assignment_id, curator_body_id, ref]`` under the salt
+  ``links.SALT + ":" + purpose`` (``approve`` / ``reject`` an extension request ``ref``;
+  ``accept`` / ``return`` a report ``ref``). A separate salt per purpose means a reject link
+  cannot be replayed as an approve link, nor a view link as either.
+
+Expiry is checked against an injected ``now`` (itsdangerous would read the clock itself), so
+tests can walk past it. A token from "the future" (signed after ``now``) is not refused: it can
+only have been made with the key. Audit records name a link by ``token_id`` (a hash), never by
+the token itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
+
+from kontrol.mail import links
+
+DEFAULT_TTL = dt.timedelta(days=60)
+PURPOSES = ("approve", "reject", "accept", "return")
+Clock = Callable[[], dt.datetime]
+
+
+class InvalidLink(Exception):
+    """Forged, altered, expired, or naming something else: the portal answers 403."""
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a valid link allows: one assignment, one body, maybe one request/report."""
+
+    assignment_id: int
+    body_id: str
+    token_id: str
+    purpose: str = "view"
+    ref: int | None = None
+
+
+def token_id(token: str) -> str:
+    """A short stable name of a link for the audit trail (a hash, not the capability)."""
+    return hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def _clock_signer(clock: Clock) -> type[TimestampSigner]:
+    class ClockSigner(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(clock().timestamp())
+
+    return ClockSigner
+
+
+def _serializer(secret_key: str | None, purpose: str, clock: Clock | None) -> URLSafeTimedSerializer:
+    if purpose == "view":
+        base = links.serializer(secret_key)
+        if clock is None:
+            return base
+        return URLSafeTimedSerializer(
+            secret_key or links.DEMO_KEY, salt=links.SALT, signer=_clock_signer(clock)
+        )
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown link purpose {purpose!r}")
+    kw: dict[str, Any] = {"signer": _clock_signer(clock)} if clock is not None else {}
+    return URLSafeTimedSerializer(
+        secret_key or links.DEMO_KEY, salt=f"{links.SALT}:{purpose}", **kw
+    )
+
+
+def view_token(
+    assignment_id: int, body_id: str, *, secret_key: str | None, clock: Clock | None = None
+) -> str:
+    """The executor's link token (the same format as in the mails)."""
+    return str(_serializer(secret_key, "view", clock).dumps([assignment_id, body_id]))
+
+
+def decision_token(
+    purpose: str,
+    assignment_id: int,
+    body_id: str,
+    ref: int,
+    *,
+    secret_key: str | None,
+    clock: Clock | None = None,
+) -> str:
+    """A curator's link to decide on request/report ``ref`` of one assignment."""
+    return str(_serializer(secret_key, purpose, clock).dumps([assignment_id, body_id, ref]))
+
+
+def read(
+    token: str,
+    *,
+    purpose: str,
+    secret_key: str | None,
+    now: dt.datetime,
+    ttl: dt.timedelta = DEFAULT_TTL,
+) -> Grant:
+    """The grant of a token for ``purpose``; raises ``InvalidLink`` whatever is wrong with it."""
+    try:
+        payload, signed_at = _serializer(secret_key, purpose, None).loads(
+            token, return_timestamp=True
+        )
+    except (BadData, ValueError, TypeError) as exc:
+        raise InvalidLink("bad signature") from exc
+    if now - signed_at > ttl:
+        raise InvalidLink("expired")
+    expected = 2 if purpose == "view" else 3
+    if not isinstance(payload, list) or len(payload) != expected:
+        raise InvalidLink("malformed")
+    aid, body = payload[0], payload[1]
+    if not isinstance(aid, int) or isinstance(aid, bool) or not isinstance(body, str):
+        raise InvalidLink("malformed")
+    ref = payload[2] if expected == 3 else None
+    if expected == 3 and (not isinstance(ref, int) or isinstance(ref, bool)):
+        raise InvalidLink("malformed")
+    return Grant(aid, body, token_id(token), purpose, ref)
