@@ -19,6 +19,7 @@ from kontrol.issuing import obligation_occurrences, recipients
 from kontrol.lookup import obligations_of
 from kontrol.naming import deployment_name
 from models import Body, Obligation, Roadmap
+from roadmap.events import EventCatalogue
 from roadmap.occurrences import Occurrence
 
 RDATES_PER_RULE = 300  # 16 characters each: well under Prefect's 6,500-character limit
@@ -35,6 +36,7 @@ KIND_WORDS = {
     "recurring": "регулярно",
     "ongoing": "постоянно",
     "on_demand": "по мере необходимости",
+    "on_event": "по событию",
 }
 
 
@@ -49,10 +51,37 @@ class DeploymentSpec:
     timezone: str
     issue_times: tuple[dt.datetime, ...] = field(default=())  # aware, in ``timezone``
     catch_up: tuple[str, ...] = field(default=())  # occurrence keys to issue at once
+    event: str | None = None  # on_event: the catalogue id whose Prefect event runs it
 
     @property
     def parameters(self) -> dict[str, str]:
         return {"roadmap": self.roadmap, "obligation": self.obligation}
+
+    @property
+    def trigger(self) -> dict[str, object] | None:
+        """The deployment trigger of an on_event obligation (DeploymentEventTrigger fields).
+
+        One run per recorded event (``for_each`` its resource, ``kontrol.event.<row id>``);
+        the parameters are Jinja templates Prefect renders from the triggering event.
+        """
+        if self.event is None:
+            return None
+        return {
+            "name": f"{self.roadmap} {self.obligation}: kontrol.event.{self.event}",
+            "expect": [f"kontrol.event.{self.event}"],
+            "match": {"prefect.resource.id": "kontrol.event.*"},
+            "for_each": ["prefect.resource.id"],
+            "posture": "Reactive",
+            "threshold": 1,
+            "parameters": {
+                **self.parameters,
+                "event": "{{ event.payload.event_id }}",  # = event.id, as a string
+                "event_time": "{{ event.payload.occurred_at }}",
+                "body": "{{ (event.resource.get('kontrol.body') or '') }}",
+                "ref": "{{ event.payload.ref }}",
+                "note": "{{ event.payload.note }}",
+            },
+        }
 
     def rrules(self) -> list[str]:
         """RDATE rules in local time (Prefect localises RDATEs to the schedule's time zone)."""
@@ -78,10 +107,18 @@ def compile_roadmap(
 
 
 def compile_obligation(
-    session: Session, ob: Obligation, rules: Rules, *, now: dt.datetime, backfill: bool = False
+    session: Session,
+    ob: Obligation,
+    rules: Rules,
+    *,
+    now: dt.datetime,
+    backfill: bool = False,
+    events: EventCatalogue | None = None,
 ) -> DeploymentSpec:
     """``catch_up``: occurrences issued on paper before ``now`` and not yet due (with
-    ``backfill``, also those wholly past) — to be issued at once when first deployed."""
+    ``backfill``, also those wholly past) — to be issued at once when first deployed.
+    An on_event obligation gets its catalogue event (``events``, default: KONTROL_EVENTS)."""
+    event = _event_of(ob, events) if ob.kind == "on_event" else None
     occs = obligation_occurrences(ob, rules)
     scheduled = [o for o in occs if o.state == "scheduled"]
     future = tuple(t for o in scheduled if (t := issue_time(o, rules)) >= now)
@@ -98,9 +135,22 @@ def compile_obligation(
         description=describe(session, ob, scheduled),
         tags=tags_of(ob),
         timezone=rules.policy.timezone,
-        issue_times=() if ob.kind == "on_demand" else future,
+        issue_times=() if ob.kind in ("on_demand", "on_event") else future,
         catch_up=catch_up,
+        event=event,
     )
+
+
+def _event_of(ob: Obligation, events: EventCatalogue | None) -> str:
+    """The catalogue id an on_event obligation is counted from (an error when unresolved)."""
+    from kontrol.event_issuing import phase_of, resolve_phase_event
+    from kontrol.events import require_catalogue
+    from kontrol.settings import load_settings
+
+    catalogue = events or require_catalogue(load_settings())
+    phase = phase_of(ob.item.number, ob.item.schedule_text, ob.phase_index)
+    assert phase is not None and phase.event is not None
+    return resolve_phase_event(phase, catalogue, ob.key)
 
 
 def _due_end(occ: Occurrence, rules: Rules) -> dt.datetime:
@@ -151,6 +201,8 @@ def describe(session: Session, ob: Obligation, scheduled: list[Occurrence]) -> s
         ]
     elif ob.kind == "on_demand":
         lines += ["", "Запускается вручную: `kontrol run` или кнопка «Run» в Prefect."]
+    elif ob.kind == "on_event":
+        lines += ["", "Запускается событием (`kontrol event emit` или POST /api/events)."]
     return "\n".join(lines)
 
 

@@ -60,6 +60,7 @@ def check_work_pool(name: str) -> None:
 def runner_deployments(
     specs: Sequence[DeploymentSpec], *, for_work_pool: bool = False
 ) -> list[RunnerDeployment]:
+    from prefect.events import DeploymentEventTrigger
     from prefect.schedules import RRule
     from prefect.types.entrypoint import EntrypointType
 
@@ -78,6 +79,7 @@ def runner_deployments(
                 entrypoint_type=(
                     EntrypointType.MODULE_PATH if for_work_pool else EntrypointType.FILE_PATH
                 ),
+                triggers=[DeploymentEventTrigger(**spec.trigger)] if spec.trigger else None,
             )
         )
     return result

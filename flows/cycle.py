@@ -24,15 +24,34 @@ from tasks.issuing import issue_task
 
 
 @flow(name="kontrol-cycle", log_prints=False)
-def issue_cycle(roadmap: str, obligation: str, period: str | None = None) -> dict[str, object]:
-    """Issue the assignments of one occurrence of an obligation and mail them."""
+def issue_cycle(
+    roadmap: str,
+    obligation: str,
+    period: str | None = None,
+    event: str | None = None,
+    event_time: str | None = None,
+    body: str | None = None,
+    ref: str | None = None,
+    note: str | None = None,
+) -> dict[str, object]:
+    """Issue the assignments of one occurrence of an obligation and mail them.
+
+    ``event`` (set by the deployment trigger of an on_event obligation): the recorded event
+    whose occurrence to issue; ``event_time``, ``body``, ``ref`` and ``note`` show its payload
+    in the run's parameters — the recorded row is what counts.
+    """
     settings = load_settings()
     rules = load_rules(settings)
     now = dt.datetime.now(dt.UTC)
     started = flow_run.get_scheduled_start_time() or now
     on = started.astimezone(ZoneInfo(rules.policy.timezone)).date()
     actor = f"flow-run:{flow_run.get_id() or 'local'}"
-    summary = issue_task(roadmap, obligation, period, None if period else on, now, actor)
+    if event:
+        from tasks.events import issue_event_task
+
+        summary = issue_event_task(roadmap, obligation, event, now, actor)
+    else:
+        summary = issue_task(roadmap, obligation, period, None if period else on, now, actor)
     faults.point("after-issue")
     deliver(now)
     publish(summary)

@@ -44,11 +44,12 @@ def register() -> None:
         mail,
         orchestrate,
         planning,
+        portal,
         report,
         sweep,
     )
 
-    for module in (importing, bodies, planning, orchestrate, sweep, mail, report, demo):
+    for module in (importing, bodies, planning, orchestrate, sweep, mail, report, portal, demo):
         module.register(cli)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Engine, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, Engine, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, intpk, json_dict, timestamp
@@ -30,7 +30,7 @@ class EventRecord(Base):
     received_at: Mapped[timestamp]
     note: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[json_dict]
-    forwarded_at: Mapped[dt.datetime | None]
+    forwarded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 def ensure_events_table(engine: Engine) -> None:

@@ -8,6 +8,7 @@ key of its own — a re-run, a second worker or a restart after a crash adds not
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -111,8 +112,11 @@ def issue_occurrence(
     now: dt.datetime,
     actor: str,
     settings: Settings | None = None,
+    only: Collection[str] | None = None,
 ) -> IssueResult:
     """Create the assignments of ``occ`` and their mails inside the caller's transaction.
+
+    ``only``: issue to these recipients (body ids) alone — an event that names one of them.
 
     The mail of each new assignment goes to the outbox under the key ``issued:<id>``, in the
     same transaction as the row: both exist, or neither does.
@@ -125,6 +129,8 @@ def issue_occurrence(
     result = IssueResult(ob.key, occ)
     insert = _insert(session)
     for rcp in recipients(session, item):
+        if only is not None and rcp.body_id not in only:
+            continue
         due = occ.due_on
         if rcp.role == "co_executor":
             due = max(occ.issue_on, co_executor_due(occ.due_on, rules.policy, rules.calendar))

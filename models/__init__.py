@@ -5,19 +5,23 @@ from models.base import Base
 from models.body import Body, GroupMember
 from models.obligation import Obligation
 from models.outbox import OutboxMessage
+from models.report import Attachment, ExtensionRequest, Report
 from models.roadmap import Curator, Item, ItemExecutor, Roadmap
 
 __all__ = [
     "Assignment",
+    "Attachment",
     "AuditEvent",
     "Base",
     "Body",
     "Curator",
+    "ExtensionRequest",
     "GroupMember",
     "Item",
     "ItemExecutor",
     "LadderStep",
     "Obligation",
     "OutboxMessage",
+    "Report",
     "Roadmap",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, intpk, json_list, text, timestamp
@@ -35,6 +35,9 @@ class OutboxMessage(Base):
     body_html: Mapped[text]
     attachments: Mapped[json_list]  # [{"filename", "content_type", "content" (text or base64)}]
     message_id: Mapped[str]
+    # the whole message, built when the row is written (same bytes on every retry); rows
+    # written without it are built at delivery
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

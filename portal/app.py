@@ -35,6 +35,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kontrol.config import Rules, load_rules
+from kontrol.mail import render as r
 from kontrol.mail import russian
 from kontrol.settings import Settings
 from models.db import make_engine, session_factory
@@ -137,9 +138,9 @@ class Portal:
             raise ValueError("now() must return an aware datetime")
         return moment.astimezone(dt.UTC)
 
-    def page(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    def page(self, name: str, code: int = 200, /, **context: Any) -> HTMLResponse:
         html = self.env.get_template(name).render(**context)
-        return HTMLResponse(html, status_code=status)
+        return HTMLResponse(html, status_code=code)
 
     def message(self, title: str, text: str, status: int) -> HTMLResponse:
         return self.page("message.html", status, title=title, text=text)
@@ -208,8 +209,9 @@ class Portal:
     def extension(self, grant: tokens.Grant, fields: dict[str, str]) -> None:
         now = self.clock()
         with self.sessions() as session, session.begin():
+            ctx = self.context(grant, now)
             service.request_extension(
-                session, self.context(grant, now), fields.get("due_on", ""), fields.get("reason", "")
+                session, ctx, fields.get("due_on", ""), fields.get("reason", "")
             )
 
     def file(self, grant: tokens.Grant, file_id: int, reviewer: bool) -> Response:
@@ -222,9 +224,8 @@ class Portal:
             name, media = att.original_name, att.content_type
         if not path.is_file():
             return self.message("Файл не найден", "Файл отсутствует в хранилище.", 404)
-        return FileResponse(
-            path, media_type=media, headers={"content-disposition": uploads.content_disposition(name)}
-        )
+        disposition = uploads.content_disposition(name)
+        return FileResponse(path, media_type=media, headers={"content-disposition": disposition})
 
     # ── curator ─────────────────────────────────────────────────────────────────────────
 
@@ -258,10 +259,9 @@ class Portal:
                     session, report, f"/c/{purpose}/{token}/files", zone
                 )
                 context["pending"] = report.review_status == "pending" and a.status == "done"
-            from kontrol.mail import render as r
-
             context["a"] = r.assignment_data(a)
             context["roadmap"] = r.roadmap_data(a)
+            context["status"] = a.status
             context["status_words"] = pages.STATUS_WORDS.get(a.status, a.status)
         return self.page("decision.html", 400 if error else 200, **context)
 
@@ -372,17 +372,23 @@ def create_app(
                 await run_in_threadpool(uploads.check, form.files)
             except uploads.UploadError as exc:
                 return await run_in_threadpool(
-                    lambda: portal.executor_page(
-                        token, grant, status=exc.status, error=exc.message, form=form.fields
-                    )
+                    portal.executor_page,
+                    token,
+                    grant,
+                    status=exc.status,
+                    error=exc.message,
+                    form=form.fields,
                 )
             try:
                 outcome = await run_in_threadpool(portal.submit, grant, form)
             except (service.Invalid, service.Conflict) as exc:
                 return await run_in_threadpool(
-                    lambda: portal.executor_page(
-                        token, grant, status=exc.status, error=exc.message, form=form.fields
-                    )
+                    portal.executor_page,
+                    token,
+                    grant,
+                    status=exc.status,
+                    error=exc.message,
+                    form=form.fields,
                 )
         finally:
             form.cleanup()
@@ -402,9 +408,12 @@ def create_app(
             await run_in_threadpool(portal.extension, grant, fields)
         except (service.Invalid, service.Conflict) as exc:
             return await run_in_threadpool(
-                lambda: portal.executor_page(
-                    token, grant, status=exc.status, error=exc.message, form=fields
-                )
+                portal.executor_page,
+                token,
+                grant,
+                status=exc.status,
+                error=exc.message,
+                form=fields,
             )
         return RedirectResponse(f"/a/{token}?ok=extension", status_code=303)
 
@@ -429,7 +438,7 @@ def create_app(
             await run_in_threadpool(portal.decide, purpose, grant, fields.get("comment", ""))
         except service.Invalid as exc:
             return await run_in_threadpool(
-                lambda: portal.decision_page(purpose, token, grant, error=exc.message)
+                portal.decision_page, purpose, token, grant, error=exc.message
             )
         except service.Conflict as exc:
             return portal.message("Решение не принято", exc.message, 409)

@@ -17,8 +17,8 @@ from kontrol.mail import render as r
 from kontrol.mail import russian
 from kontrol.settings import Settings
 from models import Assignment, AuditEvent, Body
+from models.report import Attachment, ExtensionRequest, Report
 from portal import tokens, uploads
-from portal.models_pending import Attachment, ExtensionRequest, Report
 from portal.service import occurrence_mates
 
 STATUS_WORDS = {
@@ -167,9 +167,7 @@ def report_data(session: Session, report: Report, url: str, zone: ZoneInfo) -> d
     }
 
 
-def reports_of(
-    session: Session, a: Assignment, url: str, zone: ZoneInfo
-) -> list[dict[str, Any]]:
+def reports_of(session: Session, a: Assignment, url: str, zone: ZoneInfo) -> list[dict[str, Any]]:
     rows = session.scalars(
         select(Report).where(Report.assignment_id == a.id).order_by(Report.id.desc())
     )

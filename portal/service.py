@@ -31,8 +31,8 @@ from kontrol.naming import ascii_key, short_title
 from kontrol.settings import Settings
 from kontrol.sweep import curator_of
 from models import Assignment, AuditEvent, Body
+from models.report import Attachment, ExtensionRequest, Report
 from portal import tokens, uploads
-from portal.models_pending import Attachment, ExtensionRequest, Report
 
 log = logging.getLogger(__name__)
 REASON_LIMIT = 2000
@@ -426,9 +426,7 @@ def review_report(session: Session, ctx: Context, comment: str) -> Outcome:
         return Outcome("accepted")
     reopened = "overdue" if ctx.today > a.due_on else "issued"
     a.status, a.completed_at = reopened, None
-    ctx.audit(
-        session, a, "report_returned", report=report.id, comment=comment, to_status=reopened
-    )
+    ctx.audit(session, a, "report_returned", report=report.id, comment=comment, to_status=reopened)
     session.flush()
     session.refresh(report)
     _mail_report_returned(session, ctx, a, report)

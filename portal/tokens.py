@@ -61,7 +61,9 @@ def _clock_signer(clock: Clock) -> type[TimestampSigner]:
     return ClockSigner
 
 
-def _serializer(secret_key: str | None, purpose: str, clock: Clock | None) -> URLSafeTimedSerializer:
+def _serializer(
+    secret_key: str | None, purpose: str, clock: Clock | None
+) -> URLSafeTimedSerializer:
     if purpose == "view":
         base = links.serializer(secret_key)
         if clock is None:

@@ -85,7 +85,7 @@ def display_name(name: str) -> str:
 
 def content_disposition(name: str) -> str:
     """``attachment`` with an ASCII fallback and the UTF-8 name (RFC 6266 / 5987)."""
-    fallback = re.sub(r'[^A-Za-z0-9._-]', "_", name) or "file"
+    fallback = re.sub(r"[^A-Za-z0-9._-]", "_", name) or "file"
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
@@ -265,9 +265,12 @@ def _sniff_zip(path: Path) -> str | None:
                 if any(n.startswith("xl/") for n in names):
                     return "xlsx"
                 return None
-            if "mimetype" in names and z.getinfo("mimetype").file_size < 100:
-                if z.read("mimetype").strip() == b"application/vnd.oasis.opendocument.text":
-                    return "odt"
+            if (
+                "mimetype" in names
+                and z.getinfo("mimetype").file_size < 100
+                and z.read("mimetype").strip() == b"application/vnd.oasis.opendocument.text"
+            ):
+                return "odt"
     except (zipfile.BadZipFile, OSError, KeyError, RuntimeError):
         return None
     return None

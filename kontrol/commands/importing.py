@@ -31,6 +31,7 @@ def init_cmd(ctx: click.Context) -> None:
 @click.command("import")
 @click.argument("file", type=EXISTING_FILE)
 @click.option("--directory", type=EXISTING_FILE, help="Directory of bodies (YAML).")
+@click.option("--events", type=EXISTING_FILE, help="Event catalogue (YAML; or KONTROL_EVENTS).")
 @click.option(
     "--strict", is_flag=True, help="Unresolved executors and unread schedules are errors."
 )
@@ -41,6 +42,7 @@ def import_cmd(
     ctx: click.Context,
     file: Path,
     directory: Path | None,
+    events: Path | None,
     strict: bool,
     update: bool,
     as_json: bool,
@@ -58,6 +60,11 @@ def import_cmd(
     from kontrol.obligations import check_schedules, is_referenced, sync_obligations
 
     schedule_warnings = check_schedules(document, strict=strict)
+    from kontrol.events import check_event_phrases, load_catalogue
+
+    schedule_warnings += check_event_phrases(
+        document, load_catalogue(app.settings, events), strict=strict
+    )
     with app.transaction() as session:
         report = import_roadmap(
             session,

@@ -25,7 +25,7 @@ from email.message import EmailMessage
 
 import aiosmtplib
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, defer, sessionmaker
 
 from kontrol.mail import outbox
 from kontrol.mail.message import build_message, list_id_for, parse_address
@@ -48,7 +48,7 @@ class DeliveryStats:
 class Outgoing:
     id: int
     attempts: int
-    message: EmailMessage
+    message: EmailMessage | bytes  # bytes: built when the row was written
     sender: str
     recipients: list[str]
 
@@ -83,7 +83,16 @@ def load_batch(
     """Rows to messages; a row that cannot become a message is a permanent failure."""
     sender = parse_address(mail_from).addr_spec
     with session_factory() as session:
-        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))).all()
+        rows = session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids))
+            # a prebuilt row needs only its bytes: the parts load lazily for the others
+            .options(
+                defer(OutboxMessage.body_text),
+                defer(OutboxMessage.body_html),
+                defer(OutboxMessage.attachments),
+            )
+        ).all()
         roadmap_ids = {row.roadmap_id for row in rows if row.roadmap_id is not None}
         numbers = {
             rid: number
@@ -95,7 +104,7 @@ def load_batch(
         for row in sorted(rows, key=lambda r: r.id):
             try:
                 number = numbers.get(row.roadmap_id) if row.roadmap_id else None
-                message = build_message(
+                message = row.raw or build_message(
                     row,
                     mail_from=mail_from,
                     date=date,
@@ -145,9 +154,12 @@ async def _worker(
                     smtp = None
                     continue
             try:
-                errors, _ = await smtp.send_message(
-                    item.message, sender=item.sender, recipients=item.recipients
-                )
+                if isinstance(item.message, bytes):
+                    errors, _ = await smtp.sendmail(item.sender, item.recipients, item.message)
+                else:
+                    errors, _ = await smtp.send_message(
+                        item.message, sender=item.sender, recipients=item.recipients
+                    )
             except (aiosmtplib.SMTPException, OSError) as exc:
                 status, reason = classify(exc)
                 await results.put(Outcome(item.id, status, reason, item.attempts))
@@ -176,7 +188,12 @@ def _record(
 ) -> None:
     """One transaction for all outcomes gathered so far (group commit)."""
     with session_factory() as session, session.begin():
+        clean = [o.id for o in outcomes if o.status == "sent" and not o.reason]
+        outbox.mark_sent_many(session, clean, now=now)
+        stats.sent += len(clean)
         for o in outcomes:
+            if o.status == "sent" and not o.reason:
+                continue
             if o.status == "sent":
                 outbox.mark_sent(session, o.id, now=now, note=o.reason)
                 stats.sent += 1

@@ -19,15 +19,22 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from aiosmtplib.email import flatten_message
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from kontrol.mail import render as r
 from kontrol.mail.links import LinkFor, executor_url, make_link_for
-from kontrol.mail.message import assignment_ics, format_address, message_id_for
+from kontrol.mail.message import (
+    assignment_ics,
+    build_message,
+    format_address,
+    list_id_for,
+    message_id_for,
+)
 from kontrol.settings import Settings
-from models import Assignment, Body, OutboxMessage
+from models import Assignment, Body, OutboxMessage, Roadmap
 
 BACKOFF_BASE = dt.timedelta(minutes=5)
 BACKOFF_CAP = dt.timedelta(hours=6)
@@ -63,8 +70,12 @@ def enqueue(
     roadmap_id: int | None = None,
     recipient_body_id: str | None = None,
     now: dt.datetime,
+    mail_from: str | None = None,
 ) -> OutboxMessage | None:
     """Insert one mail in the caller's transaction; None when ``key`` is already there.
+
+    With ``mail_from`` the message is built now and stored whole (``raw``): delivery then
+    only sends bytes, and every retry sends exactly the same message.
 
     A mail without any address is still written, as failed with the reason, so that a body
     missing from the directory's e-mails shows up in ``kontrol mail list --status failed``.
@@ -103,7 +114,30 @@ def enqueue(
         .returning(OutboxMessage.id)
     )
     new_id = session.execute(stmt).scalar_one_or_none()
-    return None if new_id is None else session.get(OutboxMessage, new_id)
+    if new_id is None:
+        return None
+    row = session.get(OutboxMessage, new_id)
+    assert row is not None
+    if mail_from and row.status == "pending":
+        prebuild(session, row, mail_from=mail_from, date=at)
+    return row
+
+
+def prebuild(session: Session, row: OutboxMessage, *, mail_from: str, date: dt.datetime) -> None:
+    """Store the message's bytes on the row; a row that cannot be built is left to delivery,
+    which records why."""
+    number = (
+        session.scalar(select(Roadmap.number).where(Roadmap.id == row.roadmap_id))
+        if row.roadmap_id
+        else None
+    )
+    try:
+        message = build_message(
+            row, mail_from=mail_from, date=date, list_id=list_id_for(number) if number else None
+        )
+    except (ValueError, TypeError, KeyError):
+        return
+    row.raw = flatten_message(message)  # exactly what aiosmtplib's send_message sends
 
 
 def _claimable(now: dt.datetime) -> Any:
@@ -158,6 +192,19 @@ def mark_sent(
     session: Session, message_id: int, *, now: dt.datetime, note: str | None = None
 ) -> bool:
     return _finish(session, message_id, status="sent", sent_at=naive_utc(now), last_error=note)
+
+
+def mark_sent_many(session: Session, message_ids: Sequence[int], *, now: dt.datetime) -> int:
+    """One UPDATE for a whole batch of clean sends (the common case); returns rows changed."""
+    if not message_ids:
+        return 0
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(list(message_ids)), OutboxMessage.status == "sending")
+        .values(lease_until=None, status="sent", sent_at=naive_utc(now), last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def mark_retry(
@@ -263,6 +310,7 @@ def _enqueue_for_assignment(
         roadmap_id=assignment.obligation.item.roadmap_id,
         recipient_body_id=assignment.body_id,
         now=now,
+        mail_from=settings.mail_from,
     )
 
 
@@ -410,4 +458,5 @@ def enqueue_escalation_digest(
         roadmap_id=roadmap_ids.pop() if len(roadmap_ids) == 1 else None,
         recipient_body_id=recipient.id,
         now=now,
+        mail_from=settings.mail_from,
     )

@@ -1,4 +1,4 @@
-"""Tables the executor page needs, written here until they move into ``models/`` with a migration.
+"""What executors send through their page: reports, their files, requests for more time.
 
 - ``reports``: one per «done» submitted through the page (a returned report stays, the next one
   is a new row), with the curator's review (accepted / returned) on the same row;

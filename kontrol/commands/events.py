@@ -1,0 +1,133 @@
+"""``kontrol event emit`` (report an event from the console) and ``kontrol event list``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+from rich.table import Table
+from sqlalchemy import select
+
+from kontrol.cli import app_of
+from kontrol.config import load_rules
+from kontrol.errors import KontrolError
+from kontrol.events import CLI_SENDER, accept_event, require_catalogue, utc
+from kontrol.events_model_pending import EventRecord, ensure_events_table
+from kontrol.output import console, print_json
+
+
+class DateTimeParam(click.ParamType):
+    name = "DATETIME"
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        if isinstance(value, dt.datetime):
+            return value
+        text = str(value).strip()
+        for fmt in ("%d.%m.%Y %H:%M", "%d.%m.%Y"):
+            try:
+                return dt.datetime.strptime(text, fmt)
+            except ValueError:
+                pass
+        try:
+            return dt.datetime.fromisoformat(text)
+        except ValueError:
+            self.fail(f"«{value}» is not a date-time (ISO 8601, or DD.MM.YYYY [HH:MM])", param, ctx)
+
+
+@click.group("event")
+def event_group() -> None:
+    """Events that start event-relative obligations («… со дня заключения контракта»)."""
+
+
+@event_group.command("emit")
+@click.argument("event_id")
+@click.option("--body", help="The body the event concerns (directory id).")
+@click.option("--at", type=DateTimeParam(), help="When it happened (default: now; local time).")
+@click.option("--ref", help="Your reference (the same reference again is recorded once).")
+@click.option("--note", help="A remark shown with the assignments.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def emit_cmd(
+    ctx: click.Context,
+    event_id: str,
+    body: str | None,
+    at: dt.datetime | None,
+    ref: str | None,
+    note: str | None,
+    as_json: bool,
+) -> None:
+    """Record an event and forward it to Prefect, which runs the obligations counted from it."""
+    app = app_of(ctx)
+    app.require_schema()
+    catalogue = require_catalogue(app.settings)
+    policy = load_rules(app.settings).policy
+    accepted = accept_event(
+        app,
+        catalogue,
+        policy,
+        sender=CLI_SENDER,
+        event=event_id,
+        body=body,
+        at=at,
+        ref=ref,
+        note=note,
+    )
+    if as_json:
+        print_json(accepted.to_json())
+    else:
+        state = "recorded" if accepted.new else "already recorded (same reference)"
+        console.print(
+            f"event #{accepted.id} {accepted.event} at {accepted.occurred_at:%d.%m.%Y %H:%M}"
+            f"{' for ' + accepted.body if accepted.body else ''}: {state}; "
+            + ("forwarded to Prefect" if accepted.forwarded else "NOT forwarded to Prefect")
+        )
+    if not accepted.forwarded:
+        raise KontrolError(
+            f"event #{accepted.id} is recorded but Prefect did not get it "
+            f"({accepted.forward_error}); run the same command again to forward it",
+            exit_code=1,
+        )
+
+
+@event_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the events as JSON.")
+@click.pass_context
+def list_cmd(ctx: click.Context, as_json: bool) -> None:
+    """Every recorded event, newest first (the audit trail)."""
+    app = app_of(ctx)
+    app.require_schema()
+    ensure_events_table(app.engine)
+    with app.reading() as session:
+        rows = [
+            {
+                "id": r.id,
+                "event": r.event,
+                "sender": r.sender,
+                "ref": r.sender_ref,
+                "body": r.body_id,
+                "occurred_at": utc(r.occurred_at).isoformat(),
+                "received_at": utc(r.received_at).isoformat(),
+                "forwarded": r.forwarded_at is not None,
+                "note": r.note,
+            }
+            for r in session.scalars(select(EventRecord).order_by(EventRecord.id.desc()))
+        ]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("#", "event", "sender", "ref", "body", "occurred", "forwarded")
+    for r in rows:
+        table.add_row(
+            str(r["id"]),
+            r["event"],
+            r["sender"],
+            r["ref"],
+            r["body"] or "—",
+            r["occurred_at"],
+            "yes" if r["forwarded"] else "NO",
+        )
+    console.print(table)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(event_group)

@@ -1,0 +1,92 @@
+"""``POST /api/events``: a sender reports an event with its bearer token (mount the router).
+
+Body: ``{"event": "contract_signed", "body": "example-school-1", "at": "2021-12-28T10:00:00+03:00",
+"ref": "ГК-2021-117", "note": "…"}`` — ``event`` and ``ref`` required.  Answers 201 (recorded),
+200 (the same reference again: recorded once, forwarded once), 401 (token), 403 (not allowed),
+409 (reference used for another event), 422 (unknown event or body, future time, bad payload),
+502 (recorded, but Prefect did not get it: send the same again).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from fastapi import APIRouter, Depends, HTTPException, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field
+
+from kontrol.config import load_rules
+from kontrol.context import App
+from kontrol.errors import KontrolError
+from kontrol.events import (
+    EventRefused,
+    Forward,
+    Sender,
+    accept_event,
+    authenticate,
+    require_catalogue,
+    senders_from_env,
+)
+from kontrol.settings import load_settings
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+class EventIn(BaseModel):
+    """What a sender reports; unknown fields are refused (a typo is an error)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    event: str = Field(min_length=1, max_length=64)
+    ref: str = Field(min_length=1, max_length=200)
+    body: str | None = Field(default=None, max_length=64)
+    at: dt.datetime | None = None
+    note: str | None = Field(default=None, max_length=4000)
+
+
+def events_router(
+    app_factory: Callable[[], App] | None = None,
+    senders: Callable[[], dict[str, Sender]] = senders_from_env,
+    forward: Forward | None = None,
+) -> APIRouter:
+    """The router; ``app_factory`` gives the App of a request (clock and database)."""
+    router = APIRouter()
+    make_app = app_factory or (lambda: App(load_settings()))
+
+    @router.post("/api/events", status_code=201)
+    def post_event(  # sync: FastAPI runs it in a worker thread (database and Prefect I/O)
+        data: EventIn,
+        response: Response,
+        credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),  # noqa: B008
+    ) -> dict[str, object]:
+        try:
+            sender = authenticate(senders(), credentials.credentials if credentials else None)
+            app = make_app()
+            accepted = accept_event(
+                app,
+                require_catalogue(app.settings),
+                load_rules(app.settings).policy,
+                sender=sender.id,
+                sender_conf=sender,
+                event=data.event,
+                body=data.body,
+                at=data.at,
+                ref=data.ref,
+                note=data.note,
+                forward=forward,
+            )
+        except EventRefused as exc:
+            headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+            raise HTTPException(exc.status, detail=exc.message, headers=headers) from None
+        except KontrolError as exc:
+            raise HTTPException(503, detail=exc.message) from None
+        if not accepted.forwarded:
+            raise HTTPException(
+                502, detail=f"event #{accepted.id} recorded, not forwarded: send it again"
+            )
+        if not accepted.new:
+            response.status_code = 200
+        return accepted.to_json()
+
+    return router
