@@ -61,6 +61,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 def kontrol_env(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
     """Points the CLI at a fresh database and a scratch working directory."""
     monkeypatch.setenv("KONTROL_DATABASE_URL", db_url)
+    # no test mails to a real port by accident (a running demo's sink listens on 8025);
+    # tests that deliver start their own sink and set the port
+    monkeypatch.setenv("KONTROL_SMTP_PORT", "1")
     monkeypatch.delenv("KONTROL_DIRECTORY", raising=False)
     monkeypatch.chdir(tmp_path)
     return db_url

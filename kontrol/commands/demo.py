@@ -104,7 +104,6 @@ def demo_cmd(
                 lambda: port_open("127.0.0.1", smtp_port),
                 timeout=30,
             )
-        _start_portal(services, portal_port)
         ctx.invoke(
             import_cmd,
             file=SEED,
@@ -113,6 +112,7 @@ def demo_cmd(
             update=False,
             as_json=False,
         )
+        _start_portal(services, portal_port)
         if no_serve:
             _issue_one(ctx)
             return
@@ -157,7 +157,7 @@ def _start_portal(services: Services, port: int) -> None:
     if not port_open("127.0.0.1", port):
         services.start(
             "portal",
-            python_argv("kontrol", "portal", "--host", "127.0.0.1", "--port", str(port)),
+            python_argv("kontrol", "portal", "--host", "127.0.0.1", "--port", str(port), "--demo"),
             lambda: port_open("127.0.0.1", port),
             timeout=30,
         )

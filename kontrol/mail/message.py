@@ -16,6 +16,7 @@ import base64
 import datetime as dt
 import hashlib
 import re
+import uuid
 from collections.abc import Mapping
 from email import policy, utils
 from email.header import Header
@@ -85,8 +86,11 @@ POLICY = policy.SMTP.clone(header_factory=_CachedRegistry())
 
 
 def message_id_for(key: str) -> str:
-    """Fixed per outbox row (stored at enqueue): a retry carries the same Message-ID."""
-    return f"<outbox-{hashlib.sha256(key.encode()).hexdigest()[:24]}@kontrol>"
+    """Made once when the row is written and stored with it, so every retry carries the same
+    Message-ID; the random part keeps two installations (or two databases) from ever sharing
+    one, since outbox keys like ``issued:1`` repeat between them."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return f"<outbox-{digest}.{uuid.uuid4().hex[:16]}@kontrol>"
 
 
 def slug(text: str) -> str:

@@ -112,8 +112,8 @@ def _serve(specs, db_url: str, tmp_path: Path) -> subprocess.Popen[bytes]:  # ty
         [sys.executable, "-c", code],
         cwd=REPO,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=open(tmp_path / "serve.log", "wb"),  # noqa: SIM115 - closed with the process
+        stderr=subprocess.STDOUT,
     )
 
 
