@@ -40,6 +40,7 @@ def register() -> None:
     from kontrol.commands import (
         bodies,
         demo,
+        events,
         importing,
         mail,
         orchestrate,
@@ -49,7 +50,9 @@ def register() -> None:
         sweep,
     )
 
-    for module in (importing, bodies, planning, orchestrate, sweep, mail, report, portal, demo):
+    for module in (
+        importing, bodies, planning, orchestrate, sweep, events, mail, report, portal, demo
+    ):
         module.register(cli)
 
 

@@ -17,10 +17,10 @@ from kontrol.config import load_rules
 from kontrol.context import App
 from kontrol.errors import KontrolError, NotFound
 from kontrol.events import utc
-from kontrol.events_model_pending import EventRecord, ensure_events_table
 from kontrol.issuing import IssuedRow, IssueSummary, issue_occurrence, recipients
 from kontrol.lookup import obligation_by_key, roadmap_by_number
 from kontrol.naming import deployment_name
+from models.event import EventRecord
 from roadmap.events import EventCatalogue, resolve_event
 from roadmap.occurrences import event_occurrence
 from roadmap.schedule import Kind, Phase, parse_schedule
@@ -62,7 +62,6 @@ def issue_event(
     ``event`` is the Prefect event id (a UUID, as the trigger passes it) or the row id.
     """
     rules = load_rules(app.settings)
-    ensure_events_table(app.engine)
     with app.transaction() as session:
         rm = roadmap_by_number(session, roadmap)
         ob = obligation_by_key(session, rm, obligation)

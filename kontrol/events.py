@@ -27,7 +27,6 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,8 +40,9 @@ from sqlalchemy.orm import Session
 
 from kontrol.context import App
 from kontrol.errors import KontrolError
-from kontrol.events_model_pending import EventRecord, ensure_events_table
+from kontrol.settings import Settings, load_settings
 from models import Body
+from models.event import EventRecord
 from roadmap.events import CatalogueEvent, EventCatalogue, load_events
 from roadmap.policy import Policy
 
@@ -61,10 +61,9 @@ class EventRefused(KontrolError):
 # ── configuration ──────────────────────────────────────────────────────────────────────────
 
 
-def events_file(settings: object) -> Path | None:
-    """The catalogue file: ``settings.events`` once it exists, else ``KONTROL_EVENTS``."""
-    value = getattr(settings, "events", None) or os.environ.get("KONTROL_EVENTS")
-    return Path(value) if value else None
+def events_file(settings: Settings) -> Path | None:
+    """The catalogue file (``KONTROL_EVENTS``)."""
+    return settings.events
 
 
 def load_catalogue(settings: object, path: Path | None = None) -> EventCatalogue | None:
@@ -136,7 +135,9 @@ def parse_senders(raw: str | None) -> dict[str, Sender]:
 
 
 def senders_from_env() -> dict[str, Sender]:
-    return parse_senders(os.environ.get("KONTROL_EVENT_SENDERS"))
+    """The senders configured now (``KONTROL_EVENT_SENDERS``), read per request so a changed
+    token takes effect without a restart."""
+    return parse_senders(load_settings().event_senders)
 
 
 def authenticate(senders: dict[str, Sender], token: str | None) -> Sender:
@@ -259,7 +260,6 @@ def accept_event(
     ref = (ref or "").strip() or f"{event}:{body or '-'}:{when.isoformat()}"
     if len(ref) > MAX_REF:
         raise EventRefused(f"the reference is longer than {MAX_REF} characters")
-    ensure_events_table(app.engine)
     with app.transaction() as session:
         if body is not None and session.get(Body, body) is None:
             raise EventRefused(f"unknown body «{body}» (not in the directory)")
@@ -379,7 +379,6 @@ def forward_to_prefect(row: EventRecord, event: CatalogueEvent) -> None:
 
 def pending_forward(app: App) -> list[int]:
     """Rows accepted but not yet in Prefect (forwarding failed): re-send with their reference."""
-    ensure_events_table(app.engine)
     with app.reading() as session:
         return list(
             session.scalars(select(EventRecord.id).where(EventRecord.forwarded_at.is_(None)))

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     portal_base_url: str = "http://127.0.0.1:8080"
     secret_key: str | None = None
     upload_dir: Path = Path("var/uploads")
+    events: Path | None = None  # the event catalogue (YAML)
+    event_senders: str | None = None  # JSON, or the path of a YAML file: senders and tokens
 
 
 def load_settings() -> Settings:

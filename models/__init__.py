@@ -3,6 +3,7 @@
 from models.assignment import Assignment, AuditEvent, LadderStep
 from models.base import Base
 from models.body import Body, GroupMember
+from models.event import EventRecord
 from models.obligation import Obligation
 from models.outbox import OutboxMessage
 from models.report import Attachment, ExtensionRequest, Report
@@ -15,6 +16,7 @@ __all__ = [
     "Base",
     "Body",
     "Curator",
+    "EventRecord",
     "ExtensionRequest",
     "GroupMember",
     "Item",

@@ -35,6 +35,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kontrol.config import Rules, load_rules
+from kontrol.context import App
+from kontrol.events_api import events_router
 from kontrol.mail import render as r
 from kontrol.mail import russian
 from kontrol.settings import Settings
@@ -450,6 +452,7 @@ def create_app(
             raise tokens.InvalidLink("no files behind this link")
         return portal.file(portal.grant(token, purpose), file_id, reviewer=True)
 
+    app.include_router(events_router(lambda: App(settings, now=now())))
     return app
 
 

@@ -12,8 +12,8 @@ from kontrol.cli import app_of
 from kontrol.config import load_rules
 from kontrol.errors import KontrolError
 from kontrol.events import CLI_SENDER, accept_event, require_catalogue, utc
-from kontrol.events_model_pending import EventRecord, ensure_events_table
 from kontrol.output import console, print_json
+from models.event import EventRecord
 
 
 class DateTimeParam(click.ParamType):
@@ -96,7 +96,6 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
     """Every recorded event, newest first (the audit trail)."""
     app = app_of(ctx)
     app.require_schema()
-    ensure_events_table(app.engine)
     with app.reading() as session:
         rows = [
             {

@@ -7,6 +7,7 @@ runs the cycle flow through Prefect's own triggers and actions services.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import pickle
@@ -25,9 +26,9 @@ from kontrol.config import load_rules
 from kontrol.context import REPO, App
 from kontrol.events import accept_event, parse_senders
 from kontrol.events_api import events_router
-from kontrol.events_model_pending import EventRecord
 from kontrol.settings import load_settings
 from models import Assignment, Item
+from models.event import EventRecord
 from roadmap.events import load_events
 from tests.cli_runner import run
 
@@ -91,8 +92,18 @@ def test_on_event_obligations_compile_to_triggered_deployments(event_items):
 
 
 def _serve(specs, db_url: str, tmp_path: Path) -> subprocess.Popen[bytes]:  # type: ignore[no-untyped-def]
+    from prefect import get_client
+    from prefect.exceptions import ObjectNotFound
     from prefect.settings import PREFECT_API_URL
 
+    # the server is shared by the session: a deployment of the same name registered by another
+    # test (e.g. on a work pool, with its storage) must not be what the trigger runs
+    with get_client(sync_client=True) as client:
+        for spec in specs:
+            with contextlib.suppress(ObjectNotFound):
+                client.delete_deployment(
+                    client.read_deployment_by_name(f"kontrol-cycle/{spec.name}").id
+                )
     blob = tmp_path / "specs.pickle"
     blob.write_bytes(pickle.dumps(specs))
     code = (
@@ -112,7 +123,7 @@ def _serve(specs, db_url: str, tmp_path: Path) -> subprocess.Popen[bytes]:  # ty
         [sys.executable, "-c", code],
         cwd=REPO,
         env=env,
-        stdout=open(tmp_path / "serve.log", "wb"),  # noqa: SIM115 - closed with the process
+        stdout=open(tmp_path / "serve.log", "wb"),
         stderr=subprocess.STDOUT,
     )
 

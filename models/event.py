@@ -1,14 +1,11 @@
-"""PENDING (issue 9): the ``events`` table, to be moved to ``models/event.py`` with migration 0004.
-
-Until the migration exists, ``ensure_events_table`` creates the table on first use
-(``checkfirst``), so the feature and its tests run on SQLite and PostgreSQL alike.
-"""
+"""Events from outside (a contract signed, a request received): the audit trail of each one
+accepted, the same sender reference recorded once."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, Engine, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, intpk, json_dict, timestamp
@@ -31,8 +28,3 @@ class EventRecord(Base):
     note: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[json_dict]
     forwarded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-
-
-def ensure_events_table(engine: Engine) -> None:
-    """Create the table if the schema has none yet (stop-gap until migration 0004)."""
-    EventRecord.__table__.create(engine, checkfirst=True)  # type: ignore[attr-defined]
