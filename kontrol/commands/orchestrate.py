@@ -64,6 +64,7 @@ def prefect_yaml(specs: list[DeploymentSpec], work_pool: str | None) -> str:
                 "parameters": s.parameters,
                 "schedules": [{"rrule": r, "timezone": s.timezone} for r in s.rrules()],
                 "work_pool": {"name": work_pool or "kontrol"},
+                **({"triggers": [{"type": "event", **s.trigger}]} if s.trigger else {}),
             }
             for s in specs
         ],
