@@ -32,11 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from roadmap.errors import DirectoryError
+from roadmap.yamlfile import NodeReader, compose, read_text
 
 KINDS = frozenset(
     {
@@ -167,57 +166,18 @@ class Directory:
 
 def load_directory(path: Path) -> Directory:
     """Read and validate a directory file."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DirectoryError(f"cannot read the directory: {exc}", file=str(path)) from exc
-    return load_directory_text(text, str(path))
+    return load_directory_text(read_text(path, "directory", DirectoryError), str(path))
 
 
 def load_directory_text(text: str, name: str) -> Directory:
     """Parse and validate a directory given as text; ``name`` is used in error messages."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise DirectoryError(f"YAML syntax error: {problem}", file=name, line=line) from exc
-    except yaml.YAMLError as exc:
-        raise DirectoryError(f"YAML syntax error: {exc}", file=name) from exc
-    return _Loader(name).load(root)
+    return _Loader(name).load(compose(text, name, DirectoryError))
 
 
-class _Loader:
+class _Loader(NodeReader):
     """Turns the composed YAML tree into a Directory, remembering the line of every node."""
 
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def fail(self, message: str, node: Node | None, text: str | None = None) -> DirectoryError:
-        line = node.start_mark.line + 1 if node is not None else None
-        return DirectoryError(message, file=self.name, line=line, text=text)
-
-    def mapping(self, node: Node, what: str, allowed: frozenset[str]) -> dict[str, Node]:
-        if not isinstance(node, MappingNode):
-            raise self.fail(f"{what} must be a mapping", node)
-        out: dict[str, Node] = {}
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, ScalarNode) else None
-            if not isinstance(key, str):
-                raise self.fail(f"{what}: keys must be plain words", key_node)
-            if key in out:
-                raise self.fail(f"{what}: duplicate key «{key}»", key_node)
-            if key not in allowed:
-                raise self.fail(
-                    f"{what}: unknown key «{key}» (allowed: {', '.join(sorted(allowed))})",
-                    key_node,
-                )
-            out[key] = value_node
-        return out
-
-    def value(self, node: Node) -> Any:
-        return SafeConstructor().construct_object(node, deep=True)
+    error = DirectoryError
 
     def string(self, node: Node, what: str, *, optional: bool = False) -> str | None:
         value = self.value(node)

@@ -22,15 +22,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import yaml
 from rapidfuzz import fuzz, process
-from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from roadmap.errors import RoadmapError
 from roadmap.lemmas import lemma, lemma_variants
+from roadmap.yamlfile import NodeReader, compose, read_text
 
 __all__ = [
     "CatalogueEvent",
@@ -167,57 +165,16 @@ def _suggest(phrase: str, catalogue: EventCatalogue) -> tuple[str, ...]:
 
 def load_events(path: Path | str) -> EventCatalogue:
     """Read and validate an event catalogue file."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EventCatalogueError(
-            f"cannot read the event catalogue: {exc}", file=str(path)
-        ) from None
-    return load_events_text(text, str(path))
+    return load_events_text(read_text(path, "event catalogue", EventCatalogueError), str(path))
 
 
 def load_events_text(text: str, name: str) -> EventCatalogue:
     """Parse and validate a catalogue given as text; ``name`` is used in error messages."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise EventCatalogueError(f"YAML syntax error: {problem}", file=name, line=line) from None
-    except yaml.YAMLError as exc:
-        raise EventCatalogueError(f"YAML syntax error: {exc}", file=name) from None
-    return _Loader(name).load(root)
+    return _Loader(name).load(compose(text, name, EventCatalogueError))
 
 
-class _Loader:
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def fail(self, message: str, node: Node | None, text: str | None = None) -> RoadmapError:
-        line = node.start_mark.line + 1 if node is not None else None
-        return EventCatalogueError(message, file=self.name, line=line, text=text)
-
-    def mapping(self, node: Node, what: str, allowed: frozenset[str]) -> dict[str, Node]:
-        if not isinstance(node, MappingNode):
-            raise self.fail(f"{what} must be a mapping", node)
-        out: dict[str, Node] = {}
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, ScalarNode) else None
-            if not isinstance(key, str):
-                raise self.fail(f"{what}: keys must be plain words", key_node)
-            if key in out:
-                raise self.fail(f"{what}: duplicate key «{key}»", key_node)
-            if key not in allowed:
-                raise self.fail(
-                    f"{what}: unknown key «{key}» (allowed: {', '.join(sorted(allowed))})",
-                    key_node,
-                )
-            out[key] = value_node
-        return out
-
-    def value(self, node: Node) -> Any:
-        return SafeConstructor().construct_object(node, deep=True)
+class _Loader(NodeReader):
+    error = EventCatalogueError
 
     def string(self, node: Node, what: str) -> str:
         value = self.value(node)
