@@ -16,6 +16,7 @@ from kontrol.cli import app_of
 from kontrol.config import Rules, load_rules
 from kontrol.context import App
 from kontrol.errors import KontrolError
+from kontrol.naming import STATUS_WORDS
 from kontrol.notify import Mailer
 from kontrol.output import console, print_json
 from kontrol.report import STEP_WORDS
@@ -157,7 +158,7 @@ def status_cmd(
             r.period,
             r.body_name,
             f"{r.due_on:%d.%m.%Y}{moved}",
-            r.status,
+            STATUS_WORDS.get(r.status, r.status),
             str(r.days_overdue or ""),
             STEP_WORDS.get(r.step or "", r.step or ""),
         )
