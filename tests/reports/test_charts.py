@@ -151,4 +151,6 @@ def test_workload_errors(world: World, tmp_path: Path) -> None:
             start=dt.date(2022, 1, 1),
             end=dt.date(2022, 12, 31),
         )
-    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix != ".db") == [path.name]
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("kontrol.db")) == [
+        path.name
+    ]
