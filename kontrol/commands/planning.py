@@ -12,7 +12,7 @@ from kontrol.cli import app_of
 from kontrol.config import load_rules
 from kontrol.errors import KontrolError
 from kontrol.lookup import roadmap_by_number
-from kontrol.output import console, print_json
+from kontrol.output import console, err_console, print_json
 from kontrol.planning import PlanRow, plan_rows, to_ics
 from roadmap.explain import explain
 from roadmap.rrule import rrule_texts
@@ -116,6 +116,16 @@ def _d(iso: str) -> str:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write an iCalendar file: one entry per occurrence on its due date.",
 )
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Draw the roadmap timeline (.svg or .png): items over the years, today marked.",
+)
+@click.option(
+    "--workload",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Draw assignments falling due per month (.svg or .png); --body narrows it.",
+)
 @click.pass_context
 def plan_cmd(
     ctx: click.Context,
@@ -125,6 +135,8 @@ def plan_cmd(
     body: str | None,
     as_json: bool,
     ics: Path | None,
+    chart: Path | None,
+    workload: Path | None,
 ) -> None:
     """The imported roadmap's calendar: every occurrence with its dates and bodies."""
     app = app_of(ctx)
@@ -137,12 +149,30 @@ def plan_cmd(
         rows = plan_rows(session, roadmap, rules, start=start, end=end, item=item, body=body)
         if ics:
             write_atomic(ics, to_ics(rows, roadmap, now=app.now))
+        today = app.now.astimezone(rules.policy.zone).date()
+        if chart or workload:
+            from kontrol.reporting.charts import write_timeline, write_workload
+
+            if chart:
+                write_timeline(session, roadmap, rules, chart, today=today)
+                err_console.print(f"wrote the timeline to {chart}")
+            if workload:
+                write_workload(
+                    session,
+                    roadmap,
+                    rules,
+                    workload,
+                    body_id=body,
+                    start=start or dt.date(today.year, 1, 1),
+                    end=end or dt.date(roadmap.horizon_year or today.year, 12, 31),
+                )
+                err_console.print(f"wrote the workload to {workload}")
     if as_json:
         print_json([r.to_json() for r in rows])
     else:
         show_plan(rows)
     if ics:
-        console.print(f"wrote {len(rows)} entries to {ics}")
+        err_console.print(f"wrote {len(rows)} entries to {ics}")
 
 
 def show_plan(rows: list[PlanRow]) -> None:
