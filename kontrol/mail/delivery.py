@@ -32,6 +32,7 @@ from kontrol.mail.message import build_message, list_id_for, parse_address
 from kontrol.settings import Settings
 from models import OutboxMessage, Roadmap
 
+FIRST_BATCH = 25
 RECORD_WINDOW = 0.05  # seconds; outcomes gathered per commit (lost at a kill: resent, same id)
 
 
@@ -118,6 +119,46 @@ def load_batch(
                 continue
             out.append(Outgoing(row.id, row.attempts, message, sender, rcpts))
         return out
+
+
+def claim_outgoing(
+    session_factory: sessionmaker[Session],
+    *,
+    now: dt.datetime,
+    limit: int,
+    lease_seconds: int,
+    mail_from: str,
+) -> list[Outgoing | Outcome]:
+    """Claim a batch and turn it into what the workers send, in one round trip for rows whose
+    message was built when they were written; the others are built here."""
+    rows = outbox.claim_rows(
+        session_factory,
+        now=now,
+        limit=limit,
+        lease_seconds=lease_seconds,
+        columns=(
+            OutboxMessage.attempts,
+            OutboxMessage.raw,
+            OutboxMessage.to_addrs,
+            OutboxMessage.cc_addrs,
+        ),
+    )
+    sender = parse_address(mail_from).addr_spec
+    out: list[Outgoing | Outcome] = []
+    unbuilt: list[int] = []
+    for row_id, attempts, raw, to_addrs, cc_addrs in rows:
+        if raw is None:
+            unbuilt.append(row_id)
+            continue
+        try:
+            rcpts = [parse_address(a).addr_spec for a in [*to_addrs, *cc_addrs]]
+        except (ValueError, TypeError) as exc:
+            out.append(Outcome(row_id, "failed", f"bad recipient address: {exc}"))
+            continue
+        out.append(Outgoing(row_id, attempts, raw, sender, rcpts))
+    if unbuilt:
+        out += load_batch(session_factory, unbuilt, mail_from=mail_from, date=now)
+    return out
 
 
 def classify(exc: BaseException) -> tuple[str, str]:
@@ -221,15 +262,18 @@ async def _writer(
     now: dt.datetime,
     max_attempts: int,
     stats: DeliveryStats,
+    finishing: asyncio.Event,
 ) -> None:
     done = False
     while not done:
         first = await results.get()
         batch = [] if first is None else [first]
         done = first is None
-        if not done:
-            # gather a little: one commit for many outcomes is most of delivery's speed
-            await asyncio.sleep(RECORD_WINDOW)
+        if not done and not finishing.is_set():
+            # gather a little: one commit for many outcomes is most of delivery's speed;
+            # once the sending is over, record at once
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(finishing.wait(), RECORD_WINDOW)
         while not results.empty():
             more = results.get_nowait()
             if more is None:
@@ -263,23 +307,31 @@ async def deliver_pending(
         asyncio.create_task(_worker(settings, queue, results, stop, timeout))
         for _ in range(max(1, concurrency))
     ]
+    finishing = asyncio.Event()
     writer = asyncio.create_task(
-        _writer(session_factory, results, now=now, max_attempts=max_attempts, stats=stats)
+        _writer(
+            session_factory,
+            results,
+            now=now,
+            max_attempts=max_attempts,
+            stats=stats,
+            finishing=finishing,
+        )
     )
     try:
+        limit = min(batch_size, FIRST_BATCH)  # a small first claim: sending starts sooner
         while not stop:
-            ids = await asyncio.to_thread(
-                outbox.claim_batch,
+            batch = await asyncio.to_thread(
+                claim_outgoing,
                 session_factory,
                 now=now,
-                limit=batch_size,
+                limit=limit,
                 lease_seconds=lease_seconds,
+                mail_from=settings.mail_from,
             )
-            if not ids:
+            if not batch:
                 break
-            batch = await asyncio.to_thread(
-                load_batch, session_factory, ids, mail_from=settings.mail_from, date=now
-            )
+            limit = batch_size
             for entry in batch:
                 if isinstance(entry, Outcome):
                     await results.put(entry)
@@ -288,6 +340,7 @@ async def deliver_pending(
         for _ in workers:
             await queue.put(None)
         await asyncio.gather(*workers)
+        finishing.set()
     finally:
         # On cancellation (a kill): stop sending, but record what was already sent. Rows
         # still "sending" are picked up again when their lease runs out.

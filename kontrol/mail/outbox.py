@@ -151,6 +151,22 @@ def claim_batch(
     session_factory: sessionmaker[Session], *, now: dt.datetime, limit: int, lease_seconds: int
 ) -> list[int]:
     """Atomically move up to ``limit`` due rows to "sending" with a lease; their ids."""
+    return [
+        row[0]
+        for row in claim_rows(session_factory, now=now, limit=limit, lease_seconds=lease_seconds)
+    ]
+
+
+def claim_rows(
+    session_factory: sessionmaker[Session],
+    *,
+    now: dt.datetime,
+    limit: int,
+    lease_seconds: int,
+    columns: Sequence[Any] = (),
+) -> list[tuple[Any, ...]]:
+    """``claim_batch`` returning ``(id, *columns)`` of each claimed row, sorted by id: the
+    claim itself hands delivery what it sends, with no second query."""
     with session_factory() as session, session.begin():
         candidates = (
             select(OutboxMessage.id)
@@ -171,10 +187,10 @@ def claim_batch(
                 lease_until=naive_utc(now) + dt.timedelta(seconds=lease_seconds),
                 attempts=OutboxMessage.attempts + 1,
             )
-            .returning(OutboxMessage.id)
+            .returning(OutboxMessage.id, *columns)
             .execution_options(synchronize_session=False)
         )
-        return sorted(session.scalars(stmt).all())
+        return sorted((tuple(r) for r in session.execute(stmt)), key=lambda r: r[0])
 
 
 def _finish(session: Session, message_id: int, **values: Any) -> bool:
