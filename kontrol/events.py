@@ -35,13 +35,13 @@ from typing import Any
 
 import yaml
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from kontrol.context import App
 from kontrol.errors import KontrolError
 from kontrol.settings import Settings, load_settings
 from models import Body
+from models.db import insert_for
 from models.event import EventRecord
 from roadmap.events import CatalogueEvent, EventCatalogue, load_events
 from roadmap.policy import Policy
@@ -185,10 +185,6 @@ class Accepted:
 Forward = Callable[[EventRecord, CatalogueEvent], None]
 
 
-def _insert(session: Session):  # type: ignore[no-untyped-def]
-    name = session.get_bind().dialect.name
-    return (postgresql if name == "postgresql" else sqlite).insert
-
 
 def _members(session: Session, group_id: str, path: frozenset[str] = frozenset()) -> set[str]:
     body = session.get(Body, group_id)
@@ -273,7 +269,7 @@ def accept_event(
             "occurred_at": when.isoformat(),
         }
         new_id = session.execute(
-            _insert(session)(EventRecord)
+            insert_for(session)(EventRecord)
             .values(
                 event_id=str(uuid.uuid4()),
                 event=event,

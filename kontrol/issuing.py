@@ -12,7 +12,6 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from kontrol.config import Rules, load_rules
@@ -23,6 +22,7 @@ from kontrol.mail.outbox import enqueue_assignment_issued
 from kontrol.naming import deployment_name
 from kontrol.settings import Settings
 from models import Assignment, AuditEvent, Body, Item, Obligation
+from models.db import insert_for
 from roadmap.occurrences import Occurrence, co_executor_due, occurrences
 from roadmap.schedule import parse_schedule
 
@@ -98,10 +98,6 @@ def _expand(
     return result
 
 
-def _insert(session: Session):  # type: ignore[no-untyped-def]
-    name = session.get_bind().dialect.name
-    return (postgresql if name == "postgresql" else sqlite).insert
-
 
 def issue_occurrence(
     session: Session,
@@ -127,7 +123,7 @@ def issue_occurrence(
         )
     item = ob.item
     result = IssueResult(ob.key, occ)
-    insert = _insert(session)
+    insert = insert_for(session)
     for rcp in recipients(session, item):
         if only is not None and rcp.body_id not in only:
             continue

@@ -33,10 +33,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from kontrol import ladder
 from kontrol.config import Rules
-from kontrol.issuing import _insert
 from kontrol.naming import deployment_name
 from kontrol.notify import DigestEntry, Mailer, key_exists, weekly_key
 from models import Assignment, AuditEvent, Body, Item, LadderStep, Obligation
+from models.db import insert_for
 
 Units = Callable[[], AbstractContextManager[Session]]
 BATCH = 200
@@ -166,7 +166,7 @@ def claim(
 ) -> int | None:
     """Insert the step's row; its id if this sweep took it, None if someone already had."""
     stmt = (
-        _insert(session)(LadderStep)
+        insert_for(session)(LadderStep)
         .values(assignment_id=a.id, step=step, due_on=a.due_on, taken_on=as_of, at=now, by=actor)
         .on_conflict_do_nothing(index_elements=["assignment_id", "step", "due_on"])
         .returning(LadderStep.id)

@@ -6,7 +6,9 @@ take a session and never commit on their own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -61,3 +63,14 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def insert_for(session: Session) -> Callable[..., Any]:
+    """The dialect's ``insert`` (SQLite or PostgreSQL), the one with ``on_conflict_do_nothing``:
+    every idempotent write in kontrol is an insert that a unique key may turn into nothing."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    name = session.get_bind().dialect.name
+    if name not in ("postgresql", "sqlite"):  # pragma: no cover - the two databases we run on
+        raise NotImplementedError(f"kontrol runs on SQLite and PostgreSQL, not {name}")
+    return (postgresql if name == "postgresql" else sqlite).insert

@@ -21,7 +21,6 @@ from typing import Any
 
 from aiosmtplib.email import flatten_message
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from kontrol.mail import render as r
@@ -35,6 +34,7 @@ from kontrol.mail.message import (
 )
 from kontrol.settings import Settings
 from models import Assignment, Body, OutboxMessage, Roadmap
+from models.db import insert_for
 
 BACKOFF_BASE = dt.timedelta(minutes=5)
 BACKOFF_CAP = dt.timedelta(hours=6)
@@ -101,13 +101,7 @@ def enqueue(
         "created_at": at,
         "next_attempt_at": at,
     }
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        stmt: Any = postgresql.insert(OutboxMessage)
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(OutboxMessage)
-    else:  # pragma: no cover - the project runs on SQLite and PostgreSQL only
-        raise NotImplementedError(f"outbox on {dialect}")
+    stmt: Any = insert_for(session)(OutboxMessage)
     stmt = (
         stmt.values(**values)
         .on_conflict_do_nothing(index_elements=["key"])
