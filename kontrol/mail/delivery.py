@@ -33,7 +33,7 @@ from kontrol.settings import Settings
 from models import OutboxMessage, Roadmap
 
 FIRST_BATCH = 25
-RECORD_WINDOW = 0.05  # seconds; outcomes gathered per commit (lost at a kill: resent, same id)
+RECORD_WINDOW = 0.2  # seconds of outcomes per commit; lost at a kill = resent with the same id
 
 
 @dataclass
