@@ -178,6 +178,10 @@ def _banner(prefect_port: int, mail_dir: Path, portal_port: int, var_dir: Path) 
         f"  Mail folder:  {mail_dir}  (one .eml file per message)\n"
         f"  Executor page: http://127.0.0.1:{portal_port}  (links are in the mails)\n"
         f"  Logs:         {var_dir / 'log'}\n"
+        "  To see escalation now, in another terminal:\n"
+        f"    export KONTROL_DATABASE_URL=sqlite:///{var_dir / 'kontrol.db'} "
+        f"PREFECT_API_URL=http://127.0.0.1:{prefect_port}/api\n"
+        "    .venv/bin/kontrol sweep --as-of 2027-01-20 --flow\n"
         "  Ctrl-C stops everything.\n"
     )
 

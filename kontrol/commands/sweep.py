@@ -49,8 +49,17 @@ def _today(app: App, rules: Rules) -> dt.date:
 @click.option("--as-of", "as_of", metavar="DATE", help="Sweep as of this day (YYYY-MM-DD).")
 @click.option("--dry-run", is_flag=True, help="Show what would be sent; change nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option(
+    "--flow",
+    "as_flow",
+    is_flag=True,
+    help="Run it as the Prefect flow on PREFECT_API_URL: its run, artifacts (overdue table, "
+    "summary), events and mail delivery appear in the Prefect UI.",
+)
 @click.pass_context
-def sweep_cmd(ctx: click.Context, as_of: str | None, dry_run: bool, as_json: bool) -> None:
+def sweep_cmd(
+    ctx: click.Context, as_of: str | None, dry_run: bool, as_json: bool, as_flow: bool
+) -> None:
     """Send due reminders, overdue notices and escalations (the daily flow does it on schedule)."""
     app = app_of(ctx)
     rules = _rules(app)
@@ -76,12 +85,30 @@ def sweep_cmd(ctx: click.Context, as_of: str | None, dry_run: bool, as_json: boo
                 report = run_sweep(one_transaction(session), **kwargs)  # type: ignore[arg-type]
             finally:
                 session.rollback()
+    elif as_flow:
+        _require_prefect()
+        # the same flow the schedule runs: the UI gets its run, artifacts and events
+        from flows.sweep import daily_sweep
+
+        result = daily_sweep(as_of=day)
+        if as_json:
+            print_json({**result, "dry_run": False, "via": "prefect"})
+        else:
+            console.print(f"{day}: sweep run as a Prefect flow run: {result.get('counts', {})}")
+        return
     else:
         report = run_sweep(transactions(session_factory(app.engine)), **kwargs)  # type: ignore[arg-type]
     if as_json:
         print_json({**report.to_json(), "dry_run": dry_run})
     else:
         show_sweep(report, dry_run)
+
+
+def _require_prefect() -> None:
+    """``--flow`` needs the Prefect server the supervisors look at, not a throw-away one."""
+    from deployments.prefect_io import check_api
+
+    check_api()
 
 
 def show_sweep(report: SweepReport, dry_run: bool) -> None:
