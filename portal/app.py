@@ -372,18 +372,8 @@ def create_app(
                 )
             try:
                 await run_in_threadpool(uploads.check, form.files)
-            except uploads.UploadError as exc:
-                return await run_in_threadpool(
-                    portal.executor_page,
-                    token,
-                    grant,
-                    status=exc.status,
-                    error=exc.message,
-                    form=form.fields,
-                )
-            try:
                 outcome = await run_in_threadpool(portal.submit, grant, form)
-            except (service.Invalid, service.Conflict) as exc:
+            except (uploads.UploadError, service.Invalid, service.Conflict) as exc:
                 return await run_in_threadpool(
                     portal.executor_page,
                     token,
