@@ -22,9 +22,11 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -33,7 +35,7 @@ from kontrol.notify import Mailer
 from kontrol.settings import Settings
 from kontrol.sweep import run_sweep, transactions
 from models import Body, Obligation
-from models.db import make_engine, session_factory
+from models.db import make_engine, scratch_postgres, session_factory
 from roadmap.policy import Policy
 from roadmap.workcalendar import WorkCalendar
 
@@ -111,26 +113,22 @@ def bulk_insert(url: str, n: int, open_due: int | None) -> None:
         engine.dispose()
 
 
-def fresh(db: str, pg_url: str | None, tmp: Path) -> tuple[str, object]:
+@contextmanager
+def fresh(db: str, pg_url: str | None, tmp: Path) -> Iterator[str]:
     if db == "sqlite":
         path = tmp / f"bench-{uuid.uuid4().hex[:8]}.db"
-        return f"sqlite:///{path}", lambda: path.unlink(missing_ok=True)
+        try:
+            yield f"sqlite:///{path}"
+        finally:
+            path.unlink(missing_ok=True)
+        return
     assert pg_url, "--pg-url is needed for PostgreSQL"
-    name = f"kontrol_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-    return f"{pg_url.rpartition('/')[0]}/{name}", drop
+    with scratch_postgres(pg_url, "kontrol_bench") as url:
+        yield url
 
 
 def one(db: str, n: int, pg_url: str | None, tmp: Path, open_due: int | None) -> dict[str, object]:
-    url, drop = fresh(db, pg_url, tmp)
-    try:
+    with fresh(db, pg_url, tmp) as url:
         env = {**os.environ, "KONTROL_DATABASE_URL": url}
         subprocess.run(
             ["kontrol", "import", str(SEED), "--directory", str(DIRECTORY)],
@@ -154,8 +152,6 @@ def one(db: str, n: int, pg_url: str | None, tmp: Path, open_due: int | None) ->
             "actions": len(report.actions), "sweep_s": sweep_s,
             "ms_per_candidate": 1000 * sweep_s / max(report.candidates, 1),
         }  # fmt: skip
-    finally:
-        drop()  # type: ignore[operator]
 
 
 def main() -> None:

@@ -59,7 +59,10 @@ def register() -> None:
 def main(argv: list[str] | None = None) -> None:
     register()
     try:
-        cli.main(args=argv, prog_name="kontrol", standalone_mode=False)
+        # without standalone mode click returns ctx.exit()'s code instead of exiting
+        code = cli.main(args=argv, prog_name="kontrol", standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except (KontrolError, RoadmapError) as exc:
         err_console.print(f"[bold red]kontrol: error:[/] {exc}", markup=True, soft_wrap=True)
         sys.exit(getattr(exc, "exit_code", 2))

@@ -6,12 +6,17 @@ Read once at the CLI/flow edge and passed down; nothing below reads the environm
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
+from pydantic import ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kontrol.errors import KontrolError
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="KONTROL_", extra="ignore")
+    # an empty variable is an unset one (KONTROL_SMTP_CA_FILE= means the system's store)
+    model_config = SettingsConfigDict(env_prefix="KONTROL_", extra="ignore", env_ignore_empty=True)
 
     database_url: str = "sqlite:///kontrol.db"
     directory: Path | None = None
@@ -22,7 +27,12 @@ class Settings(BaseSettings):
     smtp_port: int = 8025
     smtp_username: str | None = None
     smtp_password: str | None = None
-    smtp_tls: str = "none"  # none | starttls | tls
+    # none: plain SMTP (the local sink); starttls: upgrade on the submission port, 587;
+    # tls: TLS from the first byte, 465. Either TLS mode never falls back to plain text.
+    smtp_tls: Literal["none", "starttls", "tls"] = "none"
+    # a PEM file of the certificate authorities to trust, for a server with a private CA;
+    # unset: the system's trust store
+    smtp_ca_file: Path | None = None
     mail_from: str = "kontrol@example.org"
     portal_base_url: str = "http://127.0.0.1:8080"
     secret_key: str | None = None
@@ -32,4 +42,13 @@ class Settings(BaseSettings):
 
 
 def load_settings() -> Settings:
-    return Settings()
+    """The settings, or one line per wrong variable naming it, its value and what is wanted."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = [
+            f"KONTROL_{'_'.join(str(part) for part in error['loc']).upper()}="
+            f"{error.get('input')!r}: {error['msg']}"
+            for error in exc.errors()
+        ]
+        raise KontrolError("bad setting: " + "; ".join(lines)) from None

@@ -5,7 +5,7 @@ from models.base import Base
 from models.body import Body, GroupMember
 from models.event import EventRecord
 from models.obligation import Obligation
-from models.outbox import OutboxMessage
+from models.outbox import OutboxContent, OutboxMessage
 from models.report import Attachment, ExtensionRequest, Report
 from models.roadmap import Curator, Item, ItemExecutor, Roadmap
 
@@ -23,6 +23,7 @@ __all__ = [
     "ItemExecutor",
     "LadderStep",
     "Obligation",
+    "OutboxContent",
     "OutboxMessage",
     "Report",
     "Roadmap",

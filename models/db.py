@@ -6,13 +6,15 @@ take a session and never commit on their own.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -74,3 +76,23 @@ def insert_for(session: Session) -> Callable[..., Any]:
     if name not in ("postgresql", "sqlite"):  # pragma: no cover - the two databases we run on
         raise NotImplementedError(f"kontrol runs on SQLite and PostgreSQL, not {name}")
     return (postgresql if name == "postgresql" else sqlite).insert
+
+
+@contextmanager
+def scratch_postgres(server_url: str, prefix: str = "kontrol_scratch") -> Iterator[str]:
+    """A new, empty database on the server of ``server_url`` and its URL, dropped on exit (for
+    tests and benchmarks: the database named in ``server_url`` is only used to connect)."""
+    if server_url.startswith("postgresql://"):
+        server_url = "postgresql+psycopg://" + server_url.removeprefix("postgresql://")
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield f"{server_url.rpartition('/')[0]}/{name}"
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()

@@ -8,12 +8,12 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+
+from models.db import scratch_postgres
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "examples" / "lenobl" / "000_e3bc991062043600.txt"
@@ -36,17 +36,8 @@ def _postgres_db() -> Iterator[str]:
         if os.environ.get("KONTROL_REQUIRE_POSTGRES") == "1":
             pytest.fail("KONTROL_REQUIRE_POSTGRES=1 but KONTROL_TEST_POSTGRES_URL is not set")
         pytest.skip("no PostgreSQL: set KONTROL_TEST_POSTGRES_URL (scripts/test does)")
-    name = f"kontrol_t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    base, _, _ = PG_URL.rpartition("/")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres(PG_URL, "kontrol_t") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -1,4 +1,5 @@
-"""``kontrol mail deliver | list | sink``: send the outbox, look at it, run a local SMTP sink."""
+"""``kontrol mail deliver | check | list | sink``: send the outbox, try the server, look at
+the outbox, run a local SMTP sink."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from kontrol.cli import app_of
 from kontrol.output import console, print_json
@@ -51,6 +53,32 @@ def deliver_cmd(ctx: click.Context, concurrency: int, max_attempts: int, as_json
     )
 
 
+@mail_group.command("check")
+@click.option("--timeout", default=10.0, show_default=True, help="Seconds to wait for the server.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def check_cmd(ctx: click.Context, timeout: float, as_json: bool) -> None:
+    """Try the SMTP settings without sending: connect, TLS, login, goodbye.
+
+    Exit code 0 when the server would take mail from kontrol, 1 when not (the reason is
+    printed: refused connection, untrusted certificate, no STARTTLS, wrong password…).
+    """
+    from kontrol.mail.delivery import check_server
+
+    result = asyncio.run(check_server(app_of(ctx).settings, timeout=timeout))
+    if as_json:
+        print_json(result.as_dict())
+    elif result.ok:
+        console.print(f"[green]{result.server}: ready to send[/]")
+        console.print(f"  TLS: {result.tls or 'none (plain text)'}")
+        console.print(f"  login: {result.login or 'none'}")
+        console.print(f"  server offers: {', '.join(result.extensions) or '—'}")
+    else:
+        console.print(f"[red]{result.server}: cannot send[/]: {result.error}")
+    if not result.ok:
+        ctx.exit(1)
+
+
 @mail_group.command("list")
 @click.option("--status", type=click.Choice(OUTBOX_STATES), help="Only messages in this state.")
 @click.option("--limit", default=200, show_default=True, help="The newest N messages.")
@@ -60,7 +88,12 @@ def list_cmd(ctx: click.Context, status: str | None, limit: int, as_json: bool) 
     """The outbox: what was sent, what waits, what failed and why."""
     app = app_of(ctx)
     app.require_schema()
-    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    query = (
+        select(OutboxMessage)
+        .options(lazyload(OutboxMessage.content))  # the list shows states, not the words
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
     if status:
         query = query.where(OutboxMessage.status == status)
     with app.reading() as session:

@@ -25,7 +25,7 @@ from email.message import EmailMessage
 
 import aiosmtplib
 from sqlalchemy import select
-from sqlalchemy.orm import Session, defer, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from kontrol.mail import outbox
 from kontrol.mail.message import build_message, list_id_for, parse_address
@@ -65,18 +65,57 @@ class Outcome:
 
 
 def smtp_client(settings: Settings, *, timeout: float = 30.0) -> aiosmtplib.SMTP:
-    """A client for the configured server: smtp_tls none | starttls | tls, AUTH if a user."""
-    mode = settings.smtp_tls.lower()
-    if mode not in ("none", "starttls", "tls"):
-        raise ValueError(f"smtp_tls must be none, starttls or tls, not {settings.smtp_tls!r}")
+    """A client for the configured server: smtp_tls none | starttls | tls, AUTH if a user.
+
+    With starttls the upgrade is required, not tried: a server that does not offer it is an
+    error, never a fallback to plain text. Certificates are always verified, against
+    ``smtp_ca_file`` when it is set.
+    """
     return aiosmtplib.SMTP(
         hostname=settings.smtp_host,
         port=settings.smtp_port,
         username=settings.smtp_username or None,
         password=settings.smtp_password or None,
-        use_tls=mode == "tls",
-        start_tls=mode == "starttls",
+        use_tls=settings.smtp_tls == "tls",
+        start_tls=settings.smtp_tls == "starttls",
+        cert_bundle=str(settings.smtp_ca_file) if settings.smtp_ca_file else None,
         timeout=timeout,
+    )
+
+
+@dataclass(frozen=True)
+class ServerCheck:
+    """What ``kontrol mail check`` found: enough to tell a wrong port from a wrong password."""
+
+    server: str
+    ok: bool
+    tls: str | None = None  # "TLSv1.3, TLS_AES_256_GCM_SHA384"
+    login: str | None = None  # the user we logged in as
+    extensions: tuple[str, ...] = ()
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {**asdict(self), "extensions": list(self.extensions)}
+
+
+async def check_server(settings: Settings, *, timeout: float = 10.0) -> ServerCheck:
+    """Connect, upgrade and log in exactly as delivery does, then say goodbye: sends nothing."""
+    server = f"{settings.smtp_host}:{settings.smtp_port}"
+    smtp = smtp_client(settings, timeout=timeout)
+    try:
+        await smtp.connect()
+        ssl_object = smtp.get_transport_info("ssl_object")
+        tls = f"{ssl_object.version()}, {ssl_object.cipher()[0]}" if ssl_object else None
+        extensions = tuple(sorted(smtp.last_ehlo_response.message.splitlines()[1:]))
+        await smtp.noop()
+        with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+            await smtp.quit()
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        return ServerCheck(server, ok=False, error=classify(exc)[1])
+    finally:
+        smtp.close()
+    return ServerCheck(
+        server, ok=True, tls=tls, login=settings.smtp_username or None, extensions=extensions
     )
 
 
@@ -89,13 +128,7 @@ def load_batch(
         rows = session.scalars(
             select(OutboxMessage)
             .where(OutboxMessage.id.in_(ids))
-            # a prebuilt row needs only its bytes: the parts load lazily for the others
-            .options(
-                defer(OutboxMessage.body_text),
-                defer(OutboxMessage.body_html),
-                defer(OutboxMessage.attachments),
-            )
-        ).all()
+        ).unique().all()
         roadmap_ids = {row.roadmap_id for row in rows if row.roadmap_id is not None}
         numbers = {
             rid: number
@@ -129,24 +162,21 @@ def claim_outgoing(
     lease_seconds: int,
     mail_from: str,
 ) -> list[Outgoing | Outcome]:
-    """Claim a batch and turn it into what the workers send, in one round trip for rows whose
-    message was built when they were written; the others are built here."""
+    """Claim a batch and turn it into what the workers send: the claim, then one read of the
+    messages built when the rows were written; the others are built here."""
     rows = outbox.claim_rows(
         session_factory,
         now=now,
         limit=limit,
         lease_seconds=lease_seconds,
-        columns=(
-            OutboxMessage.attempts,
-            OutboxMessage.raw,
-            OutboxMessage.to_addrs,
-            OutboxMessage.cc_addrs,
-        ),
+        columns=(OutboxMessage.attempts, OutboxMessage.to_addrs, OutboxMessage.cc_addrs),
     )
+    raws = outbox.raw_messages(session_factory, [row[0] for row in rows])
     sender = parse_address(mail_from).addr_spec
     out: list[Outgoing | Outcome] = []
     unbuilt: list[int] = []
-    for row_id, attempts, raw, to_addrs, cc_addrs in rows:
+    for row_id, attempts, to_addrs, cc_addrs in rows:
+        raw = raws.get(row_id)
         if raw is None:
             unbuilt.append(row_id)
             continue

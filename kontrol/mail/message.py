@@ -112,7 +112,10 @@ def format_address(email: str, name: str | None = None) -> str:
     return f'"{name}" <{email}>'
 
 
+@lru_cache(maxsize=4096)
 def parse_address(text: str) -> Address:
+    """Cached: the directory's few hundred addresses come back on every mail, and the stdlib
+    parser was most of the time spent claiming a batch. ``Address`` is immutable."""
     name, addr = utils.parseaddr(one_line(text))
     if not addr or "@" not in addr:
         raise ValueError(f"not an e-mail address: {text!r}")

@@ -33,7 +33,7 @@ from kontrol.mail.message import (
     message_id_for,
 )
 from kontrol.settings import Settings
-from models import Assignment, Body, OutboxMessage, Roadmap
+from models import Assignment, Body, OutboxContent, OutboxMessage, Roadmap
 from models.db import insert_for
 
 BACKOFF_BASE = dt.timedelta(minutes=5)
@@ -91,9 +91,6 @@ def enqueue(
         "cc_addrs": list(cc),
         "reply_to": reply_to,
         "subject": r.one_line(subject),
-        "body_text": text,
-        "body_html": html,
-        "attachments": list(attachments),
         "message_id": message_id_for(key),
         "status": "pending" if to else "failed",
         "attempts": 0,
@@ -112,6 +109,9 @@ def enqueue(
         return None
     row = session.get(OutboxMessage, new_id)
     assert row is not None
+    row.content = OutboxContent(
+        message_id=new_id, body_text=text, body_html=html, attachments=list(attachments)
+    )
     if mail_from and row.status == "pending":
         prebuild(session, row, mail_from=mail_from, date=at)
     return row
@@ -131,7 +131,7 @@ def prebuild(session: Session, row: OutboxMessage, *, mail_from: str, date: dt.d
         )
     except (ValueError, TypeError, KeyError):
         return
-    row.raw = flatten_message(message)  # exactly what aiosmtplib's send_message sends
+    row.content.raw = flatten_message(message)  # exactly what aiosmtplib's send_message sends
 
 
 def _claimable(now: dt.datetime) -> Any:
@@ -185,6 +185,30 @@ def claim_rows(
             .execution_options(synchronize_session=False)
         )
         return sorted((tuple(r) for r in session.execute(stmt)), key=lambda r: r[0])
+
+
+def raw_messages(session_factory: sessionmaker[Session], ids: Sequence[int]) -> dict[int, bytes]:
+    """The prebuilt bytes of these rows (content is never changed, so no lock is needed)."""
+    if not ids:
+        return {}
+    with session_factory() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            # psycopg reads bytea as hex text unless asked for binary: half the bytes, and
+            # no decoding on either side (a 250-mail batch: 12 → 6 ms)
+            driver = session.connection().connection.driver_connection
+            with driver.cursor(binary=True) as cursor:  # type: ignore[union-attr]
+                cursor.execute(
+                    "SELECT message_id, raw FROM outbox_content "
+                    "WHERE message_id = ANY(%s) AND raw IS NOT NULL",
+                    (list(ids),),
+                )
+                return {message_id: bytes(raw) for message_id, raw in cursor.fetchall()}
+        found = session.execute(
+            select(OutboxContent.message_id, OutboxContent.raw).where(
+                OutboxContent.message_id.in_(list(ids)), OutboxContent.raw.is_not(None)
+            )
+        )
+        return {message_id: raw for message_id, raw in found}
 
 
 def _finish(session: Session, message_id: int, **values: Any) -> bool:

@@ -13,8 +13,10 @@ import asyncio
 import contextlib
 import datetime as dt
 import hashlib
+import hmac
 import os
 import signal
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -23,7 +25,7 @@ from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
 
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 
 def store_eml(directory: Path, data: bytes, *, at: dt.datetime) -> Path:
@@ -97,30 +99,63 @@ class SinkHandle:
         self.stop()
 
 
+def password_check(logins: dict[str, str]) -> Callable[..., AuthResult]:
+    """An aiosmtpd authenticator accepting exactly these user → password pairs."""
+
+    def authenticate(
+        server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
+    ) -> AuthResult:
+        if not isinstance(data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        user = data.login.decode("utf-8", "replace")
+        wanted = logins.get(user)
+        ok = wanted is not None and hmac.compare_digest(wanted.encode(), data.password)
+        return AuthResult(success=ok, handled=False, auth_data=user if ok else None)
+
+    return authenticate
+
+
 def start_sink(
     host: str = "127.0.0.1",
     port: int = 0,
     directory: Path | str | None = None,
     *,
     handler: Any = None,
+    tls: ssl.SSLContext | None = None,
+    implicit_tls: bool = False,
+    logins: dict[str, str] | None = None,
 ) -> SinkHandle:
     """Start an SMTP server in a thread; ``port=0`` takes a free port (see ``.port``).
 
     ``handler`` is any aiosmtpd handler (tests pass ones that answer 451/550 or hang up);
     by default a ``SinkHandler`` storing into ``directory`` (None: discard).
+    ``tls`` (a server context): STARTTLS offered and required before MAIL, or with
+    ``implicit_tls`` TLS from the first byte. ``logins``: AUTH offered only over TLS, and
+    required over STARTTLS.
     """
     if handler is None:
         handler = SinkHandler(Path(directory) if directory is not None else None)
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="kontrol-mail-sink", daemon=True)
     thread.start()
+    options: dict[str, Any] = {}
+    if tls is not None and not implicit_tls:
+        options.update(tls_context=tls, require_starttls=True)
+    if logins is not None:
+        options["authenticator"] = password_check(logins)
+        if implicit_tls:
+            # aiosmtpd counts only STARTTLS as TLS: over implicit TLS, AUTH is offered (the
+            # connection is encrypted) but cannot be demanded without it warning
+            options.update(auth_require_tls=False)
+        else:
+            options.update(auth_required=True)
 
     def factory() -> SMTP:
-        return SMTP(handler, hostname="kontrol-sink", enable_SMTPUTF8=True, loop=loop)
+        return SMTP(handler, hostname="kontrol-sink", enable_SMTPUTF8=True, loop=loop, **options)
 
     try:
         server = asyncio.run_coroutine_threadsafe(
-            loop.create_server(factory, host, port), loop
+            loop.create_server(factory, host, port, ssl=tls if implicit_tls else None), loop
         ).result(timeout=10)
     except BaseException:
         loop.call_soon_threadsafe(loop.stop)
