@@ -2,8 +2,10 @@
 
 The logic is ``kontrol.mail.delivery.deliver_pending`` (tested without Prefect); this wrapper
 opens the database, passes the clock in, and — inside a flow run — leaves a small table
-artifact of the counts (key ``kontrol-mail-delivery``). No Prefect retries here: a failed
-message stays in the outbox with its reason and the next run picks it up after its backoff.
+artifact (key ``kontrol-mail-delivery``): this run's counts and the outbox's totals, so a mail
+that could not be delivered stays visible in the UI until someone acts on it. No Prefect
+retries here: a failed message stays in the outbox with its reason and the next run picks it
+up after its backoff.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from prefect import task
 from prefect.cache_policies import NONE
 from prefect.context import FlowRunContext
 
+from kontrol.mail import outbox
 from kontrol.mail.delivery import DeliveryStats, deliver_pending
 from kontrol.settings import Settings, load_settings
 from models.db import make_engine, session_factory
@@ -36,16 +39,30 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coro).result()
 
 
-def publish_counts(stats: DeliveryStats, *, now: dt.datetime) -> bool:
+def counts_row(stats: DeliveryStats, totals: dict[str, int], *, now: dt.datetime) -> dict[str, Any]:
+    """This run's outcomes and what the whole outbox holds, as the supervisors read them."""
+    return {
+        "Время": now.isoformat(timespec="seconds"),
+        "Отправлено": stats.sent,
+        "Отложено до повтора": stats.retried,
+        "Не доставлено": stats.failed,
+        "Не начато": stats.released,
+        "Ждут отправки (всего)": totals.get("pending", 0) + totals.get("sending", 0),
+        "Не доставлено (всего)": totals.get("failed", 0),
+    }
+
+
+def publish_counts(stats: DeliveryStats, totals: dict[str, int], *, now: dt.datetime) -> bool:
     """A table artifact of the counts when running inside a flow run; False outside one."""
     if FlowRunContext.get() is None:
         return False
     from prefect.artifacts import create_table_artifact
 
     create_table_artifact(
-        table=[{"at": now.isoformat(timespec="seconds"), **stats.as_dict()}],
+        table=[counts_row(stats, totals, now=now)],
         key=ARTIFACT_KEY,
-        description="kontrol: outbox delivery (sent, retried later, failed, not attempted)",
+        description="kontrol: доставка почты из очереди. Причины недоставки: "
+        "`kontrol mail list --status failed`.",
     )
     return True
 
@@ -62,17 +79,20 @@ def deliver_outbox(
     settings = settings or load_settings()
     moment = now or dt.datetime.now(dt.UTC)
     engine = make_engine(settings.database_url)
+    sessions = session_factory(engine)
     try:
         stats = _run(
             deliver_pending(
-                session_factory(engine),
+                sessions,
                 settings,
                 now=moment,
                 concurrency=concurrency,
                 max_attempts=max_attempts,
             )
         )
+        with sessions() as session:
+            totals = outbox.counts(session)
     finally:
         engine.dispose()
-    publish_counts(stats, now=moment)
+    publish_counts(stats, totals, now=moment)
     return stats

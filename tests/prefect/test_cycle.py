@@ -137,3 +137,39 @@ def test_the_artifact_lists_the_assignments(seeded):
     [row] = json.loads(arts[0].data)
     assert row["Исполнитель"].startswith("Комитет общего")
     assert (row["Роль"], row["Срок"], row["Статус"]) == ("ответственный", "31.03.2022", "выдано")
+
+
+def test_the_delivery_artifact_counts_what_was_not_delivered(seeded, monkeypatch):
+    """550 for the committee: the row is failed, and the run's artifact says so in Russian."""
+    import json
+
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        ArtifactFilterKey,
+    )
+
+    from kontrol.mail.sink import start_sink
+    from tests.mail.conftest import Recorder
+
+    recorder = Recorder(refuse=("office@edu.lenobl.example",))
+    with start_sink(handler=recorder) as smtp:
+        monkeypatch.setenv("KONTROL_SMTP_PORT", str(smtp.port))
+        state = issue_cycle(
+            roadmap="1302-б", obligation="6.3", period="2022-Q1", return_state=True
+        )
+    assert state.is_completed()
+    with get_client(sync_client=True) as client:
+        [artifact] = client.read_artifacts(
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=["kontrol-mail-delivery"]),
+                flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id]),
+            )
+        )
+    [row] = json.loads(artifact.data)
+    assert (row["Отправлено"], row["Не доставлено"], row["Не доставлено (всего)"]) == (0, 1, 1)
+    assert row["Ждут отправки (всего)"] == 0
+    with Session(create_engine(seeded)) as s:
+        [mail] = s.scalars(select(OutboxMessage))
+    assert mail.status == "failed" and mail.last_error.startswith("office@edu.lenobl.example: 550")
+    assert recorder.received == []
