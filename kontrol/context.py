@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from kontrol.errors import KontrolError
 from kontrol.settings import Settings
-from models.db import make_engine, migrate, session_factory
+from models.db import current_revision, head_revision, make_engine, migrate, session_factory
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_DIR = REPO / "examples" / "lenobl"
@@ -36,10 +36,17 @@ class App:
         migrate(self.engine)
 
     def require_schema(self) -> None:
+        where = self.engine.url.render_as_string(hide_password=True)
         if not inspect(self.engine).has_table("roadmaps"):
             raise KontrolError(
-                f"the database {self.engine.url.render_as_string(hide_password=True)} "
-                "has no kontrol schema: run `kontrol init` or `kontrol import` first"
+                f"the database {where} has no kontrol schema: "
+                "run `kontrol init` or `kontrol import` first"
+            )
+        current, head = current_revision(self.engine), head_revision()
+        if current != head:
+            raise KontrolError(
+                f"the database {where} has schema revision {current}, this kontrol needs "
+                f"{head}: run `kontrol init` to upgrade it (existing data is kept)"
             )
 
     @contextmanager

@@ -43,6 +43,9 @@ class OutboxMessage(Base):
     created_at: Mapped[timestamp]
     next_attempt_at: Mapped[timestamp]
     lease_until: Mapped[dt.datetime | None]
+    # the delivery run holding the row in "sending": only that run may record its outcome or
+    # renew its lease, so a late run can never overwrite the state another run has set
+    claim_token: Mapped[str | None] = mapped_column(String(32))
     sent_at: Mapped[dt.datetime | None]
 
     # joined: a row read whole is read to be shown or built; lists of states skip it

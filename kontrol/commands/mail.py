@@ -1,5 +1,5 @@
-"""``kontrol mail deliver | check | list | sink``: send the outbox, try the server, look at
-the outbox, run a local SMTP sink."""
+"""``kontrol mail deliver | check | retry | list | sink``: send the outbox, try the server,
+requeue failed mail, look at the outbox, run a local SMTP sink."""
 
 from __future__ import annotations
 
@@ -76,6 +76,37 @@ def check_cmd(ctx: click.Context, timeout: float, as_json: bool) -> None:
     else:
         console.print(f"[red]{result.server}: cannot send[/]: {result.error}")
     if not result.ok:
+        ctx.exit(1)
+
+
+@mail_group.command("retry")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all-failed", is_flag=True, help="Every failed message (instead of IDS).")
+@click.option("--json", "as_json", is_flag=True, help="Print the requeued ids as JSON.")
+@click.pass_context
+def retry_cmd(ctx: click.Context, ids: tuple[int, ...], all_failed: bool, as_json: bool) -> None:
+    """Put failed messages back in the queue, after fixing what failed them.
+
+    For example a mistyped address corrected in the directory, or a server setting. The next
+    `kontrol mail deliver` (or any flow run) sends them, with the same Message-ID as before.
+    """
+    from kontrol.errors import KontrolError
+    from kontrol.mail import outbox
+
+    if bool(ids) == all_failed:
+        raise KontrolError("name the failed messages by id, or pass --all-failed")
+    app = app_of(ctx)
+    app.require_schema()
+    with app.transaction() as session:
+        requeued = outbox.requeue_failed(session, now=app.now, ids=list(ids) if ids else None)
+    missing = sorted(set(ids) - set(requeued))
+    if as_json:
+        print_json({"requeued": requeued, "not_failed": missing})
+    else:
+        console.print(f"requeued {len(requeued)} message(s): {', '.join(map(str, requeued))}")
+        if missing:
+            console.print(f"[yellow]not failed, left as they are: {', '.join(map(str, missing))}")
+    if missing:
         ctx.exit(1)
 
 

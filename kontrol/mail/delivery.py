@@ -5,14 +5,21 @@ Errors are sorted the way healthchecks' transports do it — does retrying make 
 
 - temporary (4xx reply, refused connection, timeout, server gone mid-batch): the row goes back
   to pending with a backoff and the reason; after ``max_attempts`` it is failed with the reason.
-- permanent (5xx reply, every recipient refused with 5xx): the row is failed with the reason,
-  the others go on.
-- the server cannot be reached or refuses our login: the message in hand is retried and the
-  rest of the claimed rows are released (attempt not counted); the run stops.
+- permanent for the message (5xx to its recipients or to its data): the row is failed with the
+  reason, the others go on. A recipient refused while the others took the message gets a row of
+  its own (same bytes, same Message-ID): retried after a 4xx, failed with the reason after a 5xx.
+- a problem of the settings (the server cannot be reached, refuses our login or our sender):
+  the run stops; the message in hand and the rest of the claimed rows wait, with the reason.
 
-``concurrency`` workers each hold one connection and loop over the claimed rows; one writer
-records outcomes in group commits. A row is marked sent only after the server accepted it, so a
-crash can repeat only a message in flight — with the same Message-ID, fixed at enqueue time.
+``concurrency`` workers each hold one connection; one writer records outcomes in group commits
+that run back to back. A worker sends its next message only once the outcome of the previous
+one is committed, so a kill can repeat at most the one message per connection that was in
+flight — with the same Message-ID, fixed at enqueue time.
+
+Rows are claimed with a lease and a token naming the run; a heartbeat renews the leases of the
+rows the run still holds, and a worker never starts a message its lease might not cover. A run
+that dies stops renewing, its rows become claimable when the lease runs out, and only the token
+holder can record an outcome, so two runs never send the same row.
 """
 
 from __future__ import annotations
@@ -20,11 +27,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-from dataclasses import asdict, dataclass
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from email.message import EmailMessage
 
 import aiosmtplib
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kontrol.mail import outbox
@@ -32,8 +43,11 @@ from kontrol.mail.message import build_message, list_id_for, parse_address
 from kontrol.settings import Settings
 from models import OutboxMessage, Roadmap
 
+Clock = Callable[[], dt.datetime]
+Refusal = tuple[str, int, str]  # (address, SMTP code, the server's words)
+
 FIRST_BATCH = 25
-RECORD_WINDOW = 0.2  # seconds of outcomes per commit; lost at a kill = resent with the same id
+RECORD_WAIT = 0.05  # seconds an outcome may wait for company when no worker needs it yet
 
 
 @dataclass
@@ -59,9 +73,10 @@ class Outgoing:
 @dataclass(frozen=True)
 class Outcome:
     id: int
-    status: str  # sent | retry | failed | release
+    status: str  # sent | retry | failed | release | refused (every recipient refused)
     reason: str | None = None
     attempts: int = 0
+    refused: tuple[Refusal, ...] = ()  # with "sent": the recipients that did not take it
 
 
 def smtp_client(settings: Settings, *, timeout: float = 30.0) -> aiosmtplib.SMTP:
@@ -161,6 +176,7 @@ def claim_outgoing(
     limit: int,
     lease_seconds: int,
     mail_from: str,
+    token: str | None = None,
 ) -> list[Outgoing | Outcome]:
     """Claim a batch and turn it into what the workers send: the claim, then one read of the
     messages built when the rows were written; the others are built here."""
@@ -170,6 +186,7 @@ def claim_outgoing(
         limit=limit,
         lease_seconds=lease_seconds,
         columns=(OutboxMessage.attempts, OutboxMessage.to_addrs, OutboxMessage.cc_addrs),
+        token=token,
     )
     raws = outbox.raw_messages(session_factory, [row[0] for row in rows])
     sender = parse_address(mail_from).addr_spec
@@ -203,18 +220,62 @@ def classify(exc: BaseException) -> tuple[str, str]:
     return "retry", f"{type(exc).__name__}: {exc}"
 
 
+def describe(refused: tuple[Refusal, ...]) -> str:
+    return "; ".join(f"{address}: {code} {words}" for address, code, words in refused)
+
+
+@dataclass
+class _Run:
+    """What the workers of one run share: who we are, what time it is, how long we may send."""
+
+    token: str
+    clock: Clock
+    lease: dt.timedelta
+    budget: dt.timedelta  # the longest one message may take
+    valid_until: dt.datetime  # every row we hold is leased at least until then
+    stop_reason: str | None = None
+    # set when a worker waits for a record (or many are queued): the writer commits now
+    wanted: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def may_start_a_message(self) -> bool:
+        return self.clock() + self.budget < self.valid_until
+
+
+Recorder = Callable[[Outcome], "asyncio.Future[None]"]
+
+
+async def _send(smtp: aiosmtplib.SMTP, item: Outgoing) -> dict[str, aiosmtplib.SMTPResponse]:
+    if isinstance(item.message, bytes):
+        errors, _ = await smtp.sendmail(item.sender, item.recipients, item.message)
+    else:
+        errors, _ = await smtp.send_message(
+            item.message, sender=item.sender, recipients=item.recipients
+        )
+    return errors
+
+
 async def _worker(
     settings: Settings,
+    run: _Run,
     queue: asyncio.Queue[Outgoing | None],
-    results: asyncio.Queue[Outcome | None],
-    stop: dict[str, str],
+    record: Recorder,
     timeout: float,
 ) -> None:
     smtp: aiosmtplib.SMTP | None = None
+    # the records of this connection's last two messages: the one before last must be
+    # committed before the next goes out, so a kill repeats at most the message being sent and
+    # the one whose outcome is being written, while writing overlaps with sending
+    older: asyncio.Future[None] | None = None
+    previous: asyncio.Future[None] | None = None
     try:
         while (item := await queue.get()) is not None:
-            if stop:
-                await results.put(Outcome(item.id, "release", stop["reason"], item.attempts))
+            if older is not None and not older.done():
+                run.wanted.set()
+                await older
+            older, previous = previous, None
+            if run.stop_reason or not run.may_start_a_message():
+                reason = run.stop_reason or "not attempted: the run's lease ran out"
+                record(Outcome(item.id, "release", reason, item.attempts))
                 continue
             if smtp is None or not smtp.is_connected:
                 smtp = smtp_client(settings, timeout=timeout)
@@ -222,29 +283,40 @@ async def _worker(
                     await smtp.connect()
                 except (aiosmtplib.SMTPException, OSError) as exc:
                     reason = f"cannot connect to {settings.smtp_host}:{settings.smtp_port}: {exc}"
-                    stop.setdefault("reason", f"not attempted: {reason}")
-                    await results.put(Outcome(item.id, "retry", reason, item.attempts))
+                    run.stop_reason = run.stop_reason or f"not attempted: {reason}"
+                    previous = record(Outcome(item.id, "retry", reason, item.attempts))
                     smtp = None
                     continue
             try:
-                if isinstance(item.message, bytes):
-                    errors, _ = await smtp.sendmail(item.sender, item.recipients, item.message)
-                else:
-                    errors, _ = await smtp.send_message(
-                        item.message, sender=item.sender, recipients=item.recipients
-                    )
+                errors = await _send(smtp, item)
+            except aiosmtplib.SMTPSenderRefused as exc:
+                # the server will take nothing from this sender: a setting, not this message
+                reason = f"the server refused the sender {exc.sender}: {exc.code} {exc.message}"
+                run.stop_reason = run.stop_reason or f"not attempted: {reason}"
+                previous = record(Outcome(item.id, "release", reason, item.attempts))
+            except aiosmtplib.SMTPRecipientsRefused as exc:
+                refused = tuple((r.recipient, r.code, r.message) for r in exc.recipients)
+                previous = record(
+                    Outcome(item.id, "refused", describe(refused), item.attempts, refused)
+                )
             except (aiosmtplib.SMTPException, OSError) as exc:
                 status, reason = classify(exc)
-                await results.put(Outcome(item.id, status, reason, item.attempts))
-                smtp.close()  # state after an error is unknown: start afresh
-                smtp = None
+                previous = record(Outcome(item.id, status, reason, item.attempts))
+            else:
+                refused = tuple((a, r.code, r.message) for a, r in errors.items())
+                note = f"refused: {describe(refused)}" if refused else None
+                previous = record(Outcome(item.id, "sent", note, item.attempts, refused))
                 continue
-            note = "; ".join(f"{a}: {r.code} {r.message}" for a, r in errors.items()) or None
-            await results.put(Outcome(item.id, "sent", note and f"refused: {note}", item.attempts))
-    except asyncio.CancelledError:
+            smtp.close()  # state after an error is unknown: start afresh
+            smtp = None
+    except BaseException:
         if smtp is not None:
-            smtp.close()  # killed: hang up at once, no polite QUIT
+            smtp.close()  # killed or failed: hang up at once, no polite QUIT
         raise
+    for recorded in (older, previous):
+        if recorded is not None and not recorded.done():
+            run.wanted.set()
+            await recorded
     if smtp is not None and smtp.is_connected:
         with contextlib.suppress(aiosmtplib.SMTPException, OSError):
             await asyncio.wait_for(smtp.quit(), timeout)
@@ -258,62 +330,130 @@ def _record(
     now: dt.datetime,
     max_attempts: int,
     stats: DeliveryStats,
+    token: str,
 ) -> None:
     """One transaction for all outcomes gathered so far (group commit)."""
+    clean = [o.id for o in outcomes if o.status == "sent" and not o.refused]
+    if len(clean) == len(outcomes):  # the common case, on a bare connection
+        engine = session_factory.kw["bind"]
+        with engine.begin() as conn:
+            stats.sent += outbox.mark_sent_many(conn, clean, now=now, token=token)
+        return
     with session_factory() as session, session.begin():
-        clean = [o.id for o in outcomes if o.status == "sent" and not o.reason]
-        outbox.mark_sent_many(session, clean, now=now)
-        stats.sent += len(clean)
+        stats.sent += outbox.mark_sent_many(session, clean, now=now, token=token)
         for o in outcomes:
-            if o.status == "sent" and not o.reason:
+            if o.status == "sent" and not o.refused:
                 continue
             if o.status == "sent":
-                outbox.mark_sent(session, o.id, now=now, note=o.reason)
-                stats.sent += 1
+                if outbox.mark_sent(session, o.id, now=now, note=o.reason, token=token):
+                    stats.sent += 1
+                    _split_off(session, o, o.refused, now=now, stats=stats)
             elif o.status == "release":
-                outbox.release(session, o.id, now=now, reason=o.reason or "released")
+                outbox.release(session, o.id, now=now, reason=o.reason or "released", token=token)
                 stats.released += 1
-            elif o.status == "retry" and o.attempts < max_attempts:
+            elif o.status == "refused" and any(code >= 500 for _, code, _ in o.refused):
+                # some for good: this row fails with every reason, the 4xx ones get their own
+                if outbox.mark_failed(session, o.id, reason=o.reason or "refused", token=token):
+                    stats.failed += 1
+                    temporary = tuple(r for r in o.refused if r[1] < 500)
+                    _split_off(session, o, temporary, now=now, stats=stats)
+            elif o.status in ("retry", "refused") and o.attempts < max_attempts:
                 retry_at = outbox.utc(now) + outbox.backoff(o.attempts)
-                outbox.mark_retry(session, o.id, next_attempt_at=retry_at, reason=o.reason or "")
+                outbox.mark_retry(
+                    session, o.id, next_attempt_at=retry_at, reason=o.reason or "", token=token
+                )
                 stats.retried += 1
             else:
                 reason = o.reason or "failed"
-                if o.status == "retry":
+                if o.status in ("retry", "refused"):
                     reason = f"gave up after {o.attempts} attempts: {reason}"
-                outbox.mark_failed(session, o.id, reason=reason)
+                outbox.mark_failed(session, o.id, reason=reason, token=token)
                 stats.failed += 1
+
+
+def _split_off(
+    session: Session,
+    outcome: Outcome,
+    refused: tuple[Refusal, ...],
+    *,
+    now: dt.datetime,
+    stats: DeliveryStats,
+) -> None:
+    for address, code, words in refused:
+        row = outbox.redeliver_to(
+            session, outcome.id, address, code=code, reason=f"{code} {words}", now=now
+        )
+        if row is not None and row.status == "failed":
+            stats.failed += 1
+        elif row is not None:
+            stats.retried += 1
 
 
 async def _writer(
     session_factory: sessionmaker[Session],
-    results: asyncio.Queue[Outcome | None],
+    results: asyncio.Queue[tuple[Outcome, asyncio.Future[None]] | None],
     *,
-    now: dt.datetime,
+    run: _Run,
     max_attempts: int,
     stats: DeliveryStats,
-    finishing: asyncio.Event,
 ) -> None:
+    """Commit whatever outcomes have come in, back to back, and tell each worker its message
+    is recorded."""
     done = False
     while not done:
         first = await results.get()
+        if first is not None and not run.wanted.is_set():
+            # gather until a worker needs its record: fewer commits, the same bound on repeats
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(run.wanted.wait(), RECORD_WAIT)
+        run.wanted.clear()
         batch = [] if first is None else [first]
         done = first is None
-        if not done and not finishing.is_set():
-            # gather a little: one commit for many outcomes is most of delivery's speed;
-            # once the sending is over, record at once
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(finishing.wait(), RECORD_WINDOW)
         while not results.empty():
             more = results.get_nowait()
             if more is None:
                 done = True
             else:
                 batch.append(more)
-        if batch:
+        if not batch:
+            continue
+        try:
             await asyncio.to_thread(
-                _record, session_factory, batch, now=now, max_attempts=max_attempts, stats=stats
+                _record,
+                session_factory,
+                [outcome for outcome, _ in batch],
+                now=run.clock(),
+                max_attempts=max_attempts,
+                stats=stats,
+                token=run.token,
             )
+        except SQLAlchemyError as exc:
+            # the workers waiting on these records stop the run with this error; the rows stay
+            # "sending" and are taken up again when their lease runs out
+            run.stop_reason = run.stop_reason or f"not attempted: cannot record outcomes: {exc}"
+            for _, recorded in batch:
+                if not recorded.done():
+                    recorded.set_exception(exc)
+            continue
+        for _, recorded in batch:
+            if not recorded.done():
+                recorded.set_result(None)
+
+
+async def _heartbeat(session_factory: sessionmaker[Session], run: _Run) -> None:
+    """Renew the leases of the rows this run holds, every third of the lease."""
+    while True:
+        await asyncio.sleep(run.lease.total_seconds() / 3)
+        until = run.clock() + run.lease
+        with contextlib.suppress(SQLAlchemyError):  # missed: workers stop before it matters
+            await asyncio.to_thread(outbox.renew_leases, session_factory, run.token, until=until)
+            run.valid_until = until
+
+
+def advancing_from(now: dt.datetime) -> Clock:
+    """A clock that starts at ``now`` and runs with real time (monotonic), for leases."""
+    started = time.monotonic()
+    return lambda: now + dt.timedelta(seconds=time.monotonic() - started)
 
 
 async def deliver_pending(
@@ -326,51 +466,66 @@ async def deliver_pending(
     batch_size: int = 250,
     lease_seconds: int = 300,
     timeout: float = 30.0,
+    clock: Clock | None = None,
 ) -> DeliveryStats:
-    """Send every due outbox row once; returns what happened. Safe to run in parallel."""
+    """Send every due outbox row once; returns what happened. Safe to run in parallel.
+
+    ``now`` is when the run starts; ``clock`` (default: ``now`` advancing with real time) tells
+    the time for leases and records during the run.
+    """
+    clock = clock or advancing_from(now)
+    lease = dt.timedelta(seconds=lease_seconds)
+    run = _Run(
+        token=uuid.uuid4().hex,
+        clock=clock,
+        lease=lease,
+        budget=min(dt.timedelta(seconds=4 * timeout), lease / 2),
+        valid_until=clock() + lease,
+    )
     stats = DeliveryStats()
+    loop = asyncio.get_running_loop()
     # room for two batches: the next claim and load overlap with sending the current one
     queue: asyncio.Queue[Outgoing | None] = asyncio.Queue(maxsize=2 * batch_size)
-    results: asyncio.Queue[Outcome | None] = asyncio.Queue()
-    stop: dict[str, str] = {}
+    results: asyncio.Queue[tuple[Outcome, asyncio.Future[None]] | None] = asyncio.Queue()
+
+    def record(outcome: Outcome) -> asyncio.Future[None]:
+        recorded: asyncio.Future[None] = loop.create_future()
+        results.put_nowait((outcome, recorded))
+        if results.qsize() >= 2 * len(workers):
+            run.wanted.set()
+        return recorded
+
     workers = [
-        asyncio.create_task(_worker(settings, queue, results, stop, timeout))
+        asyncio.create_task(_worker(settings, run, queue, record, timeout))
         for _ in range(max(1, concurrency))
     ]
-    finishing = asyncio.Event()
     writer = asyncio.create_task(
-        _writer(
-            session_factory,
-            results,
-            now=now,
-            max_attempts=max_attempts,
-            stats=stats,
-            finishing=finishing,
-        )
+        _writer(session_factory, results, run=run, max_attempts=max_attempts, stats=stats)
     )
+    heartbeat = asyncio.create_task(_heartbeat(session_factory, run))
     try:
         limit = min(batch_size, FIRST_BATCH)  # a small first claim: sending starts sooner
-        while not stop:
+        while not run.stop_reason and run.may_start_a_message():
             batch = await asyncio.to_thread(
                 claim_outgoing,
                 session_factory,
-                now=now,
+                now=clock(),
                 limit=limit,
                 lease_seconds=lease_seconds,
                 mail_from=settings.mail_from,
+                token=run.token,
             )
             if not batch:
                 break
             limit = batch_size
             for entry in batch:
                 if isinstance(entry, Outcome):
-                    await results.put(entry)
+                    record(entry)
                 else:
                     await queue.put(entry)
         for _ in workers:
             await queue.put(None)
         await asyncio.gather(*workers)
-        finishing.set()
     finally:
         # On cancellation (a kill): stop sending, but record what was already sent. Rows
         # still "sending" are picked up again when their lease runs out.
@@ -378,5 +533,8 @@ async def deliver_pending(
             w.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
         results.put_nowait(None)
+        run.wanted.set()
         await writer
+        heartbeat.cancel()
+        await asyncio.gather(heartbeat, return_exceptions=True)
     return stats

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from aiosmtplib.email import flatten_message
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from kontrol.mail import render as r
@@ -31,6 +31,7 @@ from kontrol.mail.message import (
     format_address,
     list_id_for,
     message_id_for,
+    parse_address,
 )
 from kontrol.settings import Settings
 from models import Assignment, Body, OutboxContent, OutboxMessage, Roadmap
@@ -158,9 +159,11 @@ def claim_rows(
     limit: int,
     lease_seconds: int,
     columns: Sequence[Any] = (),
+    token: str | None = None,
 ) -> list[tuple[Any, ...]]:
     """``claim_batch`` returning ``(id, *columns)`` of each claimed row, sorted by id: the
-    claim itself hands delivery what it sends, with no second query."""
+    claim itself hands delivery what it sends, with no second query. ``token`` names the
+    claiming run: only it may then record the outcome (``_finish``) or renew the lease."""
     with session_factory() as session, session.begin():
         candidates = (
             select(OutboxMessage.id)
@@ -180,6 +183,7 @@ def claim_rows(
                 status="sending",
                 lease_until=naive_utc(now) + dt.timedelta(seconds=lease_seconds),
                 attempts=OutboxMessage.attempts + 1,
+                claim_token=token,
             )
             .returning(OutboxMessage.id, *columns)
             .execution_options(synchronize_session=False)
@@ -211,53 +215,112 @@ def raw_messages(session_factory: sessionmaker[Session], ids: Sequence[int]) -> 
         return {message_id: raw for message_id, raw in found}
 
 
-def _finish(session: Session, message_id: int, **values: Any) -> bool:
-    """Change a row we hold in "sending"; False if it is no longer ours to change."""
+def _held(token: str | None) -> Any:
+    held = OutboxMessage.status == "sending"
+    return and_(held, OutboxMessage.claim_token == token) if token else held
+
+
+def _finish(session: Session, message_id: int, token: str | None = None, **values: Any) -> bool:
+    """Change a row we hold in "sending"; False if it is no longer ours to change (another
+    run took it over after our lease ran out)."""
     result = session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == "sending")
-        .values(lease_until=None, **values)
+        .where(OutboxMessage.id == message_id, _held(token))
+        .values(lease_until=None, claim_token=None, **values)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
+def renew_leases(
+    session_factory: sessionmaker[Session], token: str, *, until: dt.datetime
+) -> int:
+    """Push the lease of every row this run still holds to ``until``; rows it holds."""
+    with session_factory() as session, session.begin():
+        result = session.execute(
+            update(OutboxMessage)
+            .where(_held(token))
+            .values(lease_until=naive_utc(until))
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def mark_sent(
-    session: Session, message_id: int, *, now: dt.datetime, note: str | None = None
+    session: Session,
+    message_id: int,
+    *,
+    now: dt.datetime,
+    note: str | None = None,
+    token: str | None = None,
 ) -> bool:
-    return _finish(session, message_id, status="sent", sent_at=naive_utc(now), last_error=note)
+    return _finish(
+        session, message_id, token, status="sent", sent_at=naive_utc(now), last_error=note
+    )
 
 
-def mark_sent_many(session: Session, message_ids: Sequence[int], *, now: dt.datetime) -> int:
-    """One UPDATE for a whole batch of clean sends (the common case); returns rows changed."""
+_OUTBOX = OutboxMessage.__table__
+_SENT_MANY = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+        _OUTBOX.c.status == "sending",
+        _OUTBOX.c.claim_token == bindparam("token"),
+    )
+    .values(
+        lease_until=None,
+        claim_token=None,
+        status="sent",
+        sent_at=bindparam("sent_at"),
+        last_error=None,
+    )
+)
+
+
+def mark_sent_many(
+    conn: Connection | Session, message_ids: Sequence[int], *, now: dt.datetime, token: str
+) -> int:
+    """One UPDATE for a whole batch of clean sends (the common case); returns rows changed.
+
+    Plain Core on a connection: this runs once per handful of messages while they are sent,
+    and the ORM's per-statement machinery cost three times the UPDATE itself.
+    """
     if not message_ids:
         return 0
-    result = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(list(message_ids)), OutboxMessage.status == "sending")
-        .values(lease_until=None, status="sent", sent_at=naive_utc(now), last_error=None)
-        .execution_options(synchronize_session=False)
+    if isinstance(conn, Session):
+        conn = conn.connection()
+    result = conn.execute(
+        _SENT_MANY, {"ids": list(message_ids), "token": token, "sent_at": naive_utc(now)}
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return int(result.rowcount)
 
 
 def mark_retry(
-    session: Session, message_id: int, *, next_attempt_at: dt.datetime, reason: str
+    session: Session,
+    message_id: int,
+    *,
+    next_attempt_at: dt.datetime,
+    reason: str,
+    token: str | None = None,
 ) -> bool:
     return _finish(
         session,
         message_id,
+        token,
         status="pending",
         next_attempt_at=utc(next_attempt_at),
         last_error=reason,
     )
 
 
-def release(session: Session, message_id: int, *, now: dt.datetime, reason: str) -> bool:
+def release(
+    session: Session, message_id: int, *, now: dt.datetime, reason: str, token: str | None = None
+) -> bool:
     """Back to pending without counting the attempt: the run stopped before trying it."""
     return _finish(
         session,
         message_id,
+        token,
         status="pending",
         next_attempt_at=utc(now) + backoff(1),
         attempts=OutboxMessage.attempts - 1,
@@ -265,8 +328,94 @@ def release(session: Session, message_id: int, *, now: dt.datetime, reason: str)
     )
 
 
-def mark_failed(session: Session, message_id: int, *, reason: str) -> bool:
-    return _finish(session, message_id, status="failed", last_error=reason)
+def mark_failed(
+    session: Session, message_id: int, *, reason: str, token: str | None = None
+) -> bool:
+    return _finish(session, message_id, token, status="failed", last_error=reason)
+
+
+def redeliver_to(
+    session: Session,
+    parent_id: int,
+    address: str,
+    *,
+    code: int,
+    reason: str,
+    now: dt.datetime,
+) -> OutboxMessage | None:
+    """A row of its own for one recipient the server refused while it took the others.
+
+    The same message (same bytes, same Message-ID) to that address alone: after a 4xx it waits
+    for its backoff like any retry, after a 5xx it is failed with the reason, so a bad address
+    in the directory shows up in ``kontrol mail list --status failed`` instead of vanishing
+    under a "sent". None if that row exists already.
+    """
+    parent = session.get(OutboxMessage, parent_id)
+    if parent is None:
+        return None
+    temporary = 400 <= code < 500
+    at = utc(now)
+    stored = next(
+        (
+            entry
+            for entry in [*parent.to_addrs, *parent.cc_addrs]
+            if parse_address(entry).addr_spec == address
+        ),
+        address,
+    )
+    stmt: Any = insert_for(session)(OutboxMessage)
+    stmt = (
+        stmt.values(
+            key=f"{parent.key}>{address}"[:200],
+            kind=parent.kind,
+            assignment_id=parent.assignment_id,
+            roadmap_id=parent.roadmap_id,
+            recipient_body_id=parent.recipient_body_id,
+            to_addrs=[stored],
+            cc_addrs=[],
+            reply_to=parent.reply_to,
+            subject=parent.subject,
+            message_id=parent.message_id,
+            status="pending" if temporary else "failed",
+            attempts=1,
+            last_error=reason,
+            created_at=at,
+            next_attempt_at=at + backoff(1) if temporary else at,
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(OutboxMessage.id)
+    )
+    new_id = session.execute(stmt).scalar_one_or_none()
+    if new_id is None:
+        return None
+    content = parent.content
+    row = session.get(OutboxMessage, new_id)
+    assert row is not None
+    row.content = OutboxContent(
+        message_id=new_id,
+        body_text=content.body_text,
+        body_html=content.body_html,
+        attachments=list(content.attachments),
+        raw=content.raw,
+    )
+    return row
+
+
+def requeue_failed(
+    session: Session, *, now: dt.datetime, ids: Sequence[int] | None = None
+) -> list[int]:
+    """Failed rows back to pending with a fresh count of attempts (after the address or the
+    setting that failed them has been fixed); the ids requeued. ``ids`` None: every failed
+    row."""
+    stmt = update(OutboxMessage).where(OutboxMessage.status == "failed")
+    if ids is not None:
+        stmt = stmt.where(OutboxMessage.id.in_(list(ids)))
+    result = session.execute(
+        stmt.values(status="pending", attempts=0, next_attempt_at=utc(now))
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(int(i) for i in result.scalars())
 
 
 def counts(session: Session) -> dict[str, int]:

@@ -23,8 +23,11 @@ class Recorder:
     """An aiosmtpd handler that records what it accepts and can misbehave on purpose.
 
     ``temp_fail``: answer 451 to the first N DATA commands; ``refuse``: answer 550 to these
-    recipients; ``drop_at``: hang up (abort the connection) on the Nth DATA without accepting;
-    ``hold_at``: on the Nth DATA wait until ``release`` is set, then answer 451.
+    recipients, ``refuse_later``: 452 to these; ``refuse_sender``: 550 to every MAIL FROM;
+    ``drop_at``: hang up (abort the connection) on the Nth DATA without accepting;
+    ``hold_at``: on the Nth DATA wait until ``release`` is set, then answer 451;
+    ``slow_at``: on the Nth DATA wait ``slow_seconds`` before accepting; ``delay``: every DATA
+    takes this long.
     """
 
     def __init__(
@@ -32,23 +35,44 @@ class Recorder:
         *,
         temp_fail: int = 0,
         refuse: tuple[str, ...] = (),
+        refuse_later: tuple[str, ...] = (),
+        refuse_sender: bool = False,
         drop_at: int | None = None,
         hold_at: int | None = None,
+        slow_at: int | None = None,
+        slow_seconds: float = 0.0,
+        delay: float = 0.0,
     ) -> None:
         self.temp_fail = temp_fail
         self.refuse = refuse
+        self.refuse_later = refuse_later
+        self.refuse_sender = refuse_sender
         self.drop_at = drop_at
         self.hold_at = hold_at
+        self.slow_at = slow_at
+        self.slow_seconds = slow_seconds
+        self.delay = delay
         self.held = threading.Event()
         self.release = threading.Event()
         self.data_calls = 0
         self.received: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if self.refuse_sender:
+            return "550 5.7.1 sender not permitted"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, _o: Any
     ) -> str:
         if address in self.refuse:
             return f"550 5.1.1 <{address}>: mailbox unavailable"
+        if address in self.refuse_later:
+            return f"452 4.2.2 <{address}>: mailbox full"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -65,6 +89,10 @@ class Recorder:
             while not self.release.is_set():
                 await asyncio.sleep(0.01)
             return "451 4.3.0 the client went away"
+        if n == self.slow_at:
+            await asyncio.sleep(self.slow_seconds)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
         return "250 OK"
 

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from kontrol.mail import outbox
-from kontrol.mail.delivery import deliver_pending
+from kontrol.mail.delivery import DeliveryStats, deliver_pending
 from kontrol.mail.sink import start_sink
 from kontrol.settings import Settings
 from models import Assignment, OutboxMessage
@@ -159,3 +166,150 @@ def test_killed_mid_batch_then_run_again(world: World) -> None:
     assert set(counts) == all_message_ids(world)  # every message delivered
     assert {r.status for r in rows(world)} == {"sent"}
     assert all(n == 1 for n in counts.values())  # the held one was never accepted
+
+
+LOIRO = '"ГАОУ ДПО «Ленинградский областной институт развития образования»"'
+
+
+def test_a_recipient_refused_for_good_while_the_other_took_it_is_failed_on_its_own(
+    world: World,
+) -> None:
+    recorder = Recorder(refuse=("priemnaya@loiro.example",))
+    with start_sink(handler=recorder) as smtp:
+        settings = settings_for(smtp.port)
+        issue(world, settings, 1, body="loiro")  # two addresses
+        stats = deliver(world, settings)
+    assert (stats.sent, stats.failed) == (1, 1)
+    parent, refused = rows(world)
+    assert parent.status == "sent" and "priemnaya@loiro.example: 550" in (parent.last_error or "")
+    assert refused.status == "failed" and refused.last_error is not None
+    assert refused.last_error.startswith("550")
+    assert refused.to_addrs == [f"{LOIRO} <priemnaya@loiro.example>"]
+    assert refused.message_id == parent.message_id and refused.raw == parent.raw
+    assert [rcpts for _, rcpts, _ in recorder.received] == [["loiro@loiro.example"]]
+
+
+def test_a_recipient_refused_for_now_gets_the_same_message_later(world: World) -> None:
+    recorder = Recorder(refuse_later=("priemnaya@loiro.example",))
+    with start_sink(handler=recorder) as smtp:
+        settings = settings_for(smtp.port)
+        issue(world, settings, 1, body="loiro")
+        first = deliver(world, settings)
+        assert (first.sent, first.retried, first.failed) == (1, 1, 0)
+        waiting = [r for r in rows(world) if r.status == "pending"]
+        assert len(waiting) == 1 and (waiting[0].last_error or "").startswith("452")
+        assert deliver(world, settings).sent == 0  # not before its backoff
+        recorder.refuse_later = ()
+        second = deliver(world, settings, now=LATER)
+        assert (second.sent, second.retried, second.failed) == (1, 0, 0)
+        assert deliver(world, settings, now=LATER + dt.timedelta(days=1)).sent == 0
+    assert [rcpts for _, rcpts, _ in recorder.received] == [
+        ["loiro@loiro.example"],
+        ["priemnaya@loiro.example"],
+    ]
+    ids = recorder.message_ids()
+    assert ids[0] == ids[1]  # one message, delivered to each address once
+    assert {r.status for r in rows(world)} == {"sent"}
+
+
+def test_a_refused_sender_is_a_setting_not_a_failure_of_every_mail(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recorder = Recorder(refuse_sender=True)
+    with start_sink(handler=recorder) as smtp:
+        settings = settings_for(smtp.port)
+        issue(world, settings, 5)
+        stats = deliver(world, settings, concurrency=2)
+        assert stats.sent == 0 and stats.failed == 0 and stats.released == 5
+        waiting = rows(world)
+        assert {r.status for r in waiting} == {"pending"}
+        assert all("refused the sender" in (r.last_error or "") for r in waiting)
+        assert {r.attempts for r in waiting} == {0}  # not counted against the messages
+        recorder.refuse_sender = False
+        assert deliver(world, settings, now=LATER).sent == 5
+    assert len(recorder.received) == 5
+
+
+def test_a_server_too_slow_to_answer_is_a_timeout_retried_later(world: World) -> None:
+    recorder = Recorder(slow_at=2, slow_seconds=3)
+    with start_sink(handler=recorder) as smtp:
+        settings = settings_for(smtp.port)
+        issue(world, settings, 4)
+        first = deliver(world, settings, concurrency=1, timeout=0.5)
+        assert (first.sent, first.retried, first.failed) == (3, 1, 0)
+        [slow] = [r for r in rows(world) if r.status == "pending"]
+        assert "Timeout" in (slow.last_error or ""), slow.last_error
+        assert deliver(world, settings, now=LATER, timeout=5).sent == 1
+    assert {r.status for r in rows(world)} == {"sent"}
+
+
+def test_two_runs_at_once_on_a_slow_server_never_send_a_message_twice(world: World) -> None:
+    """The first run's leases (1 s) would run out long before it is done; its heartbeat keeps
+    them, so the second run, started after 1.5 s, finds nothing to take."""
+    recorder = Recorder(delay=0.15)
+    with start_sink(handler=recorder) as smtp:
+        settings = settings_for(smtp.port)
+        issue(world, settings, 16)
+
+        def run(start: float) -> DeliveryStats:
+            time.sleep(start)
+            return asyncio.run(
+                deliver_pending(
+                    world.sessions,
+                    settings,
+                    now=NOW + dt.timedelta(seconds=start),
+                    concurrency=1,
+                    lease_seconds=1,
+                    timeout=0.2,
+                )
+            )
+
+        with ThreadPoolExecutor(2) as pool:
+            first, second = pool.map(run, (0.0, 1.5))
+    assert (first.sent, second.sent) == (16, 0)
+    counts = Counter(recorder.message_ids())
+    assert set(counts.values()) == {1}, counts
+    assert set(counts) == all_message_ids(world)
+    assert {r.status for r in rows(world)} == {"sent"}
+
+
+CHILD = """
+import asyncio, sys
+from kontrol.mail.delivery import DeliveryStats, deliver_pending
+from models.db import make_engine, session_factory
+from tests.mail.factory import NOW, settings_for
+asyncio.run(deliver_pending(
+    session_factory(make_engine(sys.argv[1])), settings_for(int(sys.argv[2])), now=NOW,
+    concurrency=int(sys.argv[3]),
+))
+"""
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_a_process_killed_mid_batch_repeats_only_what_was_in_flight(
+    world: World, concurrency: int
+) -> None:
+    """SIGKILL, no clean-up: per connection at most the message being sent and the one whose
+    outcome was being written come again, with the Message-ID they had."""
+    recorder = Recorder()
+    with start_sink(handler=recorder) as smtp:
+        settings = settings_for(smtp.port)
+        issue(world, settings, 300)
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(world.engine.url.render_as_string(False)),
+             str(smtp.port), str(concurrency)],
+            cwd=Path(__file__).resolve().parents[2],
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while len(recorder.received) < 150 and time.monotonic() < deadline:
+            time.sleep(0.002)
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+        accepted = len(recorder.received)
+        assert 150 <= accepted < 300  # killed mid-batch
+        again = deliver(world, settings, now=NOW + dt.timedelta(seconds=301))
+    counts = Counter(recorder.message_ids())
+    assert set(counts) == all_message_ids(world)  # every message delivered
+    assert {r.status for r in rows(world)} == {"sent"}
+    repeated = sum(n - 1 for n in counts.values())
+    assert repeated <= 2 * concurrency, (repeated, accepted, again)

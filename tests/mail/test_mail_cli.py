@@ -42,6 +42,27 @@ def test_deliver_then_list(
     assert run(capsys, "mail", "list", "--status", "failed", "--json").json() == []
 
 
+def test_failed_mail_is_requeued_by_hand_once_fixed(
+    cli_world: World, capsys: pytest.CaptureFixture[str], recorder: Recorder, smtp: SinkHandle
+) -> None:
+    enqueue_every_kind(cli_world, settings_for(smtp.port))
+    recorder.refuse = ("edu@luga.example",)  # a mistyped address, say
+    assert run(capsys, "mail", "deliver", "--json").json()["failed"] == 1
+    [failed] = run(capsys, "mail", "list", "--status", "failed", "--json").json()
+    assert "550" in failed["last_error"]
+    recorder.refuse = ()  # ... corrected
+    assert run(capsys, "mail", "retry").code == 2  # neither ids nor --all-failed
+    unknown = run(capsys, "mail", "retry", str(failed["id"]), "99999", "--json")
+    assert unknown.code == 1
+    assert unknown.json() == {"requeued": [failed["id"]], "not_failed": [99999]}
+    again = run(capsys, "mail", "retry", "--all-failed", "--json")
+    assert again.code == 0 and again.json()["requeued"] == []  # nothing failed any more
+    assert run(capsys, "mail", "deliver", "--json").json()["sent"] == 1
+    [row] = [r for r in run(capsys, "mail", "list", "--json").json() if r["id"] == failed["id"]]
+    assert row["status"] == "sent" and row["message_id"] == failed["message_id"]
+    assert [rcpts for _, rcpts, _ in recorder.received][-1] == ["edu@luga.example"]
+
+
 def test_the_prefect_task_runs_outside_a_flow(
     world: World, settings: Settings, recorder: Recorder
 ) -> None:
