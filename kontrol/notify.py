@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from kontrol.mail import outbox
 from kontrol.mail import render as r
-from kontrol.mail.links import LinkFor, make_link_for
+from kontrol.mail.links import Links, make_link_for
 from kontrol.settings import Settings
 from models import Assignment, Body, OutboxMessage
 
@@ -31,7 +31,7 @@ class Mailer:
     """What rendering needs, bound once per sweep (a signer per mail would be wasted work)."""
 
     settings: Settings
-    link_for: LinkFor
+    link_for: Links  # also signs the digests' supervisor links (``oversee``)
 
     @classmethod
     def of(cls, settings: Settings) -> Mailer:
@@ -147,6 +147,7 @@ class Mailer:
             as_of=as_of,
             portal_base_url=self.settings.portal_base_url,
             link_for=self.link_for,
+            oversee_link_for=self.link_for.oversee,
         )
         rendered = r.render("escalation_digest", context)
         roadmap_ids = {e.assignment.obligation.item.roadmap_id for e in entries}

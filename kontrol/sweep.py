@@ -174,15 +174,22 @@ def claim(
     return session.execute(stmt).scalar()
 
 
+def escalation_chain(body: Body) -> Iterator[Body]:
+    """The bodies ``body`` escalates to, nearest first (cycle-safe: the directory may be built in
+    code, not only from a file that refuses cycles)."""
+    seen: set[str] = set()
+    up = body.escalates_to
+    while up is not None and up.id not in seen:
+        yield up
+        seen.add(up.id)
+        up = up.escalates_to
+
+
 def curator_of(session: Session, a: Assignment) -> Body | None:
     """The first curator up the body's escalates_to chain, else the roadmap's first curator."""
-    seen: set[str] = set()
-    body = a.body.escalates_to
-    while body is not None and body.id not in seen:
+    for body in escalation_chain(a.body):
         if body.role == "curator":
             return body
-        seen.add(body.id)
-        body = body.escalates_to
     for c in a.obligation.item.roadmap.curators:
         if c.body_id:
             return session.get(Body, c.body_id)
@@ -196,6 +203,18 @@ def controller_of(session: Session, a: Assignment) -> Body | None:
 
 def supervisor(session: Session, a: Assignment, level: str) -> Body | None:
     return curator_of(session, a) if level == ladder.CURATOR else controller_of(session, a)
+
+
+def supervises(session: Session, a: Assignment, body_id: str) -> bool:
+    """Whether ``body_id`` oversees ``a``: a body up its executor's escalates_to chain, or one its
+    escalations go to (the digest recipients, which may be the roadmap's curator or controller
+    off that chain). The portal's read-only supervisor link is valid only for these."""
+    if any(up.id == body_id for up in escalation_chain(a.body)):
+        return True
+    return any(
+        (who := supervisor(session, a, level)) is not None and who.id == body_id
+        for level in ladder.ESCALATIONS
+    )
 
 
 def _action(a: Assignment, kind: str, step: str | None, **kw: Any) -> Action:

@@ -6,6 +6,9 @@ Routes (every ``{token}`` is a signed capability, see ``portal.tokens``):
 - ``POST /a/{token}/done``                report text + files → done (multipart, streamed)
 - ``POST /a/{token}/extension``           new date + reason → a request to the curator
 - ``GET  /a/{token}/files/{id}``          a file of this assignment (the lead: of the occurrence)
+- ``GET  /s/{token}``                     a supervisor's read-only view of the assignment (the
+                                          links of the escalation digests); no forms, no POST
+- ``GET  /s/{token}/files/{id}``          the files that view lists
 - ``GET  /c/{purpose}/{token}``           a curator's decision page (approve, reject, accept,
                                           return); nothing changes on GET — mail scanners open
                                           links — the decision is the POST of its form
@@ -40,7 +43,9 @@ from kontrol.events_api import events_router
 from kontrol.mail import render as r
 from kontrol.mail import russian
 from kontrol.settings import Settings
+from models import Body
 from models.db import make_engine, session_factory
+from models.report import Attachment
 from portal import pages, service, tokens, uploads
 from portal.csrf import FIELD, csrf_ok, csrf_token
 
@@ -57,6 +62,7 @@ SECURITY_HEADERS = {
     "cache-control": "no-store",
     "cross-origin-opener-policy": "same-origin",
 }
+FileFinder = Callable[[Session, tokens.Grant, int], Attachment]
 REFUSED = (
     "Ссылка недействительна или устарела",
     "Откройте ссылку из последнего письма по этому поручению. Если не получается — "
@@ -216,18 +222,30 @@ class Portal:
                 session, ctx, fields.get("due_on", ""), fields.get("reason", "")
             )
 
-    def file(self, grant: tokens.Grant, file_id: int, reviewer: bool) -> Response:
+    def file(self, grant: tokens.Grant, file_id: int, find: FileFinder) -> Response:
         with self.sessions() as session:
-            if reviewer:
-                att = service.attachment_for_reviewer(session, grant, file_id)
-            else:
-                att = service.attachment_for_executor(session, grant, file_id)
+            att = find(session, grant, file_id)
             path = uploads.stored_file(self.upload_dir, att.stored_path)
             name, media = att.original_name, att.content_type
         if not path.is_file():
             return self.message("Файл не найден", "Файл отсутствует в хранилище.", 404)
         disposition = uploads.content_disposition(name)
         return FileResponse(path, media_type=media, headers={"content-disposition": disposition})
+
+    # ── supervisor ──────────────────────────────────────────────────────────────────────
+
+    def oversee_page(self, token: str, grant: tokens.Grant) -> HTMLResponse:
+        """What the executor's page shows, without its forms: a supervisor watches, the
+        executor reports and the curator decides by the links of their own mails."""
+        with self.sessions() as session:
+            a = service.supervised_assignment(session, grant)
+            data = pages.assignment_page(
+                session, a, grant, base=f"/s/{token}", zone=self.rules.policy.zone
+            )
+            viewer = session.get(Body, grant.body_id)
+            assert viewer is not None  # supervises() matched it to a body row
+            data["viewer"] = r.body_name(viewer)
+        return self.page("oversee.html", **data)
 
     # ── curator ─────────────────────────────────────────────────────────────────────────
 
@@ -411,7 +429,16 @@ def create_app(
 
     @app.get("/a/{token}/files/{file_id}")
     def executor_file(token: str, file_id: int) -> Response:
-        return portal.file(portal.grant(token, "view"), file_id, reviewer=False)
+        return portal.file(portal.grant(token, "view"), file_id, service.attachment_for_executor)
+
+    @app.get("/s/{token}", response_class=HTMLResponse)
+    def oversee(token: str) -> HTMLResponse:
+        return portal.oversee_page(token, portal.grant(token, tokens.OVERSEE))
+
+    @app.get("/s/{token}/files/{file_id}")
+    def supervisor_file(token: str, file_id: int) -> Response:
+        grant = portal.grant(token, tokens.OVERSEE)
+        return portal.file(grant, file_id, service.attachment_for_supervisor)
 
     @app.get("/c/{purpose}/{token}", response_class=HTMLResponse)
     def decision(purpose: str, token: str) -> HTMLResponse:
@@ -440,14 +467,14 @@ def create_app(
     def reviewer_file(purpose: str, token: str, file_id: int) -> Response:
         if purpose not in ("accept", "return"):
             raise tokens.InvalidLink("no files behind this link")
-        return portal.file(portal.grant(token, purpose), file_id, reviewer=True)
+        return portal.file(portal.grant(token, purpose), file_id, service.attachment_for_reviewer)
 
     app.include_router(events_router(lambda: App(settings, now=now())))
     return app
 
 
 def _purpose(purpose: str) -> str:
-    if purpose not in tokens.PURPOSES:
+    if purpose not in tokens.DECISIONS:
         raise tokens.InvalidLink("unknown purpose")
     return purpose
 

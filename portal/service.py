@@ -29,7 +29,7 @@ from kontrol.mail import render as r
 from kontrol.mail.links import make_link_for
 from kontrol.naming import ascii_key, short_title
 from kontrol.settings import Settings
-from kontrol.sweep import curator_of
+from kontrol.sweep import curator_of, supervises
 from models import Assignment, AuditEvent, Body
 from models.report import Attachment, ExtensionRequest, Report
 from portal import tokens, uploads
@@ -124,6 +124,15 @@ def executor_assignment(session: Session, grant: tokens.Grant) -> Assignment:
     return a
 
 
+def supervised_assignment(session: Session, grant: tokens.Grant) -> Assignment:
+    """The assignment of an oversee link, if the body it names supervises it — checked on each
+    request, so a body that has left the chain since the digest loses the view with it."""
+    a = session.get(Assignment, grant.assignment_id)
+    if a is None or not supervises(session, a, grant.body_id):
+        raise Forbidden("link does not name a supervisor of the assignment")
+    return a
+
+
 def occurrence_mates(session: Session, a: Assignment) -> list[Assignment]:
     """The other assignments of the same occurrence (co-executors, group members)."""
     return list(
@@ -141,7 +150,15 @@ def occurrence_mates(session: Session, a: Assignment) -> list[Assignment]:
 
 def attachment_for_executor(session: Session, grant: tokens.Grant, file_id: int) -> Attachment:
     """A file the link may read: its own, or — for the lead — one of the same occurrence."""
-    a = executor_assignment(session, grant)
+    return _attachment_of(session, executor_assignment(session, grant), file_id)
+
+
+def attachment_for_supervisor(session: Session, grant: tokens.Grant, file_id: int) -> Attachment:
+    """The files the supervisor's page lists: those the executor's own page lists."""
+    return _attachment_of(session, supervised_assignment(session, grant), file_id)
+
+
+def _attachment_of(session: Session, a: Assignment, file_id: int) -> Attachment:
     att = session.get(Attachment, file_id)
     if att is None:
         raise Forbidden("no such file for this link")

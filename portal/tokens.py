@@ -1,14 +1,18 @@
 """Signed capabilities of the portal, built on ``kontrol.mail.links``.
 
 A link is the only credential: whoever holds it may do what it names, for one assignment and
-one body, until it expires. Two kinds:
+one body, until it expires. Three kinds:
 
 - the **view** link of an executor, exactly the token the mails carry (``links.link_for``:
   ``[assignment_id, body_id]`` under the salt ``links.SALT``);
+- the **oversee** link of a supervisor, as the escalation digests carry it
+  (``links.Links.oversee``: ``[assignment_id, supervisor_body_id]`` under the salt
+  ``links.SALT + ":oversee"``): read-only, valid while that body supervises the assignment;
 - a **decision** link of a curator: ``[assignment_id, curator_body_id, ref]`` under the salt
   ``links.SALT + ":" + purpose`` (``approve`` / ``reject`` an extension request ``ref``;
   ``accept`` / ``return`` a report ``ref``). A separate salt per purpose means a reject link
-  cannot be replayed as an approve link, nor a view link as either.
+  cannot be replayed as an approve link, nor a view link as either, nor an oversee link as a
+  view link (which would let a supervisor report as the executor) or the other way round.
 
 Expiry is checked against an injected ``now`` (itsdangerous would read the clock itself), so
 tests can walk past it. A token from "the future" (signed after ``now``) is not refused: it can
@@ -22,14 +26,15 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 
 from kontrol.mail import links
 
 DEFAULT_TTL = dt.timedelta(days=60)
-PURPOSES = ("approve", "reject", "accept", "return")
+OVERSEE = links.OVERSEE
+DECISIONS = ("approve", "reject", "accept", "return")
+PURPOSES = ("view", OVERSEE, *DECISIONS)
 Clock = Callable[[], dt.datetime]
 
 
@@ -64,18 +69,13 @@ def _clock_signer(clock: Clock) -> type[TimestampSigner]:
 def _serializer(
     secret_key: str | None, purpose: str, clock: Clock | None
 ) -> URLSafeTimedSerializer:
-    if purpose == "view":
-        base = links.serializer(secret_key)
-        if clock is None:
-            return base
-        return URLSafeTimedSerializer(
-            secret_key or links.DEMO_KEY, salt=links.SALT, signer=_clock_signer(clock)
-        )
     if purpose not in PURPOSES:
         raise ValueError(f"unknown link purpose {purpose!r}")
-    kw: dict[str, Any] = {"signer": _clock_signer(clock)} if clock is not None else {}
+    base = links.serializer(secret_key, None if purpose == "view" else purpose)
+    if clock is None:
+        return base
     return URLSafeTimedSerializer(
-        secret_key or links.DEMO_KEY, salt=f"{links.SALT}:{purpose}", **kw
+        secret_key or links.DEMO_KEY, salt=base.salt, signer=_clock_signer(clock)
     )
 
 
@@ -84,6 +84,13 @@ def view_token(
 ) -> str:
     """The executor's link token (the same format as in the mails)."""
     return str(_serializer(secret_key, "view", clock).dumps([assignment_id, body_id]))
+
+
+def oversee_token(
+    assignment_id: int, body_id: str, *, secret_key: str | None, clock: Clock | None = None
+) -> str:
+    """A supervisor's read-only link token (the same format as in the digests)."""
+    return str(_serializer(secret_key, OVERSEE, clock).dumps([assignment_id, body_id]))
 
 
 def decision_token(
@@ -116,7 +123,7 @@ def read(
         raise InvalidLink("bad signature") from exc
     if now - signed_at > ttl:
         raise InvalidLink("expired")
-    expected = 2 if purpose == "view" else 3
+    expected = 3 if purpose in DECISIONS else 2
     if not isinstance(payload, list) or len(payload) != expected:
         raise InvalidLink("malformed")
     aid, body = payload[0], payload[1]

@@ -2,9 +2,11 @@
 ``templates/email/``, like healthchecks' ``templates/emails``.
 
 Templates get plain data (dicts, strings, dates) built here from the models, plus the Russian
-filters (``plural``, ``working_days``, ``date_words``, ``due_words``, ``period_words``) and a
-pluggable ``link_for(assignment_id, body_id) -> token``. ``StrictUndefined`` turns a misspelt
-variable into an error instead of an empty hole in a letter to a ministry.
+filters (``plural``, ``participle``, ``working_days``, ``date_words``, ``due_words``,
+``period_words``) and a pluggable ``link_for(assignment_id, body_id) -> token``; a supervisor's
+digest gets ``oversee_link_for`` instead, and no executor link at all (whoever holds that one can
+report as the executor). ``StrictUndefined`` turns a misspelt variable into an error instead of
+an empty hole in a letter to a ministry.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ def environment() -> Environment:
     env.filters.update(
         plural=lambda n, one, few, many: russian.plural(n, one, few, many),
         count=russian.count,
+        participle=russian.participle,
         working_days=russian.working_days,
         date_words=russian.date_words,
         due_words=russian.due_words,
@@ -156,8 +159,16 @@ def digest_context(
     as_of: dt.date,
     portal_base_url: str,
     link_for: LinkFor,
+    oversee_link_for: LinkFor | None = None,
 ) -> dict[str, Any]:
-    """Entries sorted by working days overdue, most overdue first (then item, then body)."""
+    """Entries sorted by working days overdue, most overdue first (then item, then body).
+
+    The links are the recipient's read-only supervisor links: ``oversee_link_for``, else the
+    ``oversee`` of ``link_for`` (a ``links.Links``). ``link_for`` itself is not passed on.
+    """
+    oversee = oversee_link_for or getattr(link_for, "oversee", None)
+    if oversee is None:
+        raise TypeError("a digest needs oversee_link_for: never the executor's link_for")
     ordered = sorted(
         entries,
         key=lambda e: (
@@ -168,7 +179,8 @@ def digest_context(
     )
     roadmaps = {e.assignment.obligation.item.roadmap_id: e.assignment for e in ordered}
     return {
-        **base_context(portal_base_url=portal_base_url, link_for=link_for),
+        "portal_base_url": portal_base_url.rstrip("/"),
+        "oversee_link_for": oversee,
         "recipient": {"id": recipient.id, "name": body_name(recipient), "person": recipient.person},
         "level": level,
         "as_of": as_of,

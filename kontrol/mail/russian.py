@@ -31,6 +31,13 @@ def plural(n: int, one: str, few: str, many: str) -> str:
     return many
 
 
+def participle(n: int, one: str, many: str) -> str:
+    """A participle (or adjective) agreeing with «n + noun» it follows: the singular only where the
+    noun is singular (1, 21, 101 — not 11), else the genitive plural: «1 поручение, переданное»,
+    «2 поручения, переданных», «5 поручений, переданных»."""
+    return plural(n, one, many, many)
+
+
 def count(n: int, one: str, few: str, many: str) -> str:
     """«21 поручение»: the number and the noun in the form it takes."""
     return f"{n} {plural(n, one, few, many)}"
@@ -62,9 +69,10 @@ def _last_day(year: int, month: int) -> int:
 def period_words(start: dt.date, end: dt.date) -> str:
     """A calendar period in words; a period that is not whole months is given as dates.
 
-    «январь 2021 г.», «IV квартал 2020 г.», «II–IV квартал 2021 г.», «I полугодие 2021 г.»,
-    «2021 г.», «2020–2021 гг.», «сентябрь–октябрь 2021 г.», and «27.07.2020–31.12.2020» for a
-    period clipped by the adoption date.
+    «январь 2021 г.», «IV квартал 2020 г.», «II–IV кварталы 2021 г.» (a range is plural, like
+    «2020–2021 гг.»), «I полугодие 2021 г.», «2021 г.», «сентябрь–октябрь 2021 г.» (months are
+    named each, so they stay singular), and «27.07.2020–31.12.2020» for a period clipped by the
+    adoption date. Two half-years make the year, so there is no range of them.
     """
     whole = start.day == 1 and end.day == _last_day(end.year, end.month) and start <= end
     if not whole:
@@ -82,8 +90,9 @@ def period_words(start: dt.date, end: dt.date) -> str:
         return f"{ROMAN[first // 7]} полугодие {year} г."
     if (first - 1) % 3 == 0 and last % 3 == 0:
         q1, q2 = (first - 1) // 3, last // 3 - 1
-        quarters = ROMAN[q1] if q1 == q2 else f"{ROMAN[q1]}–{ROMAN[q2]}"
-        return f"{quarters} квартал {year} г."
+        if q1 == q2:
+            return f"{ROMAN[q1]} квартал {year} г."
+        return f"{ROMAN[q1]}–{ROMAN[q2]} кварталы {year} г."
     return f"{MONTHS_NOMINATIVE[first - 1]}–{MONTHS_NOMINATIVE[last - 1]} {year} г."
 
 

@@ -42,9 +42,16 @@ def test_every_kind_is_delivered_and_reads_back(
         assert msg["From"].addresses[0].addr_spec == "kontrol@edu.lenobl.example"
         if row.assignment_id is not None:
             assert msg["X-Kontrol-Assignment"] == str(row.assignment_id)
-        token = plain.get_content().split(settings.portal_base_url + "/a/")[1].split()[0]
-        assignment_id, _body = read_token(token, secret_key=settings.secret_key)
-        if row.kind != "escalation_digest":
+        if row.kind == "escalation_digest":  # a supervisor's read-only link, naming them
+            from kontrol.mail.links import OVERSEE, serializer
+
+            assert settings.portal_base_url + "/a/" not in plain.get_content()
+            token = plain.get_content().split(settings.portal_base_url + "/s/")[1].split()[0]
+            _aid, body = serializer(settings.secret_key, OVERSEE).loads(token)
+            assert body == row.recipient_body_id
+        else:
+            token = plain.get_content().split(settings.portal_base_url + "/a/")[1].split()[0]
+            assignment_id, _body = read_token(token, secret_key=settings.secret_key)
             assert assignment_id == row.assignment_id
 
     issued = messages[rows["assignment_issued"].message_id]  # type: ignore[union-attr]

@@ -43,8 +43,11 @@ def test_every_kind_renders_with_realistic_data(world: World, local_settings: Se
         for part in (row.subject, row.body_text, row.body_html):
             assert "{{" not in part and "{%" not in part, kind
         assert "распоряжени" in row.body_text and "1302-б" in row.body_text
-        assert local_settings.portal_base_url + "/a/" in row.body_text, kind
-        assert local_settings.portal_base_url + "/a/" in row.body_html, kind
+        # a supervisor gets the read-only link, never the executor's (it would let them report)
+        link, never = ("/s/", "/a/") if kind == "escalation_digest" else ("/a/", "/s/")
+        for part in (row.body_text, row.body_html):
+            assert local_settings.portal_base_url + link in part, kind
+            assert local_settings.portal_base_url + never not in part, kind
         assert row.body_html.lstrip().startswith("<!DOCTYPE html>")
 
     issued = rows["assignment_issued"]
@@ -79,6 +82,8 @@ def test_every_kind_renders_with_realistic_data(world: World, local_settings: Se
     assert digest.subject.startswith("Просрочено 2 поручения на 11.01.2021")
     text = digest.body_text
     assert text.index("просрочено на 7 рабочих дней") < text.index("просрочено на 2 рабочих дня")
+    assert "просрочено 2 поручения, переданных вам как куратору." in text
+    assert "просрочено 2 поручения, переданных вам как куратору." in digest.body_html
 
     extension = rows["extension_decision"]
     assert extension is not None
@@ -130,3 +135,45 @@ def test_period_of_a_month_and_a_year(world: World, local_settings: Settings) ->
             row = outbox.enqueue_assignment_issued(s, a, settings=local_settings, now=NOW)
             assert row is not None
             assert f"Период: {period}\n" in row.body_text
+
+
+@pytest.mark.parametrize(
+    ("n", "level", "words"),
+    [
+        (1, "curator", "просрочено 1 поручение, переданное вам как куратору."),
+        (2, "controller", "просрочено 2 поручения, находящихся у вас на контроле."),
+        (11, "curator", "просрочено 11 поручений, переданных вам как куратору."),
+        (21, "controller", "просрочено 21 поручение, находящееся у вас на контроле."),
+        (22, "curator", "просрочено 22 поручения, переданных вам как куратору."),
+        (111, "controller", "просрочено 111 поручений, находящихся у вас на контроле."),
+    ],
+)
+def test_the_digest_participle_agrees_with_the_count(n: int, level: str, words: str) -> None:
+    entry = {
+        "a": {
+            "id": 7,
+            "item": {"number": "3.1.2", "title": "Создание ресурсного центра"},
+            "body": {"name": "ГАОУ ДПО ЛОИРО"},
+            "role_words": "соисполнитель",
+            "period": "I квартал 2021 г.",
+            "due_on": dt.date(2021, 3, 31),
+        },
+        "days_overdue": 5,
+    }
+    roadmap = {"kind": "распоряжение", "number": "1302-б", "adopted_on": dt.date(2020, 7, 27)}
+    rendered = render(
+        "escalation_digest",
+        {
+            "portal_base_url": "https://kontrol.example",
+            "oversee_link_for": lambda aid, body: f"{aid}-{body}",
+            "recipient": {"id": "dept-general", "name": "Отдел", "person": None},
+            "level": level,
+            "as_of": dt.date(2021, 4, 12),
+            "roadmaps": [{**roadmap, "title": "Об утверждении плана"}],
+            "entries": [entry] * n,
+        },
+    )
+    assert words in rendered.text
+    assert words in rendered.html
+    assert ("по убыванию просрочки" in rendered.text) == (n > 1)
+    assert "https://kontrol.example/s/7-dept-general" in rendered.text

@@ -1,0 +1,215 @@
+"""The links of an escalation digest open a read-only view for the supervisor it went to.
+
+In the portal world (3.1.2, 2021-Q1) the committee (lead) and ЛОИРО (co-executor) both escalate
+to the deputy chair, who is also the roadmap's controller; their curator is the roadmap's first
+curator, dept-general. Any other body — the executors themselves, another curator, a
+municipality — is refused, and the supervisor's link never opens the executor's page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+
+import pytest
+
+from kontrol import ladder
+from kontrol.mail import outbox
+from kontrol.mail.render import DigestEntry
+from kontrol.notify import Mailer
+from kontrol.sweep import supervisor
+from models import Assignment, Body
+from models.report import Attachment
+from portal import tokens
+from portal.csrf import csrf_token
+from tests.portal import files
+from tests.portal.conftest import KEY, PortalEnv
+from tests.portal.helpers import submit_report
+from tests.portal.test_headers import _secure
+
+AS_OF = dt.date(2021, 4, 12)
+REFUSED = "недействительна или устарела"
+
+
+def _digest(env: PortalEnv, level: str, via_sweep: bool) -> tuple[str, str]:
+    """A digest for the ``level`` supervisor of both assignments: (recipient id, text part)."""
+    with env.sessions() as s, s.begin():
+        lead, co = s.get(Assignment, env.lead), s.get(Assignment, env.co)
+        assert lead is not None and co is not None
+        recipient = supervisor(s, co, level)
+        assert recipient is not None
+        entries = [DigestEntry(lead, 5), DigestEntry(co, 7)]
+        now = env.clock()
+        if via_sweep:
+            mailer = Mailer.of(env.settings)
+            row = mailer.weekly(s, recipient, entries, level=level, as_of=AS_OF, now=now)
+        else:
+            row = outbox.enqueue_escalation_digest(
+                s, recipient, entries, level=level, as_of=AS_OF, settings=env.settings, now=now
+            )
+        assert row is not None
+        return recipient.id, row.content.body_text
+
+
+def _links(text: str) -> list[str]:
+    return re.findall(r"https://kontrol\.edu\.lenobl\.example(/[as]/[\w.\-]+)", text)
+
+
+def _oversee(env: PortalEnv, assignment_id: int, body_id: str) -> str:
+    return tokens.oversee_token(assignment_id, body_id, secret_key=KEY, clock=env.clock)
+
+
+@pytest.mark.parametrize(
+    ("level", "via_sweep", "recipient"),
+    [
+        (ladder.CURATOR, False, "dept-general"),
+        (ladder.CONTROLLER, True, "deputy-chair"),
+    ],
+)
+def test_every_digest_link_opens_a_read_only_view_of_its_item(
+    env: PortalEnv, level: str, via_sweep: bool, recipient: str
+) -> None:
+    body_id, text = _digest(env, level, via_sweep)
+    assert body_id == recipient
+    links = _links(text)
+    assert len(links) == 2
+    assert all(link.startswith("/s/") for link in links)  # no executor link to a supervisor
+    before = env.snapshot()
+
+    expected = ((env.co, "Ленинградский областной институт"), (env.lead, "Комитет общего"))
+    for link, (aid, executor) in zip(links, expected, strict=True):
+        assert tokens.read(
+            link.removeprefix("/s/"), purpose="oversee", secret_key=KEY, now=env.clock()
+        ) == tokens.Grant(aid, recipient, tokens.token_id(link[3:]), "oversee")
+        page = env.client.get(link)
+        assert page.status_code == 200, page.text
+        html = page.text
+        _secure(page.headers)
+        assert "п. 3.1.2" in html and "ресурсного центра" in html
+        assert "I квартал 2021" in html and "марта 2021" in html
+        assert executor in html
+        assert "на исполнении" in html and "Поручение выдано" in html
+        assert "Только для просмотра" in html
+        assert "<form" not in html and "csrf" not in html and 'method="post"' not in html
+        assert "style=" not in html and "<script" not in html
+    assert env.snapshot() == before
+
+
+def test_the_view_shows_reports_and_their_files_but_changes_nothing(env: PortalEnv) -> None:
+    submit_report(env, env.token(env.co), "Положение утверждено.", [("Отчёт.pdf", files.PDF)])
+    (att,) = env.rows(Attachment)
+    co, lead = _oversee(env, env.co, "dept-general"), _oversee(env, env.lead, "deputy-chair")
+    before = env.snapshot()
+
+    html = env.client.get(f"/s/{co}").text
+    assert "выполнено" in html and "Положение утверждено." in html
+    assert f'href="/s/{co}/files/{att.id}"' in html
+    assert "Отправлен отчёт" in html  # the history
+    assert "<form" not in html
+    download = env.client.get(f"/s/{co}/files/{att.id}")
+    assert download.status_code == 200 and download.content == files.PDF
+    # the lead's page shows the co-executor's report, so its supervisor may read the file too
+    assert env.client.get(f"/s/{lead}/files/{att.id}").status_code == 200
+    assert env.client.get(f"/s/{co}/files/{att.id + 1}").status_code == 403
+    stranger = _oversee(env, env.co, "committee")
+    assert env.client.get(f"/s/{stranger}/files/{att.id}").status_code == 403
+
+    for path in (f"/s/{co}", f"/s/{co}/done", f"/s/{co}/extension"):
+        assert env.client.post(path, data={"csrf": "x"}).status_code in (404, 405)
+    assert env.snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "body", ["loiro", "committee", "dept-vocational", "mo-luzhsky", "no-such-body"]
+)
+def test_a_link_naming_a_body_that_does_not_supervise_is_refused(
+    env: PortalEnv, body: str
+) -> None:
+    page = env.client.get(f"/s/{_oversee(env, env.co, body)}")
+    assert page.status_code == 403
+    assert REFUSED in page.text
+    _secure(page.headers)
+
+
+def _reroute(env: PortalEnv, escalates_to: str | None) -> None:
+    """ЛОИРО escalates to ``escalates_to``; the roadmap has no controller."""
+    with env.sessions() as s, s.begin():
+        loiro, co = s.get(Body, "loiro"), s.get(Assignment, env.co)
+        assert loiro is not None and co is not None
+        loiro.escalates_to_id = escalates_to
+        co.obligation.item.roadmap.controller_body_id = None
+
+
+def test_the_chain_is_followed_up_several_levels_and_checked_on_each_visit(
+    env: PortalEnv,
+) -> None:
+    def status(body: str) -> int:
+        return int(env.client.get(f"/s/{_oversee(env, env.co, body)}").status_code)
+
+    _reroute(env, "mo-luzhsky")  # → dept-general (curator) → deputy-chair
+    assert [status(b) for b in ("mo-luzhsky", "dept-general", "deputy-chair")] == [200] * 3
+    deputy = _oversee(env, env.co, "deputy-chair")
+
+    _reroute(env, None)  # off every chain; the curator is the roadmap's, dept-general
+    assert env.client.get(f"/s/{deputy}").status_code == 403
+    assert [status(b) for b in ("mo-luzhsky", "dept-general", "deputy-chair")] == [403, 200, 403]
+
+
+def test_executor_and_supervisor_links_do_not_open_each_others_pages(env: PortalEnv) -> None:
+    view = env.token(env.co)
+    oversee = _oversee(env, env.co, "dept-general")
+    # an executor's link naming a supervisor — what the digests used to carry
+    view_as_supervisor = env.token(env.co, "dept-general")
+    oversee_as_executor = _oversee(env, env.co, "loiro")
+    before = env.snapshot()
+
+    for token in (view, view_as_supervisor):
+        assert env.client.get(f"/s/{token}").status_code == 403
+    for token in (oversee, oversee_as_executor):
+        assert env.client.get(f"/a/{token}").status_code == 403
+        for action in ("done", "extension"):
+            csrf = csrf_token(KEY, token, action)
+            answer = env.client.post(
+                f"/a/{token}/{action}",
+                data={"report": "x", "due_on": "2021-04-30", "reason": "x", "csrf": csrf},
+            )
+            assert answer.status_code == 403
+        assert env.client.get(f"/c/oversee/{token}").status_code == 403
+        assert env.client.get(f"/c/accept/{token}").status_code == 403
+    decision = tokens.decision_token("accept", env.co, "dept-general", 1, secret_key=KEY)
+    assert env.client.get(f"/s/{decision}").status_code == 403
+    assert env.snapshot() == before
+
+
+def _altered(token: str) -> str:
+    payload, _, rest = token.partition(".")
+    return f"{payload[:-1]}{'A' if payload[-1] != 'A' else 'B'}.{rest}"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(
+            lambda env: tokens.oversee_token(env.co, "dept-general", secret_key="not-the-key"),
+            id="forged",
+        ),
+        pytest.param(lambda env: _altered(_oversee(env, env.co, "dept-general")), id="altered"),
+        pytest.param(lambda env: _oversee(env, env.co, "dept-general")[:-3], id="truncated"),
+        pytest.param(lambda env: _oversee(env, 999_999, "dept-general"), id="no-assignment"),
+    ],
+)
+def test_a_tampered_link_is_refused(env: PortalEnv, make: Callable[[PortalEnv], str]) -> None:
+    page = env.client.get(f"/s/{make(env)}")
+    assert page.status_code == 403
+    assert REFUSED in page.text
+
+
+def test_a_supervisor_link_expires_like_the_others(env: PortalEnv) -> None:
+    token = _oversee(env, env.co, "dept-general")
+    env.clock.now += dt.timedelta(days=59)
+    assert env.client.get(f"/s/{token}").status_code == 200
+    env.clock.now += dt.timedelta(days=2)
+    page = env.client.get(f"/s/{token}")
+    assert page.status_code == 403
+    assert REFUSED in page.text
