@@ -232,9 +232,7 @@ def _finish(session: Session, message_id: int, token: str | None = None, **value
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
-def renew_leases(
-    session_factory: sessionmaker[Session], token: str, *, until: dt.datetime
-) -> int:
+def renew_leases(session_factory: sessionmaker[Session], token: str, *, until: dt.datetime) -> int:
     """Push the lease of every row this run still holds to ``until``; rows it holds."""
     with session_factory() as session, session.begin():
         result = session.execute(
@@ -456,9 +454,18 @@ def _enqueue_for_assignment(
     link_for: LinkFor | None,
     cc: Sequence[str] = (),
     ics_sequence: int | None = None,
+    viewer: Body | None = None,
     **extra: Any,
 ) -> OutboxMessage | None:
+    """One mail about one assignment: to its body, or with ``viewer`` a copy for that
+    supervisor, which carries the read-only link and never the executor's."""
     links = _links(settings, link_for)
+    if viewer is not None:
+        oversee = getattr(links, "oversee", None) or make_link_for(settings.secret_key).oversee
+        extra.update(
+            viewer={"id": viewer.id, "name": r.body_name(viewer)}, oversee_link_for=oversee
+        )
+        links = _no_executor_link
     context = r.assignment_context(
         assignment, portal_base_url=settings.portal_base_url, link_for=links, **extra
     )
@@ -478,11 +485,12 @@ def _enqueue_for_assignment(
                 sequence=ics_sequence,
             )
         )
+    recipient = viewer or assignment.body
     return enqueue(
         session,
         key=key,
         kind=kind,
-        to=body_addresses(assignment.body),
+        to=body_addresses(recipient),
         cc=cc,
         reply_to=curator_address(assignment.body),
         subject=rendered.subject,
@@ -491,10 +499,14 @@ def _enqueue_for_assignment(
         attachments=attachments,
         assignment_id=assignment.id,
         roadmap_id=assignment.obligation.item.roadmap_id,
-        recipient_body_id=assignment.body_id,
+        recipient_body_id=recipient.id,
         now=now,
         mail_from=settings.mail_from,
     )
+
+
+def _no_executor_link(assignment_id: int, body_id: str) -> str:
+    raise TypeError("a supervisor's copy never carries the executor's link")
 
 
 def enqueue_assignment_issued(
@@ -549,10 +561,15 @@ def enqueue_overdue_notice(
     now: dt.datetime,
     link_for: LinkFor | None = None,
 ) -> OutboxMessage | None:
-    """The notice the working day after due, cc the body it escalates to."""
+    """The notice the working day after due, and a copy for the body it escalates to.
+
+    The copy is a mail of its own (kind ``overdue_copy``) with the supervisor's read-only link:
+    a Cc would hand the supervisor the executor's link, with which one can report as the
+    executor.
+    """
     up = assignment.body.escalates_to
-    cc = body_addresses(up) if up is not None else []
-    return _enqueue_for_assignment(
+    informed = up if up is not None and up.emails else None
+    notice = _enqueue_for_assignment(
         session,
         assignment,
         key=f"overdue:{assignment.id}:{assignment.due_on}",
@@ -560,10 +577,22 @@ def enqueue_overdue_notice(
         settings=settings,
         now=now,
         link_for=link_for,
-        cc=cc,
         days_overdue=days_overdue,
-        cc_name=r.body_name(up) if up is not None and cc else None,
+        cc_name=r.body_name(informed) if informed is not None else None,
     )
+    if notice is not None and informed is not None:
+        _enqueue_for_assignment(
+            session,
+            assignment,
+            key=f"overdue-copy:{assignment.id}:{assignment.due_on}",
+            kind="overdue_copy",
+            settings=settings,
+            now=now,
+            link_for=link_for,
+            viewer=informed,
+            days_overdue=days_overdue,
+        )
+    return notice
 
 
 def enqueue_extension_decision(

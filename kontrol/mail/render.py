@@ -30,6 +30,7 @@ KINDS = (
     "assignment_issued",
     "reminder",
     "overdue_notice",
+    "overdue_copy",
     "escalation_digest",
     "extension_decision",
 )
@@ -139,6 +140,7 @@ def assignment_context(
         "roadmap": roadmap_data(assignment),
         "roadmaps": [roadmap_data(assignment)],
         "a": assignment_data(assignment),
+        "viewer": None,  # a supervisor reading a copy: {"id", "name"}, and no executor link
         **extra,
     }
 

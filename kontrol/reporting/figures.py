@@ -36,6 +36,7 @@ STEP_WORDS = {
     "controller": "доклад контролирующему лицу",
     "reminder": "напоминание",
     "overdue_notice": "уведомление о просрочке",
+    "overdue_copy": "копия уведомления о просрочке",
     "escalate_curator": "доклад куратору",
     "escalate_controller": "доклад контролирующему лицу",
 }

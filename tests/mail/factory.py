@@ -10,11 +10,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kontrol.settings import Settings
-from models import Assignment, Body, Item, ItemExecutor, Obligation, Roadmap
+from models import Assignment, Body, Item, ItemExecutor, Obligation, OutboxMessage, Roadmap
 from models.db import make_engine, migrate, session_factory
 
 NOW = dt.datetime(2021, 1, 11, 6, 0, tzinfo=dt.UTC)
@@ -269,6 +269,9 @@ def enqueue_every_kind(world: World, settings: Settings) -> dict[str, int]:
             comment="Продлить в связи с поздним поступлением данных",
             settings=settings,
             now=NOW,
+        )
+        rows["overdue_copy"] = s.scalar(
+            select(OutboxMessage).where(OutboxMessage.key.startswith("overdue-copy:"))
         )
         for kind, row in rows.items():
             assert row is not None, kind

@@ -21,7 +21,7 @@ def test_every_kind_is_delivered_and_reads_back(
 ) -> None:
     ids = enqueue_every_kind(world, settings)
     stats = deliver(world, settings)
-    assert (stats.sent, stats.retried, stats.failed) == (5, 0, 0)
+    assert (stats.sent, stats.retried, stats.failed) == (len(ids), 0, 0)
     with world.transaction() as s:
         rows = {kind: s.get(OutboxMessage, i) for kind, i in ids.items()}
         assert all(r is not None and r.status == "sent" for r in rows.values())
@@ -42,7 +42,7 @@ def test_every_kind_is_delivered_and_reads_back(
         assert msg["From"].addresses[0].addr_spec == "kontrol@edu.lenobl.example"
         if row.assignment_id is not None:
             assert msg["X-Kontrol-Assignment"] == str(row.assignment_id)
-        if row.kind == "escalation_digest":  # a supervisor's read-only link, naming them
+        if row.kind in ("escalation_digest", "overdue_copy"):  # read-only, naming them
             from kontrol.mail.links import OVERSEE, serializer
 
             assert settings.portal_base_url + "/a/" not in plain.get_content()
@@ -80,9 +80,14 @@ def test_every_kind_is_delivered_and_reads_back(
     assert settings.portal_base_url + "/a/" in str(event["URL"])
 
     overdue = messages[rows["overdue_notice"].message_id]  # type: ignore[union-attr]
-    assert [a.addr_spec for a in overdue["Cc"].addresses] == ["general@edu.lenobl.example"]
-    envelopes = {m: rcpts for (_, rcpts, data) in recorder.received for m in [data]}
-    assert any("general@edu.lenobl.example" in r for r in envelopes.values())
+    assert overdue["Cc"] is None  # the supervisor gets a copy of their own, not the link
+    assert "Копия письма направлена: Отдел общего" in overdue.get_body(("plain",)).get_content()
+    copy = messages[rows["overdue_copy"].message_id]  # type: ignore[union-attr]
+    assert [a.addr_spec for a in copy["To"].addresses] == ["general@edu.lenobl.example"]
+    assert copy["Subject"].startswith("Для сведения: просрочено поручение п. 3.2.4")
+    text = copy.get_body(("plain",)).get_content()
+    assert "Уведомление о просрочке направлено исполнителю: ГАОУ ДПО" in text
+    assert "Роль исполнителя: соисполнитель" in text and "Ваша роль" not in text
 
     extension = messages[rows["extension_decision"].message_id]  # type: ignore[union-attr]
     (att,) = list(extension.iter_attachments())
@@ -109,8 +114,8 @@ def test_a_long_russian_subject_keeps_its_spaces(
 def test_a_second_run_sends_nothing_more(
     world: World, settings: Settings, smtp: SinkHandle, recorder: Recorder
 ) -> None:
-    enqueue_every_kind(world, settings)
+    ids = enqueue_every_kind(world, settings)
     deliver(world, settings)
     again = deliver(world, settings, now=dt.datetime(2021, 2, 1, tzinfo=dt.UTC))
     assert (again.sent, again.retried, again.failed) == (0, 0, 0)
-    assert len(recorder.received) == 5
+    assert len(recorder.received) == len(ids)

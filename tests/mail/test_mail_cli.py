@@ -30,11 +30,11 @@ def test_deliver_then_list(
 ) -> None:
     enqueue_every_kind(cli_world, settings_for(smtp.port))
     pending = run(capsys, "mail", "list", "--status", "pending", "--json")
-    assert pending.code == 0 and len(pending.json()) == 5
+    assert pending.code == 0 and len(pending.json()) == 6  # one per kind
     sent = run(capsys, "mail", "deliver", "--json")
     assert sent.code == 0, sent.err
-    assert sent.json() == {"sent": 5, "retried": 0, "failed": 0, "released": 0}
-    assert len(recorder.received) == 5
+    assert sent.json() == {"sent": 6, "retried": 0, "failed": 0, "released": 0}
+    assert len(recorder.received) == 6
     listed = run(capsys, "mail", "list", "--json")
     assert {r["status"] for r in listed.json()} == {"sent"}
     table = run(capsys, "mail", "list")
@@ -71,7 +71,7 @@ def test_the_prefect_task_runs_outside_a_flow(
         update={"database_url": str(world.engine.url.render_as_string(hide_password=False))}
     )
     stats = deliver_outbox.fn(dt.datetime(2021, 1, 11, 9, tzinfo=dt.UTC), settings=local)
-    assert stats.sent == 5 and len(recorder.received) == 5
+    assert stats.sent == 6 and len(recorder.received) == 6
 
 
 def test_sink_stores_eml_files(tmp_path: Path) -> None:

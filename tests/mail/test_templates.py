@@ -44,7 +44,8 @@ def test_every_kind_renders_with_realistic_data(world: World, local_settings: Se
             assert "{{" not in part and "{%" not in part, kind
         assert "распоряжени" in row.body_text and "1302-б" in row.body_text
         # a supervisor gets the read-only link, never the executor's (it would let them report)
-        link, never = ("/s/", "/a/") if kind == "escalation_digest" else ("/a/", "/s/")
+        supervisor = kind in ("escalation_digest", "overdue_copy")
+        link, never = ("/s/", "/a/") if supervisor else ("/a/", "/s/")
         for part in (row.body_text, row.body_html):
             assert local_settings.portal_base_url + link in part, kind
             assert local_settings.portal_base_url + never not in part, kind
