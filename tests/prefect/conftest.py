@@ -1,4 +1,4 @@
-"""A real temporary Prefect server for the whole session (Prefect's own test harness)."""
+"""A real temporary Prefect server for the tests of this package (Prefect's own test harness)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from collections.abc import Iterator
 import pytest
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def prefect_server() -> Iterator[str]:
+    """Started once for tests/prefect and stopped after them: its threads must not outlive the
+    package (they use the global ``random``, which Hypothesis watches in later tests)."""
     from prefect.settings import PREFECT_API_URL
     from prefect.testing.utilities import prefect_test_harness
 
