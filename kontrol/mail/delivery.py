@@ -85,6 +85,11 @@ class Outcome:
     attempts: int = 0
     refused: tuple[Refusal, ...] = ()  # with "sent": the recipients that did not take it
 
+    @property
+    def clean(self) -> bool:
+        """Sent to every recipient: the common case, recorded in one UPDATE for many."""
+        return self.status == "sent" and not self.refused
+
 
 def smtp_client(settings: Settings, *, timeout: float = 30.0) -> aiosmtplib.SMTP:
     """A client for the configured server: smtp_tls none | starttls | tls, AUTH if a user.
@@ -340,11 +345,11 @@ def _record(
     token: str,
 ) -> None:
     """One transaction for all outcomes gathered so far (group commit)."""
-    clean = [o.id for o in outcomes if o.status == "sent" and not o.refused]
+    clean = [o.id for o in outcomes if o.clean]
     with session_factory() as session, session.begin():
         stats.sent += outbox.mark_sent_many(session, clean, now=now, token=token)
         for o in outcomes:
-            if o.status == "sent" and not o.refused:
+            if o.clean:
                 continue
             if o.status == "sent":
                 if outbox.mark_sent(session, o.id, now=now, note=o.reason, token=token):
@@ -424,7 +429,7 @@ async def _writer(
                 token=run.token,
             )
             try:
-                if inline and all(o.status == "sent" and not o.refused for o in outcomes):
+                if inline and all(o.clean for o in outcomes):
                     write()
                 else:
                     await asyncio.to_thread(write)
@@ -474,7 +479,7 @@ def _write(
     stats: DeliveryStats,
     token: str,
 ) -> None:
-    if all(o.status == "sent" and not o.refused for o in outcomes):
+    if all(o.clean for o in outcomes):
         stats.sent += outbox.mark_sent_many(held, [o.id for o in outcomes], now=now, token=token)
     else:
         _record(
