@@ -1,6 +1,6 @@
 """Occurrences: the periods of each phase with their issue and due dates.
 
-The meaning is DESIGN.md's: due = the period's last day moved to the preceding working day
+The meaning is docs/schedule.md's: due = the period's last day moved to the preceding working day
 (policy: following; a rule pack may name another day); issue = the first working day of the
 period, never before adoption; occurrences due before adoption are ``before_adoption``.
 Dates only — the clock is never read here.

@@ -34,7 +34,7 @@ class RulePack(BaseModel):
 
 
 class Policy(BaseModel):
-    """The settings of timing and escalation; every number configurable (DESIGN.md)."""
+    """The settings of timing and escalation; every number configurable (docs/policy.md)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -408,7 +408,7 @@ class _Clauses(Transformer):
 
 
 def _phase(label: str | None, clauses: list[tuple], text: str) -> Phase:
-    """Combine one phase's clauses into its meaning (see DESIGN.md, «The schedule language»)."""
+    """Combine one phase's clauses into its meaning (see docs/schedule.md)."""
     recur: set[tuple[str, int]] = set()
     pending: list[Window] = []
     pairs: list[tuple[Window, int]] = []
