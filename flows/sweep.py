@@ -66,8 +66,8 @@ def daily_sweep(as_of: dt.date | None = None) -> dict[str, Any]:
 def publish(app: App, rules: Rules, as_of: dt.date) -> None:
     """Keyed artifacts: each run adds a version, the key always shows the latest state."""
     with app.reading() as session:
-        overdue = overdue_table(session, rules, as_of)
-        by_body, by_item = summary_tables(session, rules)
+        overdue = overdue_table(session, rules, as_of, app.now)
+        by_body, by_item = summary_tables(session, rules, as_of, app.now)
     create_table_artifact(
         key="kontrol-overdue",
         table=overdue or [{"п.": "—", "Исполнитель": "просроченных поручений нет"}],

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from kontrol import ladder
+from kontrol import ladder, standing
 from kontrol.config import Rules
 from kontrol.errors import KontrolError, NotFound
 from kontrol.notify import Mailer
+from kontrol.standing import OPEN_KINDS, standing_sql
 from models import Assignment, AuditEvent, Body, Item, LadderStep, Obligation
 
 
@@ -147,7 +148,7 @@ class Row:
     role: str
     due_on: dt.date
     original_due_on: dt.date
-    status: str
+    status: str  # the standing on ``as_of`` (kontrol.standing.KINDS), not the stored status
     days_overdue: int
     step: str | None
     completed_at: dt.datetime | None
@@ -158,13 +159,17 @@ def listing(
     *,
     rules: Rules,
     as_of: dt.date,
+    now: dt.datetime,
     overdue_only: bool = False,
     open_only: bool = True,
     body: str | None = None,
     item: str | None = None,
     limit: int | None = None,
 ) -> list[Row]:
-    """Assignments for tables and artifacts, with working days overdue and the rung reached."""
+    """Assignments for tables and artifacts as they stand on ``as_of`` (``kontrol.standing``):
+    open or overdue ones (or only overdue, or all), with working days overdue and the rung
+    reached."""
+    zone = rules.policy.zone
     query = (
         select(Assignment)
         .options(
@@ -175,10 +180,11 @@ def listing(
         )
         .order_by(Assignment.due_on, Assignment.id)
     )
-    if overdue_only:
-        query = query.where(Assignment.status == "overdue")
-    elif open_only:
-        query = query.where(Assignment.status.in_(ladder.OPEN))
+    if overdue_only or open_only:
+        kind = standing_sql(
+            Assignment, as_of, dialect=session.get_bind().dialect.name, zone=zone, now=now
+        )
+        query = query.where(kind == "overdue" if overdue_only else kind.in_(OPEN_KINDS))
     if body:
         if session.get(Body, body) is None:
             raise NotFound(f"no body {body!r} in the directory")
@@ -201,23 +207,25 @@ def listing(
                 steps[aid].add(step)
     from kontrol.mail.russian import period_words
 
-    cal = rules.calendar
-    return [
-        Row(
-            a.id,
-            a.obligation.item.roadmap.number,
-            a.obligation.item.number,
-            a.obligation.key,
-            period_words(a.period_start, a.period_end),
-            a.body_id,
-            a.body.short_name or a.body.name,
-            a.role,
-            a.due_on,
-            a.original_due_on,
-            a.status,
-            max(cal.working_days_between(a.due_on, as_of), 0) if a.is_open else 0,
-            ladder.reached(steps[a.id], rules.policy),
-            a.completed_at,
+    rows = []
+    for a in assignments:
+        now_standing = standing.of(a, as_of, calendar=rules.calendar, zone=zone)
+        rows.append(
+            Row(
+                a.id,
+                a.obligation.item.roadmap.number,
+                a.obligation.item.number,
+                a.obligation.key,
+                period_words(a.period_start, a.period_end),
+                a.body_id,
+                a.body.short_name or a.body.name,
+                a.role,
+                a.due_on,
+                a.original_due_on,
+                now_standing.kind,
+                now_standing.days if now_standing.kind == "overdue" else 0,
+                ladder.reached(steps[a.id], rules.policy),
+                a.completed_at,
+            )
         )
-        for a in assignments
-    ]
+    return rows

@@ -1,8 +1,8 @@
 """Tables for people and artifacts: what is overdue now, and how each body and item is doing.
 
-The summary is one GROUP BY in the database (never a row per assignment in Python): «done
-late» compares the local completion date with the due date, the local date being the UTC
-timestamp shifted by the policy zone's current offset (Moscow has no DST since 2014).
+The summary is one GROUP BY in the database (never a row per assignment in Python) over each
+assignment's standing on the day asked (``kontrol.standing``), so it says what the status
+command and the execution report say for that day.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Date, case, cast, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kontrol.assignments import listing
 from kontrol.config import Rules
+from kontrol.standing import standing_sql
 from models import Assignment, Body, Item, Obligation, Roadmap
 
 STEP_WORDS = {
@@ -26,9 +27,11 @@ STEP_WORDS = {
 SUMMARY_COLUMNS = ("issued", "done_on_time", "done_late", "open", "overdue")
 
 
-def overdue_table(session: Session, rules: Rules, as_of: dt.date) -> list[dict[str, Any]]:
-    """One row per overdue assignment, most overdue first."""
-    rows = listing(session, rules=rules, as_of=as_of, overdue_only=True)
+def overdue_table(
+    session: Session, rules: Rules, as_of: dt.date, now: dt.datetime
+) -> list[dict[str, Any]]:
+    """One row per assignment overdue on ``as_of``, most overdue first."""
+    rows = listing(session, rules=rules, as_of=as_of, now=now, overdue_only=True)
     rows.sort(key=lambda r: (-r.days_overdue, r.item, r.body_name))
     return [
         {
@@ -43,58 +46,40 @@ def overdue_table(session: Session, rules: Rules, as_of: dt.date) -> list[dict[s
     ]
 
 
-def _local_date(session: Session, column: Any, rules: Rules, now: dt.datetime) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        return cast(func.timezone(rules.policy.timezone, column), Date)
-    offset = now.astimezone(rules.policy.zone).utcoffset() or dt.timedelta()
-    return func.date(column, f"{int(offset.total_seconds() // 60):+d} minutes")
-
-
 def summary_counts(
-    session: Session, rules: Rules, now: dt.datetime | None = None
+    session: Session, rules: Rules, as_of: dt.date, now: dt.datetime
 ) -> list[tuple[str, str, str, str, dict[str, int]]]:
-    """(roadmap, item, body id, body name, counts) for every body and item with assignments."""
-    now = now or dt.datetime.now(dt.UTC)
-    done = Assignment.status == "done"
-    late = case(
-        (done & (_local_date(session, Assignment.completed_at, rules, now) > Assignment.due_on), 1),
-        else_=0,
-    )
+    """(roadmap, item, body id, body name, counts) for every body and item with assignments,
+    each assignment counted by its standing on ``as_of`` (``kontrol.standing``)."""
+    kind = standing_sql(
+        Assignment,
+        as_of,
+        dialect=session.get_bind().dialect.name,
+        zone=rules.policy.zone,
+        now=now,
+    ).label("standing")
     stmt = (
-        select(
-            Roadmap.number,
-            Item.number,
-            Assignment.body_id,
-            Assignment.status,
-            func.count(),
-            func.sum(late),
-        )
+        select(Roadmap.number, Item.number, Assignment.body_id, kind, func.count())
         .join(Obligation, Assignment.obligation_id == Obligation.id)
         .join(Item, Obligation.item_id == Item.id)
         .join(Roadmap, Item.roadmap_id == Roadmap.id)
-        .group_by(Roadmap.number, Item.number, Assignment.body_id, Assignment.status)
+        .group_by(Roadmap.number, Item.number, Assignment.body_id, kind)
     )
     acc: dict[tuple[str, str, str], dict[str, int]] = defaultdict(
         lambda: dict.fromkeys(SUMMARY_COLUMNS, 0)
     )
-    for roadmap, item, body, status, n, n_late in session.execute(stmt):
-        if status == "cancelled":
+    for roadmap, item, body, standing, n in session.execute(stmt):
+        if standing == "cancelled":
             continue
         c = acc[(roadmap, item, body)]
         c["issued"] += n
-        if status == "done":
-            c["done_late"] += int(n_late or 0)
-            c["done_on_time"] += n - int(n_late or 0)
-        elif status == "issued":
-            c["open"] += n
-        else:
-            c["overdue"] += n
+        c[standing] += n
     names = dict(session.execute(select(Body.id, Body.name)).all())
     return [(r, i, b, names.get(b, b), c) for (r, i, b), c in sorted(acc.items())]
 
 
 def summary_tables(
-    session: Session, rules: Rules, now: dt.datetime | None = None
+    session: Session, rules: Rules, as_of: dt.date, now: dt.datetime
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(by body, by item): issued, done on time, done late, open (not yet due), overdue."""
     by_body: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(SUMMARY_COLUMNS, 0))
@@ -102,7 +87,7 @@ def summary_tables(
         lambda: dict.fromkeys(SUMMARY_COLUMNS, 0)
     )
     body_names: dict[str, str] = {}
-    for roadmap, item, body, name, counts in summary_counts(session, rules, now):
+    for roadmap, item, body, name, counts in summary_counts(session, rules, as_of, now):
         body_names[body] = name
         for k, v in counts.items():
             by_body[body][k] += v

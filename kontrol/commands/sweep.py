@@ -11,12 +11,12 @@ import datetime as dt
 import click
 from rich.table import Table
 
+from kontrol import standing
 from kontrol.assignments import cancel, extend, listing, mark_done, parse_date
 from kontrol.cli import app_of
 from kontrol.config import Rules, load_rules
 from kontrol.context import App
 from kontrol.errors import KontrolError
-from kontrol.naming import STATUS_WORDS
 from kontrol.notify import Mailer
 from kontrol.output import console, print_json
 from kontrol.report import STEP_WORDS
@@ -144,7 +144,9 @@ def show_sweep(report: SweepReport, dry_run: bool) -> None:
 @click.option("--all", "show_all", is_flag=True, help="Also done and cancelled ones.")
 @click.option("--body", metavar="ID", help="Only this body's assignments.")
 @click.option("--item", metavar="N", help="Only this item's assignments (e.g. 1.3).")
-@click.option("--as-of", "as_of", metavar="DATE", help="Count overdue days to this day.")
+@click.option(
+    "--as-of", "as_of", metavar="DATE", help="Where assignments stand on this day (default today)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 def status_cmd(
@@ -156,7 +158,8 @@ def status_cmd(
     item: str | None,
     as_json: bool,
 ) -> None:
-    """Open assignments (or --overdue, --all) with due date, days overdue and ladder step."""
+    """Open assignments (or --overdue, --all) as they stand on a day: due date, working days
+    overdue, ladder step. The same standing as `kontrol report` and the artifacts."""
     app = app_of(ctx)
     rules = _rules(app)
     today = parse_date(as_of, "--as-of") if as_of else _today(app, rules)
@@ -166,6 +169,7 @@ def status_cmd(
             session,
             rules=rules,
             as_of=today,
+            now=app.now,
             overdue_only=overdue,
             open_only=not show_all,
             body=body,
@@ -185,7 +189,7 @@ def status_cmd(
             r.period,
             r.body_name,
             f"{r.due_on:%d.%m.%Y}{moved}",
-            STATUS_WORDS.get(r.status, r.status),
+            standing.WORDS[r.status],
             str(r.days_overdue or ""),
             STEP_WORDS.get(r.step or "", r.step or ""),
         )

@@ -22,7 +22,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from kontrol import standing
 from kontrol.errors import KontrolError
+from kontrol.standing import local_date
 from models import Assignment, AuditEvent, Body, Item, LadderStep, Obligation, Roadmap
 from roadmap.workcalendar import WorkCalendar
 
@@ -192,13 +194,6 @@ def year_range(year: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, 1, 1), dt.date(year, 12, 31)
 
 
-def local_date(moment: dt.datetime, zone: ZoneInfo) -> dt.date:
-    """The local calendar day of a stored moment (a naive value is UTC, as SQLite returns it)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(zone).date()
-
-
 def body_label(body: Body) -> str:
     return body.short_name or body.name
 
@@ -295,17 +290,9 @@ def execution_report(
 def _outcome(
     a: Assignment, as_of: dt.date, calendar: WorkCalendar, zone: ZoneInfo
 ) -> tuple[str, int]:
-    """(outcome, working days late or overdue) of one assignment at ``as_of``."""
-    if a.status == "cancelled":
-        return "cancelled", 0
-    done_on = local_date(a.completed_at, zone) if a.completed_at else None
-    if a.status == "done" and done_on is not None and done_on <= as_of:
-        if done_on <= a.due_on:
-            return "done_on_time", 0
-        return "done_late", calendar.working_days_between(a.due_on, done_on)
-    if as_of <= a.due_on:
-        return "open", 0
-    return "overdue", calendar.working_days_between(a.due_on, as_of)
+    """(standing, working days late or overdue) of one assignment at ``as_of``."""
+    then = standing.of(a, as_of, calendar=calendar, zone=zone)
+    return then.kind, then.days
 
 
 def _add(c: Counts, outcome: str, days: int, ext: int) -> None:
