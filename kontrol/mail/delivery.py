@@ -145,6 +145,9 @@ async def check_server(settings: Settings, *, timeout: float = 10.0) -> ServerCh
         await smtp.connect()
         ssl_object = smtp.get_transport_info("ssl_object")
         tls = f"{ssl_object.version()}, {ssl_object.cipher()[0]}" if ssl_object else None
+        if smtp.last_ehlo_response is None:  # plain and no login: connect() sent no EHLO
+            await smtp.ehlo()
+        assert smtp.last_ehlo_response is not None
         extensions = tuple(sorted(smtp.last_ehlo_response.message.splitlines()[1:]))
         await smtp.noop()
         with contextlib.suppress(aiosmtplib.SMTPException, OSError):
