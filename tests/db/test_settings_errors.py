@@ -128,3 +128,17 @@ def test_a_database_error_that_is_a_bug_keeps_its_traceback(
     world.engine.dispose()
     with pytest.raises(DBAPIError):
         main(["mail", "list"])
+
+
+def test_a_read_only_sqlite_database_is_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Reading works; the first write is refused by SQLite, said in one line, nothing sent."""
+    world = make_world(f"sqlite:///{tmp_path / 'k.db'}")
+    enqueue_every_kind(world, settings_for(1))
+    world.engine.dispose()
+    read_only = f"sqlite:///file:{tmp_path / 'k.db'}?mode=ro&uri=true"
+    monkeypatch.setenv("KONTROL_DATABASE_URL", read_only)
+    monkeypatch.setenv("KONTROL_SMTP_PORT", "1")
+    assert len(run(capsys, "mail", "list", "--json").json()) == 6
+    one_line_error(run(capsys, "mail", "deliver"), "attempt to write a readonly database")
