@@ -18,7 +18,7 @@ from prefect.runtime import flow_run
 from flows.cycle import deliver
 from kontrol.config import Rules, load_rules
 from kontrol.context import App
-from kontrol.naming import ascii_key
+from kontrol.naming import ascii_key, sweep_counts
 from kontrol.notify import Mailer
 from kontrol.report import overdue_table, summary_tables
 from kontrol.settings import load_settings
@@ -59,7 +59,7 @@ def daily_sweep(as_of: dt.date | None = None) -> dict[str, Any]:
     publish(App(settings, now=now), rules, day)
     emit(report.actions)
     counts = report.to_json()["counts"]
-    logger.info("sweep %s: %d candidate(s), %s", day, report.candidates, counts)
+    logger.info("sweep %s: %d candidate(s), %s", day, report.candidates, sweep_counts(counts))
     return {"as_of": day.isoformat(), "working_day": True, "counts": counts}
 
 

@@ -7,20 +7,46 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
+from rich.markup import escape
+from sqlalchemy.exc import DBAPIError
 
 from kontrol.context import EXAMPLE_DIR, App
 from kontrol.errors import KontrolError
 from kontrol.output import err_console
-from kontrol.settings import load_settings
+from kontrol.settings import load_settings, shown
+from models.db import unavailable
 from roadmap.errors import RoadmapError
 
 SEED = EXAMPLE_DIR / "000_e3bc991062043600.txt"
 EXAMPLE_DIRECTORY = EXAMPLE_DIR / "directory.yaml"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class KontrolGroup(click.Group):
+    """The command group; a database the environment makes unusable (server down, folder
+    missing, file read-only…) is one line naming KONTROL_DATABASE_URL, whichever command met
+    it. Any other database error is a bug and keeps its traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DBAPIError as exc:
+            app = ctx.find_object(App)
+            url = app.settings.database_url if app is not None else None
+            problem = unavailable(exc, url)
+            if problem is None:
+                raise
+            name = "KONTROL_DATABASE_URL"
+            where = f"{name}={shown(name, url)!r}" if url else "the database"
+            raise KontrolError(f"{where}: cannot use the database: {problem}") from None
+
+
+@click.group(
+    cls=KontrolGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """kontrol: a decree's roadmap («дорожная карта») as scheduled, watched work.
@@ -64,7 +90,9 @@ def main(argv: list[str] | None = None) -> None:
         if isinstance(code, int) and code:
             sys.exit(code)
     except (KontrolError, RoadmapError) as exc:
-        err_console.print(f"[bold red]kontrol: error:[/] {exc}", markup=True, soft_wrap=True)
+        err_console.print(
+            f"[bold red]kontrol: error:[/] {escape(str(exc))}", markup=True, soft_wrap=True
+        )
         sys.exit(getattr(exc, "exit_code", 2))
     except click.exceptions.Abort:
         err_console.print("aborted")

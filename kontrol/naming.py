@@ -45,3 +45,20 @@ STATUS_WORDS = {
     "cancelled": "отменено",
 }
 ROLE_WORDS = {"lead": "ответственный", "co_executor": "соисполнитель"}
+
+
+# what a sweep does, in the words of its report lines (and of its flow run's log)
+SWEEP_WORDS = {
+    "status": "просрочено",
+    "reminder": "напоминание",
+    "overdue_notice": "уведомление",
+    "escalation": "эскалация",
+    "digest": "сводка",
+    "weekly": "недельная сводка",
+}
+
+
+def sweep_counts(counts: dict[str, int]) -> str:
+    """«напоминание 2, эскалация 1», or «nothing to do»: a sweep's counts for a person."""
+    done = [f"{SWEEP_WORDS.get(kind, kind)} {n}" for kind, n in counts.items() if n]
+    return ", ".join(done) or "nothing to do"

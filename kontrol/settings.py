@@ -5,13 +5,15 @@ Read once at the CLI/flow edge and passed down; nothing below reads the environm
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kontrol.errors import KontrolError
+from models.db import database_url
 
 
 class Settings(BaseSettings):
@@ -24,7 +26,7 @@ class Settings(BaseSettings):
     calendar_overrides: Path | None = None
     mail_dir: Path = Path("var/mail")
     smtp_host: str = "127.0.0.1"
-    smtp_port: int = 8025
+    smtp_port: int = Field(8025, ge=1, le=65535)
     smtp_username: str | None = None
     smtp_password: str | None = None
     # none: plain SMTP (the local sink); starttls: upgrade on the submission port, 587;
@@ -39,6 +41,16 @@ class Settings(BaseSettings):
     upload_dir: Path = Path("var/uploads")
     events: Path | None = None  # the event catalogue (YAML)
     event_senders: str | None = None  # JSON, or the path of a YAML file: senders and tokens
+    # the portal's numbers (KONTROL_PORTAL_*; portal.pages.PortalSettings takes them from
+    # here), checked with the rest at load time; unset: the portal's defaults
+    portal_link_ttl_days: int | None = Field(None, gt=0)
+    portal_max_upload_mb: float | None = Field(None, gt=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        database_url(value)  # SQLite or PostgreSQL, parsable, a port in range
+        return value
 
 
 def load_settings() -> Settings:
@@ -46,9 +58,23 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        lines = [
-            f"KONTROL_{'_'.join(str(part) for part in error['loc']).upper()}="
-            f"{error.get('input')!r}: {error['msg']}"
-            for error in exc.errors()
-        ]
-        raise KontrolError("bad setting: " + "; ".join(lines)) from None
+        raise KontrolError(settings_error(exc)) from None
+
+
+def settings_error(exc: ValidationError) -> str:
+    """One line: each wrong variable with its value (passwords masked) and what is wanted."""
+    lines = []
+    for error in exc.errors():
+        name = "KONTROL_" + "_".join(str(part) for part in error["loc"]).upper()
+        value = shown(name, error.get("input"))
+        lines.append(f"{name}={value!r}: {error['msg'].removeprefix('Value error, ')}")
+    return "bad setting: " + "; ".join(lines)
+
+
+def shown(name: str, value: object) -> object:
+    """A setting's value as it may be printed: no password, in a URL or on its own."""
+    if any(word in name for word in ("PASSWORD", "SECRET", "KEY")):
+        return "***"
+    if isinstance(value, str):
+        return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", value)
+    return value

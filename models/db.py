@@ -14,10 +14,73 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import URL, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# the databases kontrol runs on, as SQLAlchemy names them (postgresql means psycopg 3)
+DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
+WANTED = "sqlite:///PATH or postgresql://USER@HOST/DB"
+# SQLite's result codes that say the file, its folder or the disk is the trouble, not the SQL
+# (sqlite3 raises OperationalError for a missing table too: that is a bug, not the user's)
+SQLITE_ENVIRONMENT = (
+    "SQLITE_CANTOPEN",
+    "SQLITE_READONLY",
+    "SQLITE_BUSY",
+    "SQLITE_LOCKED",
+    "SQLITE_IOERR",
+    "SQLITE_FULL",
+    "SQLITE_PERM",
+    "SQLITE_NOTADB",
+    "SQLITE_CORRUPT",
+)
+
+
+def database_url(text: str) -> URL:
+    """The URL kontrol can run on, or ValueError saying what is wrong with it (the check of
+    ``KONTROL_DATABASE_URL`` at load time: before, a wrong one was a traceback)."""
+    try:
+        url = make_url(text)
+    except (ArgumentError, ValueError):
+        raise ValueError(f"not a database URL: want {WANTED}") from None
+    if url.drivername not in DRIVERS:
+        raise ValueError(
+            f"kontrol runs on SQLite or PostgreSQL (psycopg 3), not «{url.drivername}»: "
+            f"want {WANTED}"
+        )
+    if url.port is not None and not 1 <= url.port <= 65535:
+        raise ValueError(f"port {url.port} is not 1–65535")
+    return url
+
+
+def unavailable(exc: DBAPIError, url: str | URL | None = None) -> str | None:
+    """Why the database (at ``url``) cannot be used, in one line, when it is the environment's
+    doing (server down or refusing us, file or folder missing, read-only, locked, disk full);
+    None for anything else: a bug, which keeps its traceback."""
+    orig = exc.orig
+    errorname = getattr(orig, "sqlite_errorname", None)
+    if isinstance(errorname, str):
+        if not errorname.startswith(SQLITE_ENVIRONMENT):
+            return None
+        return _sqlite_words(str(orig), errorname, url)
+    import psycopg
+
+    if isinstance(orig, psycopg.OperationalError):
+        return " ".join(str(orig).split())
+    return None
+
+
+def _sqlite_words(words: str, errorname: str, url: str | URL | None) -> str:
+    if errorname.startswith("SQLITE_CANTOPEN") and url is not None:
+        name = make_url(url).database
+        path = Path(name) if name and name != ":memory:" else None
+        if path is not None and not path.parent.is_dir():
+            return f"{words}: the folder {path.parent} does not exist"
+        if path is not None and path.is_dir():
+            return f"{words}: {path} is a folder"
+    return words
 
 
 def make_engine(url: str) -> Engine:

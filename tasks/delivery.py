@@ -47,6 +47,8 @@ def counts_row(stats: DeliveryStats, totals: dict[str, int], *, now: dt.datetime
         "Отложено до повтора": stats.retried,
         "Не доставлено": stats.failed,
         "Не начато": stats.released,
+        # the server unreachable, our login or sender refused: nothing fails, so say why
+        "Почему остановлено": stats.stopped or "—",
         "Ждут отправки (всего)": totals.get("pending", 0) + totals.get("sending", 0),
         "Не доставлено (всего)": totals.get("failed", 0),
     }

@@ -4,6 +4,7 @@ requeue failed mail, look at the outbox, run a local SMTP sink."""
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 import click
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
 from kontrol.cli import app_of
+from kontrol.errors import KontrolError
 from kontrol.output import console, print_json
 from models import OutboxMessage
 from models.outbox import OUTBOX_STATES
@@ -23,12 +25,28 @@ def mail_group() -> None:
 
 
 @mail_group.command("deliver")
-@click.option("--concurrency", default=4, show_default=True, help="SMTP connections at once.")
-@click.option("--max-attempts", default=5, show_default=True, help="Then a message is failed.")
+@click.option(
+    "--concurrency",
+    default=4,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="SMTP connections at once.",
+)
+@click.option(
+    "--max-attempts",
+    default=5,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Then a message is failed.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @click.pass_context
 def deliver_cmd(ctx: click.Context, concurrency: int, max_attempts: int, as_json: bool) -> None:
-    """Send every due message of the outbox once, now; print what happened."""
+    """Send every due message of the outbox once, now; print what happened.
+
+    Exit code 2 when the run stopped because the server cannot be reached or refuses kontrol
+    (login, certificate, sender): every mail stays pending, with the reason, for a later run.
+    """
     from kontrol.mail.delivery import deliver_pending
     from models.db import session_factory
 
@@ -43,18 +61,26 @@ def deliver_cmd(ctx: click.Context, concurrency: int, max_attempts: int, as_json
             max_attempts=max_attempts,
         )
     )
+    server = f"{app.settings.smtp_host}:{app.settings.smtp_port}"
     if as_json:
         print_json(stats.as_dict())
-        return
-    s = app.settings
-    console.print(
-        f"{s.smtp_host}:{s.smtp_port}: sent {stats.sent}, retry later {stats.retried}, "
-        f"failed {stats.failed}, not attempted {stats.released}"
-    )
+    else:
+        console.print(f"{server}: {stats.words()}")
+    if stats.stopped:
+        raise KontrolError(
+            f"{server}: the run stopped: {stats.stopped}; the mail waits in the outbox "
+            "(`kontrol mail check` tries the KONTROL_SMTP_* settings)"
+        )
 
 
 @mail_group.command("check")
-@click.option("--timeout", default=10.0, show_default=True, help="Seconds to wait for the server.")
+@click.option(
+    "--timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds to wait for the server.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 def check_cmd(ctx: click.Context, timeout: float, as_json: bool) -> None:
@@ -90,7 +116,6 @@ def retry_cmd(ctx: click.Context, ids: tuple[int, ...], all_failed: bool, as_jso
     For example a mistyped address corrected in the directory, or a server setting. The next
     `kontrol mail deliver` (or any flow run) sends them, with the same Message-ID as before.
     """
-    from kontrol.errors import KontrolError
     from kontrol.mail import outbox
 
     if bool(ids) == all_failed:
@@ -112,7 +137,13 @@ def retry_cmd(ctx: click.Context, ids: tuple[int, ...], all_failed: bool, as_jso
 
 @mail_group.command("list")
 @click.option("--status", type=click.Choice(OUTBOX_STATES), help="Only messages in this state.")
-@click.option("--limit", default=200, show_default=True, help="The newest N messages.")
+@click.option(
+    "--limit",
+    default=200,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="The newest N messages.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the messages as JSON.")
 @click.pass_context
 def list_cmd(ctx: click.Context, status: str | None, limit: int, as_json: bool) -> None:
@@ -169,7 +200,13 @@ def list_cmd(ctx: click.Context, status: str | None, limit: int, as_json: bool) 
 
 @mail_group.command("sink")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8025, show_default=True, type=int, help="0: any free port.")
+@click.option(
+    "--port",
+    default=8025,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="0: any free port.",
+)
 @click.option(
     "--dir",
     "directory",
@@ -186,10 +223,16 @@ def sink_cmd(
 
     app = app_of(ctx)
     target = None if discard else (directory or app.settings.mail_dir)
+    if target is not None:
+        try:  # now, not at the first message: a folder that cannot be made is said at once
+            target.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise KontrolError(f"cannot store mail in {target}: {exc.strerror}") from None
     try:
         handle = start_sink(host, port, target)
     except OSError as exc:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from exc
+        words = os.strerror(exc.errno) if exc.errno else str(exc)  # no Python tuple in it
+        raise KontrolError(f"cannot listen on {host}:{port}: {words}") from None
     where = "discarding messages" if target is None else f"storing .eml files in {target}"
     serve_forever(
         handle,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 import yaml
+from rich.markup import escape
 from rich.table import Table
 
 from deployments.compile import DeploymentSpec, compile_roadmap
@@ -16,7 +17,7 @@ from kontrol.context import REPO, App
 from kontrol.errors import KontrolError
 from kontrol.issuing import issue
 from kontrol.lookup import obligation_by_key, roadmap_by_number
-from kontrol.output import console, print_json
+from kontrol.output import console, err_console, print_json
 
 PREFECT_YAML = REPO / "deployments" / "prefect.yaml"
 
@@ -144,7 +145,13 @@ def build_cmd(ctx: click.Context, output: Path, work_pool: str | None, as_json: 
 @click.command("serve")
 @click.option("--backfill", is_flag=True, help="Also issue occurrences wholly in the past.")
 @click.option("--no-catch-up", is_flag=True, help="Do not issue the running occurrences now.")
-@click.option("--limit", default=4, show_default=True, help="Flow runs at once in this process.")
+@click.option(
+    "--limit",
+    default=4,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Flow runs at once in this process.",
+)
 @click.pass_context
 def serve_cmd(ctx: click.Context, backfill: bool, no_catch_up: bool, limit: int) -> None:
     """Serve every deployment of the roadmap in this process (Prefect's serve) until Ctrl-C."""
@@ -209,7 +216,7 @@ def run_cmd(
     today = app.now.astimezone(rules.policy.zone).date()
     summary = issue(app, None, ob_key, period=period, on=None if period else today, actor="cli:run")
     faults.point("after-issue")
-    _deliver(app)
+    _deliver(app, as_json=as_json)
     if as_json:
         print_json(
             {
@@ -235,12 +242,21 @@ def run_cmd(
     )
 
 
-def _deliver(app: App) -> None:
-    """Send what the run put in the outbox; what cannot go now waits there for the next run."""
+def _deliver(app: App, *, as_json: bool) -> None:
+    """Send what the run put in the outbox; what cannot go now waits there for the next run
+    (the assignments are issued either way, so a stopped delivery is a warning, not an error).
+    With ``--json`` the words go to stderr: stdout holds the JSON document alone."""
     from tasks.delivery import deliver_outbox
 
     stats = deliver_outbox.fn(app.now, settings=app.settings)
-    console.print(f"mail: {stats.as_dict()}")
+    out = err_console if as_json else console
+    out.print(f"mail: {stats.words()}")
+    if stats.stopped:
+        err_console.print(
+            f"[yellow]warning[/] mail not sent now: {escape(stats.stopped)}; it waits in the "
+            "outbox (`kontrol mail check`, then `kontrol mail deliver`)",
+            soft_wrap=True,
+        )
 
 
 def register(cli: click.Group) -> None:

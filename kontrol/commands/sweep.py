@@ -17,6 +17,7 @@ from kontrol.cli import app_of
 from kontrol.config import Rules, load_rules
 from kontrol.context import App
 from kontrol.errors import KontrolError
+from kontrol.naming import SWEEP_WORDS, sweep_counts
 from kontrol.notify import Mailer
 from kontrol.output import console, print_json
 from kontrol.report import STEP_WORDS
@@ -24,14 +25,7 @@ from kontrol.sweep import SweepReport, one_transaction, run_sweep, transactions
 from models.db import session_factory
 
 ACTOR = "cli"
-KIND_WORDS = {
-    "status": "просрочено",
-    "reminder": "напоминание",
-    "overdue_notice": "уведомление",
-    "escalation": "эскалация",
-    "digest": "сводка",
-    "weekly": "недельная сводка",
-}
+KIND_WORDS = SWEEP_WORDS
 
 
 def _rules(app: App) -> Rules:
@@ -94,7 +88,8 @@ def sweep_cmd(
         if as_json:
             print_json({**result, "dry_run": False, "via": "prefect"})
         else:
-            console.print(f"{day}: sweep run as a Prefect flow run: {result.get('counts', {})}")
+            words = sweep_counts(result["counts"]) if "counts" in result else "not a working day"
+            console.print(f"{day}: sweep run as a Prefect flow run: {words}")
         return
     else:
         report = run_sweep(transactions(session_factory(app.engine)), **kwargs)  # type: ignore[arg-type]
@@ -119,8 +114,7 @@ def show_sweep(report: SweepReport, dry_run: bool) -> None:
     counts = report.to_json()["counts"]
     console.print(
         f"sweep {report.as_of}: {report.candidates} open assignment(s) near or past due; "
-        + ", ".join(f"{KIND_WORDS[k]} {n}" for k, n in counts.items() if n)
-        + ("" if any(counts.values()) else "nothing to do")
+        + sweep_counts(counts)
     )
     if not report.actions:
         return

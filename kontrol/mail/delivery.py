@@ -8,8 +8,10 @@ Errors are sorted the way healthchecks' transports do it — does retrying make 
 - permanent for the message (5xx to its recipients or to its data): the row is failed with the
   reason, the others go on. A recipient refused while the others took the message gets a row of
   its own (same bytes, same Message-ID): retried after a 4xx, failed with the reason after a 5xx.
-- a problem of the settings (the server cannot be reached, refuses our login or our sender):
-  the run stops; the message in hand and the rest of the claimed rows wait, with the reason.
+- a problem of the settings (the server cannot be reached, refuses our login, our certificate
+  check or our sender): the run stops; the message in hand and the rest of the claimed rows
+  wait, with the reason, and no attempt is counted: a server that is down for days fails no
+  mail (``DeliveryStats.stopped`` says why; ``kontrol mail deliver`` exits 2).
 
 ``concurrency`` workers each hold one connection; one writer records outcomes in group commits.
 A message is in flight from the moment it is handed to the server until its outcome is
@@ -30,6 +32,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import functools
+import os
 import time
 import uuid
 from collections import deque
@@ -63,9 +66,18 @@ class DeliveryStats:
     retried: int = 0
     failed: int = 0
     released: int = 0
+    # why the run stopped before the outbox was done (a setting or the server), else None
+    stopped: str | None = None
 
-    def as_dict(self) -> dict[str, int]:
+    def as_dict(self) -> dict[str, int | str | None]:
         return asdict(self)
+
+    def words(self) -> str:
+        """The counts as a person reads them (never a Python dict)."""
+        return (
+            f"sent {self.sent}, retry later {self.retried}, failed {self.failed}, "
+            f"not attempted {self.released}"
+        )
 
 
 @dataclass(frozen=True)
@@ -133,12 +145,15 @@ async def check_server(settings: Settings, *, timeout: float = 10.0) -> ServerCh
         await smtp.connect()
         ssl_object = smtp.get_transport_info("ssl_object")
         tls = f"{ssl_object.version()}, {ssl_object.cipher()[0]}" if ssl_object else None
+        if smtp.last_ehlo_response is None:  # plain and no login: connect() sent no EHLO
+            await smtp.ehlo()
+        assert smtp.last_ehlo_response is not None
         extensions = tuple(sorted(smtp.last_ehlo_response.message.splitlines()[1:]))
         await smtp.noop()
         with contextlib.suppress(aiosmtplib.SMTPException, OSError):
             await smtp.quit()
     except (aiosmtplib.SMTPException, OSError) as exc:
-        return ServerCheck(server, ok=False, error=classify(exc)[1])
+        return ServerCheck(server, ok=False, error=connect_words(exc))
     finally:
         smtp.close()
     return ServerCheck(
@@ -231,6 +246,24 @@ def classify(exc: BaseException) -> tuple[str, str]:
     return "retry", f"{type(exc).__name__}: {exc}"
 
 
+def connect_words(exc: BaseException) -> str:
+    """Why connecting (with TLS and login) failed, in words: the server's reply, or the
+    system's reason without Python's tuples (\"Connection refused\", not \"[Errno 111] Connect
+    call failed ('127.0.0.1', 1)\")."""
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return f"{exc.code} {exc.message}"
+    cause = exc.__cause__
+    if (
+        isinstance(exc, aiosmtplib.SMTPConnectError)
+        and isinstance(cause, OSError)
+        and not isinstance(cause, TimeoutError)
+        and cause.errno is not None
+    ):
+        words = os.strerror(cause.errno) if cause.errno > 0 else cause.strerror
+        return f"{words or cause}"
+    return f"{type(exc).__name__}: {exc}"
+
+
 def describe(refused: tuple[Refusal, ...]) -> str:
     return "; ".join(f"{address}: {code} {words}" for address, code, words in refused)
 
@@ -296,10 +329,14 @@ async def _worker(
                 smtp = smtp_client(settings, timeout=timeout)
                 try:
                     await smtp.connect()
-                except (aiosmtplib.SMTPException, OSError) as exc:
-                    reason = f"cannot connect to {settings.smtp_host}:{settings.smtp_port}: {exc}"
+                except (aiosmtplib.SMTPException, OSError, OverflowError) as exc:
+                    # unreachable, TLS or login refused: the settings or the server, not this
+                    # message; nothing went out, so no attempt is counted (OverflowError: a
+                    # port out of range that did not come through load_settings)
+                    where = f"{settings.smtp_host}:{settings.smtp_port}"
+                    reason = f"cannot connect to {where}: {connect_words(exc)}"
                     run.stop_reason = run.stop_reason or f"not attempted: {reason}"
-                    recorded(Outcome(item.id, "retry", reason, item.attempts))
+                    recorded(Outcome(item.id, "release", reason, item.attempts))
                     smtp = None
                     continue
             try:
@@ -574,14 +611,19 @@ async def deliver_pending(
             await queue.put(None)
         await asyncio.gather(*workers)
     finally:
-        # On cancellation (a kill): stop sending, but record what was already sent. Rows
-        # still "sending" are picked up again when their lease runs out.
+        # On cancellation (a kill) or an error: stop sending, but record what was already
+        # sent, and give back at once what no worker took. Rows still "sending" (the ones in
+        # a worker's hands) are picked up again when their lease runs out.
         for w in workers:
             w.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
+        while not queue.empty():
+            if (left := queue.get_nowait()) is not None:
+                record(Outcome(left.id, "release", "not attempted: the run ended", left.attempts))
         results.put_nowait(None)
         run.wanted.set()
         await writer
         heartbeat.cancel()
         await asyncio.gather(heartbeat, return_exceptions=True)
+    stats.stopped = run.stop_reason.removeprefix("not attempted: ") if run.stop_reason else None
     return stats

@@ -129,6 +129,42 @@ def test_server_down_loses_nothing(world: World) -> None:
     assert sorted(recorder.message_ids()) == sorted(all_message_ids(world))
 
 
+def closed_port() -> int:
+    """A port nobody listens on: a sink's, once it has stopped."""
+    with start_sink() as smtp:
+        return smtp.port
+
+
+def test_an_unreachable_server_fails_no_mail_however_many_runs(world: World) -> None:
+    """Nothing listening: each run stops at once, counts no attempt, and names the reason;
+    five runs (``max_attempts``) later every mail is still pending, untried."""
+    settings = settings_for(closed_port())
+    issue(world, settings, 10)
+    for run in range(6):
+        stats = deliver(world, settings, now=NOW + run * dt.timedelta(hours=7), concurrency=4)
+        assert (stats.sent, stats.retried, stats.failed) == (0, 0, 0), stats
+        assert stats.stopped is not None and "Connection refused" in stats.stopped
+    waiting = rows(world)
+    assert {r.status for r in waiting} == {"pending"}
+    assert {r.attempts for r in waiting} == {0}
+    touched = [r.last_error for r in waiting if r.last_error]
+    assert touched and all("cannot connect to 127.0.0.1:" in e for e in touched)
+    assert all("('" not in e and "Errno" not in e for e in touched)  # words, no Python tuple
+    recorder = Recorder()
+    with start_sink(handler=recorder) as smtp:
+        assert deliver(world, settings_for(smtp.port), now=LATER + dt.timedelta(days=2)).sent == 10
+
+
+def test_a_port_out_of_range_stops_the_run_and_holds_nothing(world: World) -> None:
+    """A setting that did not come through ``load_settings`` (which refuses it) still leaves
+    no row claimed: the run stops with the reason, every mail pending and untried."""
+    settings = settings_for(25).model_copy(update={"smtp_port": 99999})
+    issue(world, settings, 3)
+    stats = deliver(world, settings)
+    assert stats.released == 3 and stats.stopped and "99999" in stats.stopped
+    assert {(r.status, r.attempts) for r in rows(world)} == {("pending", 0)}
+
+
 def test_rows_left_sending_by_a_crash_are_sent_after_the_lease(world: World) -> None:
     recorder = Recorder()
     with start_sink(handler=recorder) as smtp:

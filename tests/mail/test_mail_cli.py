@@ -9,10 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from kontrol.mail.sink import SinkHandle, start_sink
 from kontrol.settings import Settings
-from tasks.delivery import deliver_outbox
+from models import OutboxMessage
+from tasks.delivery import counts_row, deliver_outbox
 from tests.cli_runner import run
 from tests.mail.conftest import Recorder
 from tests.mail.factory import World, enqueue_every_kind, make_world, settings_for
@@ -33,7 +35,7 @@ def test_deliver_then_list(
     assert pending.code == 0 and len(pending.json()) == 6  # one per kind
     sent = run(capsys, "mail", "deliver", "--json")
     assert sent.code == 0, sent.err
-    assert sent.json() == {"sent": 6, "retried": 0, "failed": 0, "released": 0}
+    assert sent.json() == {"sent": 6, "retried": 0, "failed": 0, "released": 0, "stopped": None}
     assert len(recorder.received) == 6
     listed = run(capsys, "mail", "list", "--json")
     assert {r["status"] for r in listed.json()} == {"sent"}
@@ -63,6 +65,92 @@ def test_failed_mail_is_requeued_by_hand_once_fixed(
     assert [rcpts for _, rcpts, _ in recorder.received][-1] == ["edu@luga.example"]
 
 
+@pytest.mark.parametrize("as_json", [True, False])
+def test_deliver_with_the_server_down_says_so_and_keeps_every_mail(
+    kontrol_env: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    as_json: bool,
+) -> None:
+    """Exit 2 and one line with the reason; the counts still on stdout (JSON alone with
+    --json); every mail pending, no attempt counted."""
+    world = make_world(kontrol_env)
+    enqueue_every_kind(world, settings_for(1))
+    with start_sink() as smtp:
+        port = smtp.port  # nobody listens there once the sink has stopped
+    monkeypatch.setenv("KONTROL_SMTP_PORT", str(port))
+    result = run(capsys, "mail", "deliver", *(["--json"] if as_json else []))
+    assert result.code == 2, result
+    [line] = result.err.strip().splitlines()
+    assert line.startswith(f"kontrol: error: 127.0.0.1:{port}: the run stopped: cannot connect")
+    assert "Connection refused" in line and "Traceback" not in result.err
+    if as_json:
+        counts = result.json()
+        assert (counts["sent"], counts["released"]) == (0, 6)
+        assert "Connection refused" in counts["stopped"]
+    else:
+        assert result.out.strip() == (
+            f"127.0.0.1:{port}: sent 0, retry later 0, failed 0, not attempted 6"
+        )
+    with world.transaction() as s:
+        rows = s.execute(select(OutboxMessage.status, OutboxMessage.attempts)).all()
+    world.engine.dispose()
+    assert len(rows) == 6 and set(rows) == {("pending", 0)}
+
+
+def test_sink_on_a_port_in_use_is_one_line(
+    kontrol_env: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run(capsys, "mail", "sink", "--port", str(port), "--dir", str(tmp_path))
+    assert result.code == 2 and "Traceback" not in result.err
+    assert result.err.strip() == (
+        f"kontrol: error: cannot listen on 127.0.0.1:{port}: Address already in use"
+    )
+
+
+def test_sink_into_a_folder_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
+    """Said at start; before, the sink listened and lost the first message it was given."""
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    proc = subprocess.run(
+        [sys.executable, "-m", "kontrol", "mail", "sink", "--port", "0", "--dir", f"{a_file}/x"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 2, proc
+    wanted = f"kontrol: error: cannot store mail in {a_file}/x: Not a directory"
+    assert proc.stderr.strip() == wanted
+
+
+def test_sink_port_out_of_range_is_a_usage_error(
+    kontrol_env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = run(capsys, "mail", "sink", "--port", "99999")
+    assert result.code == 2 and "Traceback" not in result.err
+    assert "99999 is not in the range 0<=x<=65535" in result.err
+
+
+def test_mail_check_on_a_plain_server_without_login(
+    kontrol_env: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The local sink's settings (no TLS, no login): connect() sends no EHLO of its own, and
+    the check asked for its answer anyway (a traceback)."""
+    with start_sink() as smtp:
+        monkeypatch.setenv("KONTROL_SMTP_PORT", str(smtp.port))
+        checked = run(capsys, "mail", "check", "--json")
+        words = run(capsys, "mail", "check")
+    assert checked.code == 0, checked.err
+    assert checked.json()["ok"] is True and checked.json()["tls"] is None
+    assert "SMTPUTF8" in checked.json()["extensions"]
+    assert words.code == 0 and "ready to send" in words.out and "TLS: none" in words.out
+
+
 def test_the_prefect_task_runs_outside_a_flow(
     world: World, settings: Settings, recorder: Recorder
 ) -> None:
@@ -72,6 +160,21 @@ def test_the_prefect_task_runs_outside_a_flow(
     )
     stats = deliver_outbox.fn(dt.datetime(2021, 1, 11, 9, tzinfo=dt.UTC), settings=local)
     assert stats.sent == 6 and len(recorder.received) == 6
+
+
+def test_the_delivery_artifact_says_why_a_run_stopped(world: World) -> None:
+    """A server that is down fails no mail, so the counts alone would not show it."""
+    with start_sink() as smtp:
+        down = settings_for(smtp.port)  # nobody listens there once the sink has stopped
+    enqueue_every_kind(world, down)
+    local = down.model_copy(
+        update={"database_url": str(world.engine.url.render_as_string(hide_password=False))}
+    )
+    now = dt.datetime(2021, 1, 11, 9, tzinfo=dt.UTC)
+    stats = deliver_outbox.fn(now, settings=local)
+    row = counts_row(stats, {"pending": 6}, now=now)
+    assert (row["Не начато"], row["Ждут отправки (всего)"]) == (6, 6)
+    assert row["Почему остановлено"].startswith(f"cannot connect to 127.0.0.1:{down.smtp_port}")
 
 
 def test_sink_stores_eml_files(tmp_path: Path) -> None:
