@@ -18,6 +18,8 @@ Routes (every ``{token}`` is a signed capability, see ``portal.tokens``):
 A bad link is 403 and changes nothing; each form carries a CSRF token derived from its link.
 Every response has the security headers (CSP without inline anything, no framing, no sniffing,
 no referrer — the link must not leak to other sites).
+
+The app does not start without a real ``KONTROL_SECRET_KEY`` (``links.signing_keys``).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from kontrol.context import App
 from kontrol.events_api import events_router
 from kontrol.mail import render as r
 from kontrol.mail import russian
+from kontrol.mail.links import signing_keys
 from kontrol.settings import Settings
 from models import Body
 from models.db import make_engine, session_factory
@@ -126,6 +129,7 @@ class Portal:
         config: pages.PortalSettings,
         rules: Rules,
     ) -> None:
+        self.keys = signing_keys(settings)  # first: no key, no portal (nothing is opened)
         self.settings = settings
         self.now = now
         self.emit = emit
@@ -135,10 +139,6 @@ class Portal:
         self.sessions = session_factory(self.engine)
         self.env = template_env()
         self.upload_dir = Path(settings.upload_dir).resolve()
-
-    @property
-    def key(self) -> str | None:
-        return self.settings.secret_key
 
     def clock(self) -> dt.datetime:
         moment = self.now()
@@ -158,7 +158,7 @@ class Portal:
 
     def grant(self, token: str, purpose: str) -> tokens.Grant:
         return tokens.read(
-            token, purpose=purpose, secret_key=self.key, now=self.clock(), ttl=self.config.ttl
+            token, purpose=purpose, secret_key=self.keys, now=self.clock(), ttl=self.config.ttl
         )
 
     def context(self, grant: tokens.Grant, now: dt.datetime) -> service.Context:
@@ -199,8 +199,8 @@ class Portal:
             error=error,
             form=form or {},
             max_mb=f"{self.config.max_upload_mb:g}",
-            csrf_done=csrf_token(self.key, token, "done"),
-            csrf_extension=csrf_token(self.key, token, "extension"),
+            csrf_done=csrf_token(self.keys, token, "done"),
+            csrf_extension=csrf_token(self.keys, token, "extension"),
         )
 
     def submit(self, grant: tokens.Grant, form: uploads.ParsedForm) -> service.Outcome:
@@ -258,7 +258,7 @@ class Portal:
                 "purpose": purpose,
                 "token": token,
                 "error": error,
-                "csrf": csrf_token(self.key, token, f"decide-{purpose}"),
+                "csrf": csrf_token(self.keys, token, f"decide-{purpose}"),
             }
             if purpose in ("approve", "reject"):
                 req = service.request_target(session, grant)
@@ -384,7 +384,7 @@ def create_app(
         except uploads.UploadError as exc:
             return portal.message("Файлы не приняты", exc.message, exc.status)
         try:
-            if not csrf_ok(portal.key, token, "done", form.fields.get(FIELD)):
+            if not csrf_ok(portal.keys, token, "done", form.fields.get(FIELD)):
                 return portal.message(
                     "Форма устарела", "Обновите страницу и отправьте отчёт ещё раз.", 403
                 )
@@ -412,7 +412,7 @@ def create_app(
         fields = await read_small_form(request)
         if fields is None:
             return portal.message("Запрос не выполнен", "Слишком длинная форма.", 413)
-        if not csrf_ok(portal.key, token, "extension", fields.get(FIELD)):
+        if not csrf_ok(portal.keys, token, "extension", fields.get(FIELD)):
             return portal.message("Форма устарела", "Обновите страницу и повторите.", 403)
         try:
             await run_in_threadpool(portal.extension, grant, fields)
@@ -451,7 +451,7 @@ def create_app(
         fields = await read_small_form(request)
         if fields is None:
             return portal.message("Запрос не выполнен", "Слишком длинная форма.", 413)
-        if not csrf_ok(portal.key, token, f"decide-{purpose}", fields.get(FIELD)):
+        if not csrf_ok(portal.keys, token, f"decide-{purpose}", fields.get(FIELD)):
             return portal.message("Форма устарела", "Обновите страницу и повторите.", 403)
         try:
             await run_in_threadpool(portal.decide, purpose, grant, fields.get("comment", ""))

@@ -44,7 +44,7 @@ with warnings.catch_warnings():
 
 MSK = ZoneInfo("Europe/Moscow")
 RULES = Rules(Policy(), WorkCalendar())
-KEY = "portal-test-secret"
+KEY = "portal-test-secret-0123456789-abcdefghij"
 ISSUED_AT = dt.datetime(2021, 1, 11, 9, 0, tzinfo=MSK)
 TODAY = dt.datetime(2021, 2, 1, 10, 0, tzinfo=MSK)
 class Clock:
