@@ -168,10 +168,12 @@ def settings_for(url: str, upload_dir: Path, **extra: Any) -> Settings:
     return Settings(**values)
 
 
-def make_env(url: str, tmp_path: Path, **config: Any) -> Iterator[PortalEnv]:
+def make_env(
+    url: str, tmp_path: Path, *, settings_extra: dict[str, Any] | None = None, **config: Any
+) -> Iterator[PortalEnv]:
     engine, lead, co = build_world(url)
     upload_dir = tmp_path / "uploads"
-    settings = settings_for(url, upload_dir)
+    settings = settings_for(url, upload_dir, **(settings_extra or {}))
     clock = Clock(TODAY)
     events: list[Any] = []
     app = create_app(
