@@ -55,6 +55,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kontrol.config import Rules, load_rules
 from kontrol.context import App
+from kontrol.events import Forward
 from kontrol.events_api import events_router
 from kontrol.mail import render as r
 from kontrol.mail import russian
@@ -86,6 +87,27 @@ MAX_ID = 2**31 - 1
 FileId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 API = "/api/"  # the events API: JSON in, JSON out, errors included
 
+
+def _form(media: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI text of a form a route reads from the raw body (so FastAPI cannot see it):
+    the schema tells clients and the fuzzing tests what the route takes."""
+    schema = {"type": "object", "properties": fields}
+    return {"requestBody": {"required": True, "content": {media: {"schema": schema}}}}
+
+
+TEXT = {"type": "string"}
+DONE_FORM = _form(
+    "multipart/form-data",
+    {
+        "report": TEXT,
+        FIELD: TEXT,
+        "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+    },
+)
+EXTENSION_FORM = _form(
+    "application/x-www-form-urlencoded", {"due_on": TEXT, "reason": TEXT, FIELD: TEXT}
+)
+DECISION_FORM = _form("application/x-www-form-urlencoded", {"comment": TEXT, FIELD: TEXT})
 REFUSED = (
     "Ссылка недействительна или устарела",
     "Откройте ссылку из последнего письма по этому поручению. Если не получается — "
@@ -357,8 +379,10 @@ def create_app(
     emit: service.Emitter | None = None,
     config: pages.PortalSettings | None = None,
     rules: Rules | None = None,
+    forward: Forward | None = None,
 ) -> FastAPI:
-    """The portal for ``settings``; ``now`` and ``emit`` are injectable for tests."""
+    """The portal for ``settings``; ``now``, ``emit`` and ``forward`` (the events API's way to
+    Prefect) are injectable for tests."""
     portal = Portal(
         settings,
         now=now,
@@ -433,7 +457,7 @@ def create_app(
         grant = portal.grant(token, "view")
         return portal.executor_page(token, grant, ok=ok if ok in ("done", "extension") else None)
 
-    @app.post("/a/{token}/done")
+    @app.post("/a/{token}/done", openapi_extra=DONE_FORM)
     async def done(token: str, request: Request) -> Response:
         grant = portal.grant(token, "view")
         await run_in_threadpool(_check_executor, portal, grant)
@@ -469,7 +493,7 @@ def create_app(
         await run_in_threadpool(portal.emit_all, outcome)
         return RedirectResponse(f"/a/{token}?ok=done", status_code=303)
 
-    @app.post("/a/{token}/extension")
+    @app.post("/a/{token}/extension", openapi_extra=EXTENSION_FORM)
     async def extension(token: str, request: Request) -> Response:
         grant = portal.grant(token, "view")
         await run_in_threadpool(_check_executor, portal, grant)
@@ -510,7 +534,7 @@ def create_app(
         grant = portal.grant(token, _purpose(purpose))
         return portal.decision_page(purpose, token, grant)
 
-    @app.post("/c/{purpose}/{token}")
+    @app.post("/c/{purpose}/{token}", openapi_extra=DECISION_FORM)
     async def decide(purpose: str, token: str, request: Request) -> Response:
         grant = portal.grant(token, _purpose(purpose))
         try:
@@ -535,7 +559,7 @@ def create_app(
             raise tokens.InvalidLink("no files behind this link")
         return portal.file(portal.grant(token, purpose), file_id, service.attachment_for_reviewer)
 
-    app.include_router(events_router(lambda: App(settings, now=now())))
+    app.include_router(events_router(lambda: App(settings, now=now()), forward=forward))
     return app
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kontrol.config import Rules
+from kontrol.events import Forward
 from kontrol.importing import import_roadmap
 from kontrol.issuing import issue_occurrence, obligation_occurrences
 from kontrol.lookup import obligation_by_key, roadmap_by_number
@@ -169,7 +170,12 @@ def settings_for(url: str, upload_dir: Path, **extra: Any) -> Settings:
 
 
 def make_env(
-    url: str, tmp_path: Path, *, settings_extra: dict[str, Any] | None = None, **config: Any
+    url: str,
+    tmp_path: Path,
+    *,
+    settings_extra: dict[str, Any] | None = None,
+    forward: Forward | None = None,
+    **config: Any,
 ) -> Iterator[PortalEnv]:
     engine, lead, co = build_world(url)
     upload_dir = tmp_path / "uploads"
@@ -182,6 +188,7 @@ def make_env(
         emit=lambda *event: events.append(event),
         config=PortalSettings(**config),
         rules=RULES,
+        **({"forward": forward} if forward is not None else {}),
     )
     with TestClient(app, follow_redirects=False) as client:
         env = PortalEnv(
