@@ -19,6 +19,7 @@ from kontrol.errors import KontrolError, NotFound
 from kontrol.events import utc
 from kontrol.issuing import IssuedRow, IssueSummary, issue_occurrence, recipients
 from kontrol.lookup import obligation_by_key, roadmap_by_number
+from kontrol.mail.links import signing_keys
 from kontrol.naming import deployment_name
 from models.event import EventRecord
 from roadmap.events import EventCatalogue, resolve_event
@@ -59,8 +60,10 @@ def issue_event(
 ) -> IssueSummary:
     """Issue the occurrence of ``obligation`` started by the recorded event ``event``.
 
-    ``event`` is the Prefect event id (a UUID, as the trigger passes it) or the row id.
+    ``event`` is the Prefect event id (a UUID, as the trigger passes it) or the row id. The
+    secret key that signs the mails' links is checked before anything is written.
     """
+    signing_keys(app.settings)
     rules = load_rules(app.settings)
     with app.transaction() as session:
         rm = roadmap_by_number(session, roadmap)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, Depends, HTTPException, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kontrol.config import load_rules
 from kontrol.context import App
@@ -43,6 +43,26 @@ class EventIn(BaseModel):
     body: str | None = Field(default=None, max_length=64)
     at: dt.datetime | None = None
     note: str | None = Field(default=None, max_length=4000)
+
+    @field_validator("event", "ref", "body", "note")
+    @classmethod
+    def _storable(cls, value: str | None) -> str | None:
+        """Text a database holds: no NUL (PostgreSQL refuses it), no unpaired surrogate (JSON's
+        ``\\ud800`` is not UTF-8) — a 422, not a failed INSERT."""
+        if value is not None and any(c == "\x00" or "\ud800" <= c <= "\udfff" for c in value):
+            raise ValueError("contains a NUL character or an unpaired surrogate")
+        return value
+
+    @field_validator("at")
+    @classmethod
+    def _convertible(cls, value: dt.datetime | None) -> dt.datetime | None:
+        """A time that has a UTC equivalent (0001-01-01T00:00+14:00 has none)."""
+        if value is not None and value.tzinfo is not None:
+            try:
+                value.astimezone(dt.UTC)
+            except OverflowError:
+                raise ValueError("out of the range of representable times") from None
+        return value
 
 
 def events_router(

@@ -18,6 +18,7 @@ from kontrol.config import Rules, load_rules
 from kontrol.context import App
 from kontrol.errors import KontrolError
 from kontrol.lookup import obligation_by_key, roadmap_by_number
+from kontrol.mail.links import signing_keys
 from kontrol.mail.outbox import enqueue_assignment_issued
 from kontrol.naming import deployment_name
 from kontrol.settings import Settings
@@ -216,7 +217,10 @@ def issue(
     on: dt.date | None,
     actor: str,
 ) -> IssueSummary:
-    """Find the occurrence (by period key or date) and issue it; the same call is idempotent."""
+    """Find the occurrence (by period key or date) and issue it; the same call is idempotent.
+
+    No key, no issue: the mails carry signed links, checked before anything is written."""
+    signing_keys(app.settings)
     rules = load_rules(app.settings)
     with app.transaction() as session:
         rm = roadmap_by_number(session, roadmap)

@@ -35,7 +35,7 @@ class Mailer:
 
     @classmethod
     def of(cls, settings: Settings) -> Mailer:
-        return cls(settings, make_link_for(settings.secret_key))
+        return cls(settings, make_link_for(settings))
 
     def reminder(
         self, session: Session, a: Assignment, *, days_left: int, now: dt.datetime

@@ -37,7 +37,12 @@ class Settings(BaseSettings):
     smtp_ca_file: Path | None = None
     mail_from: str = "kontrol@example.org"
     portal_base_url: str = "http://127.0.0.1:8080"
+    # signs the portal links; required by everything that writes or reads one (see
+    # kontrol.mail.links.signing_keys): there is no built-in key
     secret_key: str | None = None
+    # keys of earlier configurations, accepted when verifying links only (a JSON list or
+    # comma-separated): a key change does not strand the links already mailed
+    secret_keys_previous: str | None = None
     upload_dir: Path = Path("var/uploads")
     events: Path | None = None  # the event catalogue (YAML)
     event_senders: str | None = None  # JSON, or the path of a YAML file: senders and tokens

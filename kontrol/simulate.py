@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import secrets
 import tempfile
 import time
 from collections import Counter, defaultdict
@@ -183,7 +184,10 @@ def simulate(
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="kontrol-sim-", dir=workdir) as tmp:
         url = f"sqlite:///{Path(tmp) / 'simulation.db'}"
-        settings = Settings(database_url=url, secret_key="simulation-only")
+        # a key of its own: the scratch mails are thrown away with the database
+        settings = Settings(
+            database_url=url, secret_key=secrets.token_urlsafe(48), secret_keys_previous=None
+        )
         scratch_import(url, roadmap_file, directory_file, _local(start, rules))
         engine = make_engine(url)
         try:

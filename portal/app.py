@@ -16,21 +16,37 @@ Routes (every ``{token}`` is a signed capability, see ``portal.tokens``):
 - ``GET  /c/{purpose}/{token}/files/{id}`` the report's files for its reviewer
 
 A bad link is 403 and changes nothing; each form carries a CSRF token derived from its link.
-Every response has the security headers (CSP without inline anything, no framing, no sniffing,
-no referrer — the link must not leak to other sites).
+A file id outside 1…2³¹−1 (or not a number) is 404: no database is asked about it. Every
+response has the security headers (CSP without inline anything, no framing, no sniffing, no
+referrer — the link must not leak to other sites), an unexpected error's 500 page included:
+``SecurityHeaders`` wraps the whole application, outside Starlette's ``ServerErrorMiddleware``.
+The events API (``/api/…``) answers in JSON, as its senders expect, errors included.
+
+The app does not start without a real ``KONTROL_SECRET_KEY`` (``links.signing_keys``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi import Path as PathParam
+from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -39,9 +55,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kontrol.config import Rules, load_rules
 from kontrol.context import App
+from kontrol.events import Forward
 from kontrol.events_api import events_router
 from kontrol.mail import render as r
 from kontrol.mail import russian
+from kontrol.mail.links import signing_keys
 from kontrol.settings import Settings
 from models import Body
 from models.db import make_engine, session_factory
@@ -63,6 +81,33 @@ SECURITY_HEADERS = {
     "cross-origin-opener-policy": "same-origin",
 }
 FileFinder = Callable[[Session, tokens.Grant, int], Attachment]
+# the largest id an id column holds: INTEGER, 32 bits on PostgreSQL (which refuses to compare
+# a larger number with it); SQLite's 64 bits (an OverflowError past them) are wider
+MAX_ID = 2**31 - 1
+FileId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
+API = "/api/"  # the events API: JSON in, JSON out, errors included
+
+
+def _form(media: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI text of a form a route reads from the raw body (so FastAPI cannot see it):
+    the schema tells clients and the fuzzing tests what the route takes."""
+    schema = {"type": "object", "properties": fields}
+    return {"requestBody": {"required": True, "content": {media: {"schema": schema}}}}
+
+
+TEXT = {"type": "string"}
+DONE_FORM = _form(
+    "multipart/form-data",
+    {
+        "report": TEXT,
+        FIELD: TEXT,
+        "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+    },
+)
+EXTENSION_FORM = _form(
+    "application/x-www-form-urlencoded", {"due_on": TEXT, "reason": TEXT, FIELD: TEXT}
+)
+DECISION_FORM = _form("application/x-www-form-urlencoded", {"comment": TEXT, FIELD: TEXT})
 REFUSED = (
     "Ссылка недействительна или устарела",
     "Откройте ссылку из последнего письма по этому поручению. Если не получается — "
@@ -75,7 +120,8 @@ def utcnow() -> dt.datetime:
 
 
 class SecurityHeaders:
-    """Pure ASGI middleware: adds the headers to every response, errors included."""
+    """Pure ASGI middleware: adds the headers to every response, errors included (it wraps
+    ``ServerErrorMiddleware``, see ``PortalApp``)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -96,6 +142,18 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class PortalApp(FastAPI):
+    """FastAPI with ``SecurityHeaders`` outermost.
+
+    Starlette builds ``ServerErrorMiddleware`` (which answers an unhandled exception with 500)
+    outside every middleware added with ``add_middleware``, so a header middleware added that
+    way never sees the 500 response. Wrapping the built stack puts it outside that too.
+    """
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
 
 
 def template_env() -> Environment:
@@ -126,6 +184,7 @@ class Portal:
         config: pages.PortalSettings,
         rules: Rules,
     ) -> None:
+        self.keys = signing_keys(settings)  # first: no key, no portal (nothing is opened)
         self.settings = settings
         self.now = now
         self.emit = emit
@@ -135,10 +194,6 @@ class Portal:
         self.sessions = session_factory(self.engine)
         self.env = template_env()
         self.upload_dir = Path(settings.upload_dir).resolve()
-
-    @property
-    def key(self) -> str | None:
-        return self.settings.secret_key
 
     def clock(self) -> dt.datetime:
         moment = self.now()
@@ -158,7 +213,7 @@ class Portal:
 
     def grant(self, token: str, purpose: str) -> tokens.Grant:
         return tokens.read(
-            token, purpose=purpose, secret_key=self.key, now=self.clock(), ttl=self.config.ttl
+            token, purpose=purpose, secret_key=self.keys, now=self.clock(), ttl=self.config.ttl
         )
 
     def context(self, grant: tokens.Grant, now: dt.datetime) -> service.Context:
@@ -199,8 +254,8 @@ class Portal:
             error=error,
             form=form or {},
             max_mb=f"{self.config.max_upload_mb:g}",
-            csrf_done=csrf_token(self.key, token, "done"),
-            csrf_extension=csrf_token(self.key, token, "extension"),
+            csrf_done=csrf_token(self.keys, token, "done"),
+            csrf_extension=csrf_token(self.keys, token, "extension"),
         )
 
     def submit(self, grant: tokens.Grant, form: uploads.ParsedForm) -> service.Outcome:
@@ -258,7 +313,7 @@ class Portal:
                 "purpose": purpose,
                 "token": token,
                 "error": error,
-                "csrf": csrf_token(self.key, token, f"decide-{purpose}"),
+                "csrf": csrf_token(self.keys, token, f"decide-{purpose}"),
             }
             if purpose in ("approve", "reject"):
                 req = service.request_target(session, grant)
@@ -303,15 +358,18 @@ def _assignment(session: Session, assignment_id: int) -> Any:
     return a
 
 
-async def read_small_form(request: Request) -> dict[str, str] | None:
-    """An urlencoded form of at most SMALL_FORM bytes (None if larger): read as a stream."""
+async def read_small_form(request: Request) -> dict[str, str]:
+    """An urlencoded form of at most SMALL_FORM bytes, read as a stream; ``UploadError`` 413
+    if larger, 400 if its text holds a NUL character."""
     body = b""
     async for chunk in request.stream():
         body += chunk
         if len(body) > SMALL_FORM:
-            return None
+            raise uploads.UploadError(413, "Слишком длинная форма.")
     parsed = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
-    return {k: v[-1] for k, v in parsed.items()}
+    fields = {k: v[-1] for k, v in parsed.items()}
+    uploads.check_text(fields)
+    return fields
 
 
 def create_app(
@@ -321,8 +379,10 @@ def create_app(
     emit: service.Emitter | None = None,
     config: pages.PortalSettings | None = None,
     rules: Rules | None = None,
+    forward: Forward | None = None,
 ) -> FastAPI:
-    """The portal for ``settings``; ``now`` and ``emit`` are injectable for tests."""
+    """The portal for ``settings``; ``now``, ``emit`` and ``forward`` (the events API's way to
+    Prefect) are injectable for tests."""
     portal = Portal(
         settings,
         now=now,
@@ -330,17 +390,45 @@ def create_app(
         config=config or pages.PortalSettings.of(settings),
         rules=rules or load_rules(settings),
     )
-    app = FastAPI(
+    app = PortalApp(
         title="kontrol — страница исполнителя", docs_url=None, redoc_url=None, openapi_url=None
     )
     app.state.portal = portal
-    app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith(API):
+            return await http_exception_handler(request, exc)
         if exc.status_code == 404:
-            return portal.message("Страница не найдена", "Проверьте ссылку из письма.", 404)
+            return not_found()
         return portal.message("Запрос не выполнен", str(exc.detail), exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        """A path that names no page (a file id that is not one): 404, as for any other."""
+        if request.url.path.startswith(API):
+            # FastAPI's answer, but in ASCII: it echoes the input, which may hold an unpaired
+            # surrogate (JSON's "\ud800") that UTF-8 cannot encode
+            text = json.dumps({"detail": jsonable_encoder(exc.errors())}, ensure_ascii=True)
+            return Response(text, 422, media_type="application/json")
+        return not_found()
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        """An unexpected error: the Russian page (Starlette logs the traceback); the log line
+        names the route's first part only — the path may carry a link."""
+        log.error("server error on /%s: %s", request.url.path.split("/")[1], type(exc).__name__)
+        if request.url.path.startswith(API):
+            return JSONResponse({"detail": "internal error"}, status_code=500)
+        return portal.message(
+            "Ошибка на сервере",
+            "Запрос не выполнен из-за ошибки на сервере. Повторите позже; если ошибка "
+            "останется, ответьте на письмо с этой ссылкой.",
+            500,
+        )
+
+    def not_found() -> Response:
+        return portal.message("Страница не найдена", "Проверьте ссылку из письма.", 404)
 
     @app.exception_handler(tokens.InvalidLink)
     async def invalid_link(request: Request, exc: tokens.InvalidLink) -> Response:
@@ -369,7 +457,7 @@ def create_app(
         grant = portal.grant(token, "view")
         return portal.executor_page(token, grant, ok=ok if ok in ("done", "extension") else None)
 
-    @app.post("/a/{token}/done")
+    @app.post("/a/{token}/done", openapi_extra=DONE_FORM)
     async def done(token: str, request: Request) -> Response:
         grant = portal.grant(token, "view")
         await run_in_threadpool(_check_executor, portal, grant)
@@ -384,7 +472,7 @@ def create_app(
         except uploads.UploadError as exc:
             return portal.message("Файлы не приняты", exc.message, exc.status)
         try:
-            if not csrf_ok(portal.key, token, "done", form.fields.get(FIELD)):
+            if not csrf_ok(portal.keys, token, "done", form.fields.get(FIELD)):
                 return portal.message(
                     "Форма устарела", "Обновите страницу и отправьте отчёт ещё раз.", 403
                 )
@@ -405,14 +493,15 @@ def create_app(
         await run_in_threadpool(portal.emit_all, outcome)
         return RedirectResponse(f"/a/{token}?ok=done", status_code=303)
 
-    @app.post("/a/{token}/extension")
+    @app.post("/a/{token}/extension", openapi_extra=EXTENSION_FORM)
     async def extension(token: str, request: Request) -> Response:
         grant = portal.grant(token, "view")
         await run_in_threadpool(_check_executor, portal, grant)
-        fields = await read_small_form(request)
-        if fields is None:
-            return portal.message("Запрос не выполнен", "Слишком длинная форма.", 413)
-        if not csrf_ok(portal.key, token, "extension", fields.get(FIELD)):
+        try:
+            fields = await read_small_form(request)
+        except uploads.UploadError as exc:
+            return portal.message("Запрос не выполнен", exc.message, exc.status)
+        if not csrf_ok(portal.keys, token, "extension", fields.get(FIELD)):
             return portal.message("Форма устарела", "Обновите страницу и повторите.", 403)
         try:
             await run_in_threadpool(portal.extension, grant, fields)
@@ -428,7 +517,7 @@ def create_app(
         return RedirectResponse(f"/a/{token}?ok=extension", status_code=303)
 
     @app.get("/a/{token}/files/{file_id}")
-    def executor_file(token: str, file_id: int) -> Response:
+    def executor_file(token: str, file_id: FileId) -> Response:
         return portal.file(portal.grant(token, "view"), file_id, service.attachment_for_executor)
 
     @app.get("/s/{token}", response_class=HTMLResponse)
@@ -436,7 +525,7 @@ def create_app(
         return portal.oversee_page(token, portal.grant(token, tokens.OVERSEE))
 
     @app.get("/s/{token}/files/{file_id}")
-    def supervisor_file(token: str, file_id: int) -> Response:
+    def supervisor_file(token: str, file_id: FileId) -> Response:
         grant = portal.grant(token, tokens.OVERSEE)
         return portal.file(grant, file_id, service.attachment_for_supervisor)
 
@@ -445,13 +534,14 @@ def create_app(
         grant = portal.grant(token, _purpose(purpose))
         return portal.decision_page(purpose, token, grant)
 
-    @app.post("/c/{purpose}/{token}")
+    @app.post("/c/{purpose}/{token}", openapi_extra=DECISION_FORM)
     async def decide(purpose: str, token: str, request: Request) -> Response:
         grant = portal.grant(token, _purpose(purpose))
-        fields = await read_small_form(request)
-        if fields is None:
-            return portal.message("Запрос не выполнен", "Слишком длинная форма.", 413)
-        if not csrf_ok(portal.key, token, f"decide-{purpose}", fields.get(FIELD)):
+        try:
+            fields = await read_small_form(request)
+        except uploads.UploadError as exc:
+            return portal.message("Запрос не выполнен", exc.message, exc.status)
+        if not csrf_ok(portal.keys, token, f"decide-{purpose}", fields.get(FIELD)):
             return portal.message("Форма устарела", "Обновите страницу и повторите.", 403)
         try:
             await run_in_threadpool(portal.decide, purpose, grant, fields.get("comment", ""))
@@ -464,12 +554,12 @@ def create_app(
         return RedirectResponse(f"/c/{purpose}/{token}", status_code=303)
 
     @app.get("/c/{purpose}/{token}/files/{file_id}")
-    def reviewer_file(purpose: str, token: str, file_id: int) -> Response:
+    def reviewer_file(purpose: str, token: str, file_id: FileId) -> Response:
         if purpose not in ("accept", "return"):
             raise tokens.InvalidLink("no files behind this link")
         return portal.file(portal.grant(token, purpose), file_id, service.attachment_for_reviewer)
 
-    app.include_router(events_router(lambda: App(settings, now=now())))
+    app.include_router(events_router(lambda: App(settings, now=now()), forward=forward))
     return app
 
 

@@ -26,7 +26,7 @@ from kontrol.config import Rules
 from kontrol.errors import KontrolError
 from kontrol.mail import outbox
 from kontrol.mail import render as r
-from kontrol.mail.links import make_link_for
+from kontrol.mail.links import make_link_for, signing_keys
 from kontrol.naming import ascii_key, short_title
 from kontrol.settings import Settings
 from kontrol.sweep import curator_of, supervises
@@ -490,7 +490,7 @@ def _url(ctx: Context, path: str) -> str:
 
 def _decision_url(ctx: Context, purpose: str, a: Assignment, body_id: str, ref: int) -> str:
     token = tokens.decision_token(
-        purpose, a.id, body_id, ref, secret_key=ctx.settings.secret_key, clock=lambda: ctx.now
+        purpose, a.id, body_id, ref, secret_key=signing_keys(ctx.settings), clock=lambda: ctx.now
     )
     return _url(ctx, f"/c/{purpose}/{token}")
 
@@ -499,7 +499,7 @@ def _context(ctx: Context, a: Assignment, **extra: Any) -> dict[str, Any]:
     return r.assignment_context(
         a,
         portal_base_url=ctx.settings.portal_base_url,
-        link_for=make_link_for(ctx.settings.secret_key),
+        link_for=make_link_for(ctx.settings),
         **extra,
     )
 

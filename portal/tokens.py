@@ -17,7 +17,9 @@ one body, until it expires. Three kinds:
 Expiry is checked against an injected ``now`` (itsdangerous would read the clock itself), so
 tests can walk past it. A token from "the future" (signed after ``now``) is not refused: it can
 only have been made with the key. Audit records name a link by ``token_id`` (a hash), never by
-the token itself.
+the token itself; a link is accepted only in the spelling its signer wrote
+(``links.canonical``), so one link has one ``token_id``. ``secret_key`` is one key or the list
+of ``links.signing_keys`` (previous keys first, the current one last: it signs).
 """
 
 from __future__ import annotations
@@ -67,27 +69,25 @@ def _clock_signer(clock: Clock) -> type[TimestampSigner]:
 
 
 def _serializer(
-    secret_key: str | None, purpose: str, clock: Clock | None
+    secret_key: links.Keys, purpose: str, clock: Clock | None
 ) -> URLSafeTimedSerializer:
     if purpose not in PURPOSES:
         raise ValueError(f"unknown link purpose {purpose!r}")
     base = links.serializer(secret_key, None if purpose == "view" else purpose)
     if clock is None:
         return base
-    return URLSafeTimedSerializer(
-        secret_key or links.DEMO_KEY, salt=base.salt, signer=_clock_signer(clock)
-    )
+    return URLSafeTimedSerializer(base.secret_keys, salt=base.salt, signer=_clock_signer(clock))
 
 
 def view_token(
-    assignment_id: int, body_id: str, *, secret_key: str | None, clock: Clock | None = None
+    assignment_id: int, body_id: str, *, secret_key: links.Keys, clock: Clock | None = None
 ) -> str:
     """The executor's link token (the same format as in the mails)."""
     return str(_serializer(secret_key, "view", clock).dumps([assignment_id, body_id]))
 
 
 def oversee_token(
-    assignment_id: int, body_id: str, *, secret_key: str | None, clock: Clock | None = None
+    assignment_id: int, body_id: str, *, secret_key: links.Keys, clock: Clock | None = None
 ) -> str:
     """A supervisor's read-only link token (the same format as in the digests)."""
     return str(_serializer(secret_key, OVERSEE, clock).dumps([assignment_id, body_id]))
@@ -99,7 +99,7 @@ def decision_token(
     body_id: str,
     ref: int,
     *,
-    secret_key: str | None,
+    secret_key: links.Keys,
     clock: Clock | None = None,
 ) -> str:
     """A curator's link to decide on request/report ``ref`` of one assignment."""
@@ -110,7 +110,7 @@ def read(
     token: str,
     *,
     purpose: str,
-    secret_key: str | None,
+    secret_key: links.Keys,
     now: dt.datetime,
     ttl: dt.timedelta = DEFAULT_TTL,
 ) -> Grant:
@@ -121,6 +121,8 @@ def read(
         )
     except (BadData, ValueError, TypeError) as exc:
         raise InvalidLink("bad signature") from exc
+    if not links.canonical(token):
+        raise InvalidLink("not the canonical spelling of the link")
     if now - signed_at > ttl:
         raise InvalidLink("expired")
     expected = 3 if purpose in DECISIONS else 2

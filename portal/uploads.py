@@ -8,7 +8,13 @@ never its name or the browser's Content-Type: an executable named ``report.pdf``
 (415). Stored files are named by their SHA-256 (``ab/cd/abcd…``) under ``upload_dir``; the name
 the user gave is kept for display and download only, never for a path.
 
-Errors: ``UploadError(status, message)`` — 400 malformed form, 413 too large, 415 not allowed.
+A text field with a NUL character is refused (400): no browser sends one, and PostgreSQL cannot
+store it. A file part with a name and no bytes is refused (400, naming it): an empty report
+file is a mistake to show, not to drop. The empty, nameless part a browser sends when no file
+was chosen is no file at all.
+
+Errors: ``UploadError(status, message)`` — 400 malformed form or empty file, 413 too large,
+415 not allowed.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ ALLOWED: dict[str, tuple[str, str]] = {
     "doc": ("application/msword", "DOC"),
     "xls": ("application/vnd.ms-excel", "XLS"),
 }
+NUL_REFUSED = "В тексте формы есть недопустимый символ (NUL): уберите его и отправьте ещё раз."
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _WORD = "WordDocument".encode("utf-16-le")
 _EXCEL = ("Workbook".encode("utf-16-le"), "Book".encode("utf-16-le"))
@@ -63,6 +70,7 @@ class IncomingFile:
     size: int = 0
     sha256: str = ""
     kind: str = ""  # a key of ALLOWED, set by ``check``
+    named: bool = True  # the part had a file name (a browser sends none when nothing is chosen)
 
 
 @dataclass
@@ -74,6 +82,12 @@ class ParsedForm:
         for f in self.files:
             with contextlib.suppress(FileNotFoundError):
                 f.path.unlink()
+
+
+def check_text(fields: dict[str, str]) -> None:
+    """Refuse a form whose text holds a NUL character (400)."""
+    if any("\x00" in name or "\x00" in value for name, value in fields.items()):
+        raise UploadError(400, NUL_REFUSED)
 
 
 def display_name(name: str) -> str:
@@ -130,8 +144,9 @@ class _Collector:
             fd, tmp = tempfile.mkstemp(dir=self.tmp_dir, prefix="upload-")
             self._file = os.fdopen(fd, "wb")
             self._hash = hashlib.sha256()
+            given = options[b"filename"].decode("utf-8", "replace")
             self._incoming = IncomingFile(
-                self._name, display_name(options[b"filename"].decode("utf-8", "replace")), Path(tmp)
+                self._name, display_name(given), Path(tmp), named=bool(given.strip())
             )
             self.form.files.append(self._incoming)
             self._buffer = None
@@ -160,6 +175,7 @@ class _Collector:
         elif self._buffer is not None:
             self.form.fields[self._name] = self._buffer.decode("utf-8", "replace")
             self._buffer = None
+            check_text(self.form.fields)
 
     def close(self) -> None:
         if self._file is not None:
@@ -180,7 +196,9 @@ async def parse_form(
     if kind != b"multipart/form-data" or not boundary:
         raise UploadError(400, "Ожидалась форма multipart/form-data.")
     max_body = max_file_bytes + FORM_OVERHEAD
-    if content_length and content_length.isdigit() and int(content_length) > max_body:
+    # isascii: "²".isdigit() is true and int() refuses it (a header is Latin-1 text)
+    length = content_length or ""
+    if length.isascii() and length.isdigit() and int(length) > max_body:
         raise UploadError(413, "Файлы больше допустимого размера.")
     tmp_dir.mkdir(parents=True, exist_ok=True)
     collector = _Collector(tmp_dir, max_file_bytes)
@@ -214,10 +232,13 @@ async def parse_form(
         raise UploadError(400, "Форма повреждена.") from exc
     collector.close()
     form = collector.form
-    empty = [f for f in form.files if f.size == 0]
-    for f in empty:
-        f.path.unlink(missing_ok=True)
-    form.files = [f for f in form.files if f.size > 0]
+    kept = []
+    for f in form.files:
+        if f.size > 0 or f.named:
+            kept.append(f)
+        else:  # no file chosen in the browser
+            f.path.unlink(missing_ok=True)
+    form.files = kept
     return form
 
 
@@ -277,8 +298,13 @@ def _sniff_zip(path: Path) -> str | None:
 
 
 def check(files: list[IncomingFile]) -> None:
-    """Type every file by content; a refused one raises 415 naming it."""
+    """Type every file by content; a refused one raises 415 naming it, an empty one 400."""
     for f in files:
+        if f.size == 0:
+            raise UploadError(
+                400,
+                f"Файл «{f.original_name}» пустой (0 байт): проверьте его и приложите ещё раз.",
+            )
         kind = sniff(f.path)
         if kind is None:
             raise UploadError(

@@ -19,6 +19,17 @@ REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "examples" / "lenobl" / "000_e3bc991062043600.txt"
 DIRECTORY = REPO / "examples" / "lenobl" / "directory.yaml"
 PG_URL = os.environ.get("KONTROL_TEST_POSTGRES_URL")
+# the portal links need a real key (there is no built-in one): every test, and every process a
+# test starts, signs with this one unless the test sets its own
+TEST_SECRET_KEY = "kontrol-test-secret-key-0123456789-abcdefghij"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _secret_key() -> Iterator[str]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KONTROL_SECRET_KEY", TEST_SECRET_KEY)
+        mp.delenv("KONTROL_SECRET_KEYS_PREVIOUS", raising=False)
+        yield TEST_SECRET_KEY
 
 
 @pytest.fixture

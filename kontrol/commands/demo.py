@@ -3,6 +3,10 @@
 Starts (or reuses) a local Prefect server on 127.0.0.1, the local SMTP sink that stores mail
 as files, imports the seed decree with the example directory, registers and serves every
 deployment, issues one occurrence at once, and prints where to look. Ctrl-C stops it all.
+
+The links in the demo's mails are real signed links: the key is KONTROL_SECRET_KEY when set,
+else a random key made on the first run and kept in ``var/secret_key`` (mode 0600), reused
+later so the links already in ``var/mail`` keep working; every child process gets it.
 """
 
 from __future__ import annotations
@@ -17,8 +21,11 @@ import click
 from kontrol.cli import EXAMPLE_DIRECTORY, SEED, app_of
 from kontrol.context import App
 from kontrol.errors import KontrolError
+from kontrol.keyfile import load_or_create
+from kontrol.mail.links import signing_keys
 from kontrol.output import console
 from kontrol.services import Services, http_ok, port_open, python_argv
+from kontrol.settings import load_settings
 
 
 @click.command("demo")
@@ -48,6 +55,8 @@ def demo_cmd(
 
     app = app_of(ctx)
     var_dir = var_dir.resolve()
+    key = app.settings.secret_key or load_or_create(var_dir / "secret_key")
+    signing_keys(app.settings.model_copy(update={"secret_key": key}))  # a weak one stops here
     mail_dir = var_dir / "mail"
     api = f"http://127.0.0.1:{prefect_port}/api"
     env = {
@@ -58,7 +67,7 @@ def demo_cmd(
         "KONTROL_SMTP_PORT": str(smtp_port),
         "KONTROL_SMTP_TLS": "none",
         "KONTROL_PORTAL_BASE_URL": f"http://127.0.0.1:{portal_port}",
-        "KONTROL_SECRET_KEY": os.environ.get("KONTROL_SECRET_KEY", "kontrol-demo-key"),
+        "KONTROL_SECRET_KEY": key,
         "PREFECT_API_URL": api,
         "PREFECT_HOME": str(var_dir / "prefect"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -67,6 +76,7 @@ def demo_cmd(
         "PREFECT_LOGGING_LEVEL": "WARNING",
     }
     os.environ.update(env)  # this process serves the deployments with the same settings
+    app.settings = load_settings()  # and issues with them (`--no-serve`): key, SMTP port, …
     services = Services(var_dir / "log", env)
     try:
         if not no_serve:
@@ -157,7 +167,7 @@ def _start_portal(services: Services, port: int) -> None:
     if not port_open("127.0.0.1", port):
         services.start(
             "portal",
-            python_argv("kontrol", "portal", "--host", "127.0.0.1", "--port", str(port), "--demo"),
+            python_argv("kontrol", "portal", "--host", "127.0.0.1", "--port", str(port)),
             lambda: port_open("127.0.0.1", port),
             timeout=30,
         )

@@ -17,6 +17,7 @@ from kontrol.context import REPO, App
 from kontrol.errors import KontrolError
 from kontrol.issuing import issue
 from kontrol.lookup import obligation_by_key, roadmap_by_number
+from kontrol.mail.links import signing_keys
 from kontrol.output import console, err_console, print_json
 
 PREFECT_YAML = REPO / "deployments" / "prefect.yaml"
@@ -158,6 +159,7 @@ def serve_cmd(ctx: click.Context, backfill: bool, no_catch_up: bool, limit: int)
     from deployments import prefect_io
 
     app = app_of(ctx)
+    signing_keys(app.settings)  # every run it serves mails links: no key, no serving
     specs = build_specs(app, backfill=backfill)
     url = prefect_io.check_api()
     deployments = prefect_io.runner_deployments(specs) + prefect_io.extra_deployments(app)

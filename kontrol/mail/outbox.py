@@ -440,7 +440,7 @@ def curator_address(body: Body) -> str | None:
 
 
 def _links(settings: Settings, link_for: LinkFor | None) -> LinkFor:
-    return link_for or make_link_for(settings.secret_key)
+    return link_for or make_link_for(settings)
 
 
 def _enqueue_for_assignment(
@@ -461,7 +461,7 @@ def _enqueue_for_assignment(
     supervisor, which carries the read-only link and never the executor's."""
     links = _links(settings, link_for)
     if viewer is not None:
-        oversee = getattr(links, "oversee", None) or make_link_for(settings.secret_key).oversee
+        oversee = getattr(links, "oversee", None) or make_link_for(settings).oversee
         extra.update(
             viewer={"id": viewer.id, "name": r.body_name(viewer)}, oversee_link_for=oversee
         )

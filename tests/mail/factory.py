@@ -42,7 +42,7 @@ def settings_for(port: int, **extra: object) -> Settings:
         "smtp_tls": "none",
         "mail_from": "kontrol@edu.lenobl.example",
         "portal_base_url": "https://kontrol.edu.lenobl.example",
-        "secret_key": "test-secret",
+        "secret_key": "mail-test-secret-0123456789-abcdefghij",
     }
     values.update(extra)
     return Settings(**values)  # type: ignore[arg-type]

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kontrol.config import Rules
+from kontrol.events import Forward
 from kontrol.importing import import_roadmap
 from kontrol.issuing import issue_occurrence, obligation_occurrences
 from kontrol.lookup import obligation_by_key, roadmap_by_number
@@ -44,7 +45,7 @@ with warnings.catch_warnings():
 
 MSK = ZoneInfo("Europe/Moscow")
 RULES = Rules(Policy(), WorkCalendar())
-KEY = "portal-test-secret"
+KEY = "portal-test-secret-0123456789-abcdefghij"
 ISSUED_AT = dt.datetime(2021, 1, 11, 9, 0, tzinfo=MSK)
 TODAY = dt.datetime(2021, 2, 1, 10, 0, tzinfo=MSK)
 class Clock:
@@ -168,10 +169,17 @@ def settings_for(url: str, upload_dir: Path, **extra: Any) -> Settings:
     return Settings(**values)
 
 
-def make_env(url: str, tmp_path: Path, **config: Any) -> Iterator[PortalEnv]:
+def make_env(
+    url: str,
+    tmp_path: Path,
+    *,
+    settings_extra: dict[str, Any] | None = None,
+    forward: Forward | None = None,
+    **config: Any,
+) -> Iterator[PortalEnv]:
     engine, lead, co = build_world(url)
     upload_dir = tmp_path / "uploads"
-    settings = settings_for(url, upload_dir)
+    settings = settings_for(url, upload_dir, **(settings_extra or {}))
     clock = Clock(TODAY)
     events: list[Any] = []
     app = create_app(
@@ -180,6 +188,7 @@ def make_env(url: str, tmp_path: Path, **config: Any) -> Iterator[PortalEnv]:
         emit=lambda *event: events.append(event),
         config=PortalSettings(**config),
         rules=RULES,
+        **({"forward": forward} if forward is not None else {}),
     )
     with TestClient(app, follow_redirects=False) as client:
         env = PortalEnv(
