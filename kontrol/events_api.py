@@ -2,9 +2,11 @@
 
 Body: ``{"event": "contract_signed", "body": "example-school-1", "at": "2021-12-28T10:00:00+03:00",
 "ref": "ГК-2021-117", "note": "…"}`` — ``event`` and ``ref`` required.  Answers 201 (recorded),
-200 (the same reference again: recorded once, forwarded once), 401 (token), 403 (not allowed),
-409 (reference used for another event), 422 (unknown event or body, future time, bad payload),
-502 (recorded, but Prefect did not get it: send the same again).
+200 (the same reference again: recorded once, forwarded once; ``at`` may be left out of a
+resend), 401 (token), 403 (not allowed), 409 (reference used for another event), 422 (unknown
+event or body, a time outside the roadmaps' date window or in the future, bad payload), 502
+(recorded, but Prefect did not get it: kontrol forwards it with the next emit or the daily
+sweep, or send the same again).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, Depends, HTTPException, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kontrol.config import load_rules
 from kontrol.context import App
@@ -29,6 +31,7 @@ from kontrol.events import (
     senders_from_env,
 )
 from kontrol.settings import load_settings
+from roadmap.errors import RoadmapError
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -43,6 +46,14 @@ class EventIn(BaseModel):
     body: str | None = Field(default=None, max_length=64)
     at: dt.datetime | None = None
     note: str | None = Field(default=None, max_length=4000)
+
+    @field_validator("event", "ref", "body", "note")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        """PostgreSQL cannot store a NUL character: a 422 here, not a 500 at the insert."""
+        if value is not None and "\x00" in value:
+            raise ValueError("must not contain a NUL character (\\u0000)")
+        return value
 
 
 def events_router(
@@ -60,6 +71,7 @@ def events_router(
         response: Response,
         credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),  # noqa: B008
     ) -> dict[str, object]:
+        app: App | None = None
         try:
             sender = authenticate(senders(), credentials.credentials if credentials else None)
             app = make_app()
@@ -79,11 +91,16 @@ def events_router(
         except EventRefused as exc:
             headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
             raise HTTPException(exc.status, detail=exc.message, headers=headers) from None
-        except KontrolError as exc:
-            raise HTTPException(503, detail=exc.message) from None
+        except (KontrolError, RoadmapError) as exc:  # the catalogue, the policy: not the sender's
+            raise HTTPException(503, detail=str(exc)) from None
+        finally:
+            if app is not None and "engine" in vars(app):  # an App per request: so is its pool
+                app.engine.dispose()
         if not accepted.forwarded:
             raise HTTPException(
-                502, detail=f"event #{accepted.id} recorded, not forwarded: send it again"
+                502,
+                detail=f"event #{accepted.id} recorded, not forwarded ({accepted.forward_error}): "
+                "kontrol forwards it with the daily sweep, or send the same again",
             )
         if not accepted.new:
             response.status_code = 200
