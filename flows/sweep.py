@@ -2,7 +2,10 @@
 
 It acts as of its scheduled start time in the policy time zone, so a late or re-run flow
 still sweeps the day it was meant for. On a non-working day it sends nothing and returns.
-The logic is in ``kontrol.sweep`` (tested without Prefect); this module only orchestrates.
+First, on every day, it forwards to Prefect the events recorded but not forwarded yet and
+publishes those still pending (``kontrol-events-pending``), so none waits for a person.
+The logic is in ``kontrol.sweep`` and ``kontrol.event_forwarding`` (tested without Prefect);
+this module only orchestrates.
 """
 
 from __future__ import annotations
@@ -18,12 +21,16 @@ from prefect.runtime import flow_run
 from flows.cycle import deliver
 from kontrol.config import Rules, load_rules
 from kontrol.context import App
+from kontrol.errors import KontrolError
+from kontrol.event_forwarding import ForwardReport, forward_pending
+from kontrol.events import load_catalogue
 from kontrol.naming import ascii_key, sweep_counts
 from kontrol.notify import Mailer
 from kontrol.report import overdue_table, summary_tables
 from kontrol.settings import load_settings
 from kontrol.sweep import Action, SweepReport, run_sweep, transactions
 from models.db import session_factory
+from roadmap.errors import RoadmapError
 
 
 @task(name="sweep", retries=2, retry_delay_seconds=10)
@@ -41,6 +48,19 @@ def sweep_task(as_of: dt.date, now: dt.datetime, actor: str) -> SweepReport:
     )
 
 
+@task(name="forward-events")
+def forward_events_task(now: dt.datetime) -> ForwardReport:
+    """Forward the pending events; a broken catalogue is each one's reason, not a failed sweep."""
+    app = App(load_settings(), now=now)
+    try:
+        catalogue, problem = load_catalogue(app.settings), None
+    except (KontrolError, RoadmapError) as exc:
+        catalogue, problem = None, f"the event catalogue cannot be read: {exc}"
+    if problem is None:
+        return forward_pending(app, catalogue)
+    return forward_pending(app, None, no_catalogue=problem)
+
+
 @flow(name="kontrol-sweep", log_prints=False)
 def daily_sweep(as_of: dt.date | None = None) -> dict[str, Any]:
     """Sweep the open assignments as of the run's scheduled day; mail, publish, emit events."""
@@ -50,9 +70,18 @@ def daily_sweep(as_of: dt.date | None = None) -> dict[str, Any]:
     started = flow_run.get_scheduled_start_time() or now
     day = as_of or started.astimezone(rules.policy.zone).date()
     logger = get_run_logger()
+    events = forward_events_task(now)
+    publish_events(events, rules, now)
+    in_use = (  # events in use: what this sweep forwarded and what is still pending
+        {"events": {"forwarded": len(events.forwarded), "pending": len(events.pending)}}
+        if events.recorded
+        else {}
+    )
+    if events.pending:
+        logger.warning("%d event(s) still not forwarded to Prefect", len(events.pending))
     if not rules.calendar.is_working_day(day):
         logger.info("%s is not a working day: nothing is sent", day)
-        return {"as_of": day.isoformat(), "working_day": False}
+        return {"as_of": day.isoformat(), "working_day": False, **in_use}
     actor = f"flow-run:{flow_run.get_id() or 'local'}"
     report = sweep_task(day, now, actor)
     deliver(now)
@@ -60,7 +89,7 @@ def daily_sweep(as_of: dt.date | None = None) -> dict[str, Any]:
     emit(report.actions)
     counts = report.to_json()["counts"]
     logger.info("sweep %s: %d candidate(s), %s", day, report.candidates, sweep_counts(counts))
-    return {"as_of": day.isoformat(), "working_day": True, "counts": counts}
+    return {"as_of": day.isoformat(), "working_day": True, "counts": counts, **in_use}
 
 
 def publish(app: App, rules: Rules, as_of: dt.date) -> None:
@@ -77,6 +106,42 @@ def publish(app: App, rules: Rules, as_of: dt.date) -> None:
         key="kontrol-summary",
         table=by_body + by_item,
         description=f"Итоги на {as_of:%d.%m.%Y}: по исполнителям, затем по пунктам",
+    )
+
+
+def pending_table(report: ForwardReport, rules: Rules) -> list[dict[str, str]]:
+    """The rows of ``kontrol-events-pending``: each event Prefect does not have, and why."""
+    zone = rules.policy.zone
+    return [
+        {
+            "№": str(p.id),
+            "Событие": p.event,
+            "Орган": p.body or "—",
+            "Отправитель": p.sender,
+            "Ссылка": p.ref,
+            "Произошло": f"{p.occurred_at.astimezone(zone):%d.%m.%Y %H:%M}",
+            "Принято": f"{p.received_at.astimezone(zone):%d.%m.%Y %H:%M}",
+            "Попыток": str(p.attempts),
+            "Причина": p.error or "ещё не передавалось",
+        }
+        for p in report.pending
+    ]
+
+
+def publish_events(report: ForwardReport, rules: Rules, now: dt.datetime) -> None:
+    """``kontrol-events-pending``: once events are in use, every sweep shows what Prefect has
+    not got (an empty table when all is forwarded, so the key never shows a stale list)."""
+    if not report.recorded:
+        return
+    create_table_artifact(
+        key="kontrol-events-pending",
+        table=pending_table(report, rules)
+        or [{"№": "—", "Событие": "все принятые события переданы в Prefect"}],
+        description=(
+            f"События, принятые, но не переданные в Prefect, на "
+            f"{now.astimezone(rules.policy.zone):%d.%m.%Y %H:%M}: {len(report.pending)}; "
+            f"передано этим запуском: {len(report.forwarded)}"
+        ),
     )
 
 

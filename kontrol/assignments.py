@@ -20,6 +20,7 @@ from kontrol.config import Rules
 from kontrol.errors import KontrolError, NotFound
 from kontrol.notify import Mailer
 from kontrol.standing import OPEN_KINDS, standing_sql
+from kontrol.windows import OutOfWindow, assignment_window
 from models import Assignment, AuditEvent, Body, Item, LadderStep, Obligation
 
 
@@ -97,12 +98,17 @@ def extend(
     now: dt.datetime,
     actor: str,
 ) -> tuple[Assignment, dt.date]:
-    """Move the due date later; (assignment, old due date). The ladder restarts for ``to``."""
+    """Move the due date later; (assignment, old due date). The ladder restarts for ``to``.
+
+    ``to`` must lie in the roadmap's date window (``OutOfWindow`` otherwise, checked before
+    anything else about the date: 31.12.9999 is a typing mistake, not a later date).
+    """
     a, now = get_assignment(session, ref), utc(now)
     if not reason.strip():
         raise KontrolError("--reason must not be empty")
     if not a.is_open:
         raise KontrolError(f"assignment {a.id} is {a.status}: only an open one can be extended")
+    OutOfWindow.check(assignment_window(a), to)
     if to <= a.due_on:
         raise KontrolError(
             f"assignment {a.id}: the new due date {to} must be after the current one {a.due_on}"

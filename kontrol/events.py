@@ -15,10 +15,26 @@ Who may report what:
   listed (or be itself a listed body), and a body named in the event must be a listed body or a
   member of a listed group whenever the list names bodies at all.
 
-Replays: (sender, reference) is unique in the database, so the same event sent twice is
-recorded once; it is forwarded once (``forwarded_at``), and again only if forwarding failed —
-under the same Prefect event id, which Prefect deduplicates.  Every refusal is an
-``EventRefused`` with an HTTP status and a reason; nothing is recorded and nothing triggered.
+When: ``at`` (naive = the policy's time zone) or, without it, the time of receipt. Its day in
+the policy's zone must lie in the imported roadmaps' date window (``roadmap.datewindow``) and
+it may not be later than now plus the policy's tolerance.
+
+Which event it is — the idempotency key is (sender, reference), unique in the database:
+
+* the reference is the sender's own (``ref``; the HTTP API requires one). Sent again under the
+  same reference it is the same event: recorded once, ``duplicate`` the second time. A resend
+  may leave ``at`` out — the event keeps the time it was recorded with — but an event, a body or
+  an ``at`` that differs from the record is another event under a used reference: 409;
+* without a reference (the console), the reference is made of the event, the body and the
+  time: with ``at`` the same command again is the same event; without ``at`` it is the same
+  event as a *pending* one (recorded, not yet forwarded) of the same sender, event and body —
+  «run the same command again» after a failed forwarding forwards it and records nothing new;
+  once forwarded, the same command reports a new event.
+
+Forwarding (``kontrol.event_forwarding``): an event is forwarded once, under its own Prefect
+event id; one that could not be forwarded stays pending and is forwarded by the next successful
+emit or the daily sweep. Every refusal is an ``EventRefused`` with an HTTP status and a reason;
+nothing is recorded and nothing triggered.
 """
 
 from __future__ import annotations
@@ -28,7 +44,6 @@ import hashlib
 import hmac
 import json
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,15 +54,46 @@ from sqlalchemy.orm import Session
 
 from kontrol.context import App
 from kontrol.errors import KontrolError
+from kontrol.event_forwarding import (
+    Forward,
+    forward_one,
+    forward_pending,
+    forward_to_prefect,
+    prefect_event,
+    utc,
+)
 from kontrol.settings import Settings, load_settings
+from kontrol.windows import NO_ROADMAP, imported_window
 from models import Body
 from models.db import insert_for
 from models.event import EventRecord
+from roadmap.datewindow import DateOutOfRange, DateWindow, day_in
 from roadmap.events import CatalogueEvent, EventCatalogue, load_events
 from roadmap.policy import Policy
 
 CLI_SENDER = "cli"
 MAX_REF, MAX_NOTE = 200, 4000
+FORWARD_ALONG = 20  # pending events a successful emit forwards along with its own
+
+__all__ = [  # the forwarding names are kept importable from here, where they used to be
+    "CLI_SENDER",
+    "Accepted",
+    "EventRefused",
+    "Forward",
+    "Sender",
+    "accept_event",
+    "authenticate",
+    "check_event_phrases",
+    "dumps",
+    "events_file",
+    "forward_to_prefect",
+    "load_catalogue",
+    "parse_senders",
+    "prefect_event",
+    "require_catalogue",
+    "senders_from_env",
+    "utc",
+]
 
 
 class EventRefused(KontrolError):
@@ -182,10 +228,6 @@ class Accepted:
         }
 
 
-Forward = Callable[[EventRecord, CatalogueEvent], None]
-
-
-
 def _members(session: Session, group_id: str, path: frozenset[str] = frozenset()) -> set[str]:
     body = session.get(Body, group_id)
     if body is None or group_id in path:
@@ -212,19 +254,54 @@ def _authorise(session: Session, event: CatalogueEvent, sender: str, body: str |
         )
 
 
-def _when(at: dt.datetime | None, now: dt.datetime, policy: Policy) -> dt.datetime:
-    if at is None:
-        return now.astimezone(dt.UTC)
-    if at.tzinfo is None:
+def _when(
+    at: dt.datetime, now: dt.datetime, policy: Policy, window: DateWindow, name: str
+) -> dt.datetime:
+    """``at`` in UTC once its day is inside the window and it is not in the future."""
+    try:
+        window.check(day_in(at, policy.zone))
+    except DateOutOfRange as exc:
+        raise EventRefused(f"{name}: {exc}") from None
+    if at.tzinfo is None or at.utcoffset() is None:
         at = at.replace(tzinfo=policy.zone)
     at = at.astimezone(dt.UTC)  # stored in UTC: SQLite keeps no offset
     limit = now + dt.timedelta(minutes=policy.event_future_tolerance_minutes)
     if at > limit:
         raise EventRefused(
-            f"the event's time {at.isoformat()} is in the future "
+            f"{name}: the event's time {at.isoformat()} is in the future "
             f"(more than {policy.event_future_tolerance_minutes} min after now)"
         )
     return at
+
+
+def _auto_ref(event: str, body: str | None, when: dt.datetime | None = None) -> str:
+    """The console's reference when none is given: event, body and (UTC) time."""
+    return f"{event}:{body or '-'}:" + (when.isoformat() if when else "")
+
+
+def _pending_auto(session: Session, sender: str, event: str, body: str | None) -> str | None:
+    """The reference of the latest pending event of this sender, event and body recorded under
+    a made-up reference: what «the same command again» without ``at`` means."""
+    prefix = _auto_ref(event, body)
+    return session.scalars(
+        select(EventRecord.sender_ref)
+        .where(
+            EventRecord.sender == sender,
+            EventRecord.event == event,
+            EventRecord.body_id.is_(None) if body is None else EventRecord.body_id == body,
+            EventRecord.forwarded_at.is_(None),
+            EventRecord.sender_ref.startswith(prefix, autoescape=True),
+        )
+        .order_by(EventRecord.id.desc())
+        .limit(1)
+    ).first()
+
+
+def _same(row: EventRecord, event: str, body: str | None, when: dt.datetime | None) -> bool:
+    """Whether a resend under the row's reference says the same (``when`` None: not stated)."""
+    return (row.event, row.body_id) == (event, body) and (
+        when is None or utc(row.occurred_at) == when
+    )
 
 
 def accept_event(
@@ -240,8 +317,10 @@ def accept_event(
     note: str | None = None,
     sender_conf: Sender | None = None,
     forward: Forward | None = None,
+    at_name: str = "at",
 ) -> Accepted:
-    """Check, record (once per sender reference) and forward one reported event."""
+    """Check, record (once per sender reference, see the module) and forward one reported
+    event; ``at_name`` is how the caller names the time in a refusal (``--at``, ``at``)."""
     known = catalogue.get(event)
     if known is None:
         names = ", ".join(e.id for e in catalogue)
@@ -252,64 +331,40 @@ def accept_event(
         raise EventRefused(f"sender «{sender}» may not report for «{body}»", status=403)
     if note is not None and len(note) > MAX_NOTE:
         raise EventRefused(f"the note is longer than {MAX_NOTE} characters")
-    when = _when(at, app.now, policy)
-    ref = (ref or "").strip() or f"{event}:{body or '-'}:{when.isoformat()}"
-    if len(ref) > MAX_REF:
+    now = utc(app.now)
+    given = (ref or "").strip() or None
+    if given is not None and len(given) > MAX_REF:
         raise EventRefused(f"the reference is longer than {MAX_REF} characters")
     with app.transaction() as session:
         if body is not None and session.get(Body, body) is None:
             raise EventRefused(f"unknown body «{body}» (not in the directory)")
         _authorise(session, known, sender, body)
-        payload = {
-            "event": event,
-            "sender": sender,
-            "ref": ref,
-            "body": body or "",
-            "note": note or "",
-            "occurred_at": when.isoformat(),
-        }
-        new_id = session.execute(
-            insert_for(session)(EventRecord)
-            .values(
-                event_id=str(uuid.uuid4()),
-                event=event,
-                sender=sender,
-                sender_ref=ref,
-                body_id=body,
-                occurred_at=when,
-                received_at=app.now,
-                note=note,
-                payload=payload,
-            )
-            .on_conflict_do_nothing(index_elements=["sender", "sender_ref"])
-            .returning(EventRecord.id)
-        ).scalar()
-        row = session.scalars(
-            select(EventRecord).where(EventRecord.sender == sender, EventRecord.sender_ref == ref)
-        ).one()
-        if new_id is None and (row.event, row.body_id, utc(row.occurred_at)) != (
-            event,
-            body,
-            utc(when),
-        ):
+        window = imported_window(session)
+        if window is None:
+            raise EventRefused(NO_ROADMAP)
+        stated = None if at is None else _when(at, now, policy, window, at_name)
+        key = given or (
+            _auto_ref(event, body, stated)
+            if stated is not None
+            else _pending_auto(session, sender, event, body)
+        )
+        row = _recorded(session, sender, key) if key is not None else None
+        new = False
+        if row is None:
+            when = stated or _when(now, now, policy, window, f"{at_name} (not given: now)")
+            key = key or _auto_ref(event, body, when)
+            new = _insert(session, app, sender, key, event, body, when, note)
+            row = _recorded(session, sender, key)  # ours, or a concurrent resend's
+            assert row is not None
+        if not new and not _same(row, event, body, stated):
             raise EventRefused(
-                f"reference «{ref}» of «{sender}» was already used for another event "
+                f"reference «{key}» of «{sender}» was already used for another event "
                 f"(#{row.id}: {row.event} at {utc(row.occurred_at).isoformat()})",
                 status=409,
             )
-    error = None
-    if row.forwarded_at is None:
-        try:
-            (forward or forward_to_prefect)(row, known)
-        except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"
-        else:
-            with app.transaction() as session:
-                rec = session.get(EventRecord, row.id)
-                assert rec is not None
-                if rec.forwarded_at is None:
-                    rec.forwarded_at = app.now
-                row.forwarded_at = rec.forwarded_at
+    outcome = forward_one(app, row.id, catalogue, forward)
+    if outcome.state == "sent":  # Prefect is there: what waits for it goes along
+        forward_pending(app, catalogue, forward, limit=FORWARD_ALONG)
     return Accepted(
         row.id,
         row.event_id,
@@ -318,67 +373,56 @@ def accept_event(
         row.sender_ref,
         row.body_id,
         utc(row.occurred_at),
-        new_id is not None,
-        row.forwarded_at is not None,
-        error,
+        new,
+        outcome.forwarded,
+        outcome.error,
     )
 
 
-def utc(t: dt.datetime) -> dt.datetime:
-    """Aware UTC (SQLite gives naive datetimes back: they were stored in UTC)."""
-    return t.replace(tzinfo=dt.UTC) if t.tzinfo is None else t.astimezone(dt.UTC)
+def _recorded(session: Session, sender: str, ref: str) -> EventRecord | None:
+    return session.scalars(
+        select(EventRecord).where(EventRecord.sender == sender, EventRecord.sender_ref == ref)
+    ).first()
 
 
-# ── Prefect ────────────────────────────────────────────────────────────────────────────────
-
-
-def prefect_event(row: EventRecord, event: CatalogueEvent) -> dict[str, Any]:
-    """The Prefect event of a recorded row (plain data: testable without Prefect).
-
-    ``occurred`` is when kontrol accepted it (Prefect's event clock and retention use it); the
-    event's own time is ``payload.occurred_at`` and reaches the flow as ``event_time``.
-    """
-    return {
-        "id": row.event_id,
-        "event": event.prefect_event,
-        "occurred": utc(row.received_at).isoformat(),
-        "resource": {
-            "prefect.resource.id": f"kontrol.event.{row.id}",
-            "prefect.resource.name": event.name,
-            "kontrol.event": event.id,
-            "kontrol.body": row.body_id or "",
-            "kontrol.sender": row.sender,
-            "kontrol.ref": row.sender_ref,
-        },
-        "payload": {**row.payload, "row": row.id, "event_id": row.event_id},
+def _insert(
+    session: Session,
+    app: App,
+    sender: str,
+    ref: str,
+    event: str,
+    body: str | None,
+    when: dt.datetime,
+    note: str | None,
+) -> bool:
+    """Insert the row unless (sender, ref) is taken — by a concurrent resend, say; True if it
+    was inserted."""
+    payload = {
+        "event": event,
+        "sender": sender,
+        "ref": ref,
+        "body": body or "",
+        "note": note or "",
+        "occurred_at": when.isoformat(),
     }
-
-
-def forward_to_prefect(row: EventRecord, event: CatalogueEvent) -> None:
-    """Send the event to the configured Prefect API and wait until it is sent."""
-    import asyncio
-
-    from prefect.events import Event
-    from prefect.events.clients import get_events_client
-    from prefect.settings import PREFECT_API_URL
-
-    if not PREFECT_API_URL.value():
-        raise KontrolError("no Prefect API configured (PREFECT_API_URL)")
-    ev = Event.model_validate(prefect_event(row, event))
-
-    async def send() -> None:
-        async with get_events_client(reconnection_attempts=2) as client:
-            await client.emit(ev)
-
-    asyncio.run(send())
-
-
-def pending_forward(app: App) -> list[int]:
-    """Rows accepted but not yet in Prefect (forwarding failed): re-send with their reference."""
-    with app.reading() as session:
-        return list(
-            session.scalars(select(EventRecord.id).where(EventRecord.forwarded_at.is_(None)))
+    new_id = session.execute(
+        insert_for(session)(EventRecord)
+        .values(
+            event_id=str(uuid.uuid4()),
+            event=event,
+            sender=sender,
+            sender_ref=ref,
+            body_id=body,
+            occurred_at=when,
+            received_at=utc(app.now),
+            note=note,
+            payload=payload,
+            forward_attempts=0,
         )
+        .on_conflict_do_nothing(index_elements=["sender", "sender_ref"])
+        .returning(EventRecord.id)
+    ).scalar()
+    return new_id is not None
 
 
 def dumps(accepted: Accepted) -> str:

@@ -2,9 +2,11 @@
 
 Body: ``{"event": "contract_signed", "body": "example-school-1", "at": "2021-12-28T10:00:00+03:00",
 "ref": "ГК-2021-117", "note": "…"}`` — ``event`` and ``ref`` required.  Answers 201 (recorded),
-200 (the same reference again: recorded once, forwarded once), 401 (token), 403 (not allowed),
-409 (reference used for another event), 422 (unknown event or body, future time, bad payload),
-502 (recorded, but Prefect did not get it: send the same again).
+200 (the same reference again: recorded once, forwarded once; ``at`` may be left out of a
+resend), 401 (token), 403 (not allowed), 409 (reference used for another event), 422 (unknown
+event or body, a time outside the roadmaps' date window or in the future, bad payload), 502
+(recorded, but Prefect did not get it: kontrol forwards it with the next emit or the daily
+sweep, or send the same again).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from kontrol.events import (
     senders_from_env,
 )
 from kontrol.settings import load_settings
+from roadmap.errors import RoadmapError
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -53,17 +56,6 @@ class EventIn(BaseModel):
             raise ValueError("contains a NUL character or an unpaired surrogate")
         return value
 
-    @field_validator("at")
-    @classmethod
-    def _convertible(cls, value: dt.datetime | None) -> dt.datetime | None:
-        """A time that has a UTC equivalent (0001-01-01T00:00+14:00 has none)."""
-        if value is not None and value.tzinfo is not None:
-            try:
-                value.astimezone(dt.UTC)
-            except OverflowError:
-                raise ValueError("out of the range of representable times") from None
-        return value
-
 
 def events_router(
     app_factory: Callable[[], App] | None = None,
@@ -80,6 +72,7 @@ def events_router(
         response: Response,
         credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),  # noqa: B008
     ) -> dict[str, object]:
+        app: App | None = None
         try:
             sender = authenticate(senders(), credentials.credentials if credentials else None)
             app = make_app()
@@ -99,11 +92,16 @@ def events_router(
         except EventRefused as exc:
             headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
             raise HTTPException(exc.status, detail=exc.message, headers=headers) from None
-        except KontrolError as exc:
-            raise HTTPException(503, detail=exc.message) from None
+        except (KontrolError, RoadmapError) as exc:  # the catalogue, the policy: not the sender's
+            raise HTTPException(503, detail=str(exc)) from None
+        finally:
+            if app is not None and "engine" in vars(app):  # an App per request: so is its pool
+                app.engine.dispose()
         if not accepted.forwarded:
             raise HTTPException(
-                502, detail=f"event #{accepted.id} recorded, not forwarded: send it again"
+                502,
+                detail=f"event #{accepted.id} recorded, not forwarded ({accepted.forward_error}): "
+                "kontrol forwards it with the daily sweep, or send the same again",
             )
         if not accepted.new:
             response.status_code = 200

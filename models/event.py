@@ -1,11 +1,11 @@
 """Events from outside (a contract signed, a request received): the audit trail of each one
-accepted, the same sender reference recorded once."""
+accepted, the same sender reference recorded once, and where its forwarding to Prefect stands."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, intpk, json_dict, timestamp
@@ -28,3 +28,8 @@ class EventRecord(Base):
     note: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[json_dict]
     forwarded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # while not forwarded: the attempts so far and the last one's reason (shown to people), and
+    # the lease of the forwarder holding the row, so two forwarders never send it at once
+    forward_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    forward_error: Mapped[str | None] = mapped_column(Text)
+    forward_lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -30,6 +30,7 @@ from kontrol.mail.links import make_link_for, signing_keys
 from kontrol.naming import ascii_key, short_title
 from kontrol.settings import Settings
 from kontrol.sweep import curator_of, supervises
+from kontrol.windows import OutOfWindow, assignment_window
 from models import Assignment, AuditEvent, Body
 from models.report import Attachment, ExtensionRequest, Report
 from portal import tokens, uploads
@@ -293,7 +294,10 @@ def submit_report(
 def request_extension(
     session: Session, ctx: Context, new_due: str, reason: str
 ) -> tuple[Outcome, ExtensionRequest]:
-    """Ask the curator for a later due date: a pending request and a mail with two links."""
+    """Ask the curator for a later due date: a pending request and a mail with two links.
+
+    The date must lie in the roadmap's window (``kontrol.windows``), so a request the curator
+    could not approve is never made."""
     a = executor_assignment(session, ctx.grant)
     if not a.is_open:
         raise Conflict(_closed_words(a))
@@ -306,6 +310,10 @@ def request_extension(
         to = dt.date.fromisoformat(new_due.strip())
     except ValueError:
         raise Invalid("Укажите новую дату срока.") from None
+    try:
+        OutOfWindow.check(assignment_window(a), to)
+    except OutOfWindow as exc:
+        raise Invalid(f"{exc.message[:1].upper()}{exc.message[1:]}.") from None
     if to <= a.due_on:
         raise Invalid(f"Новый срок должен быть позже действующего ({a.due_on:%d.%m.%Y}).")
     cal = ctx.rules.calendar
@@ -387,6 +395,11 @@ def decide_extension(session: Session, ctx: Context, comment: str) -> Outcome:
                 now=ctx.now,
                 actor=ctx.actor,
             )
+        except OutOfWindow as exc:  # asked for before the form checked the window
+            raise Conflict(
+                f"Срок перенести нельзя: {exc}. Отклоните просьбу — исполнитель сможет "
+                "попросить другую дату."
+            ) from None
         except KontrolError as exc:
             raise Conflict(f"Срок перенести нельзя: {exc}") from exc
     ctx.audit(

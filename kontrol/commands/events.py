@@ -1,4 +1,5 @@
-"""``kontrol event emit`` (report an event from the console) and ``kontrol event list``."""
+"""``kontrol event emit`` (report an event from the console), ``kontrol event list`` and
+``kontrol event forward`` (forward what is recorded but not yet in Prefect, now)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from sqlalchemy import select
 from kontrol.cli import app_of
 from kontrol.config import load_rules
 from kontrol.errors import KontrolError
-from kontrol.events import CLI_SENDER, accept_event, require_catalogue, utc
+from kontrol.event_forwarding import forward_pending
+from kontrol.events import CLI_SENDER, accept_event, load_catalogue, require_catalogue, utc
 from kontrol.output import console, print_json
 from models.event import EventRecord
 
@@ -71,6 +73,7 @@ def emit_cmd(
         at=at,
         ref=ref,
         note=note,
+        at_name="--at",
     )
     if as_json:
         print_json(accepted.to_json())
@@ -84,7 +87,8 @@ def emit_cmd(
     if not accepted.forwarded:
         raise KontrolError(
             f"event #{accepted.id} is recorded but Prefect did not get it "
-            f"({accepted.forward_error}); run the same command again to forward it",
+            f"({accepted.forward_error}); the daily sweep forwards it, or run the same command "
+            f"again (or `kontrol event forward`)",
             exit_code=1,
         )
 
@@ -107,6 +111,8 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
                 "occurred_at": utc(r.occurred_at).isoformat(),
                 "received_at": utc(r.received_at).isoformat(),
                 "forwarded": r.forwarded_at is not None,
+                "forward_attempts": r.forward_attempts,
+                "forward_error": r.forward_error,
                 "note": r.note,
             }
             for r in session.scalars(select(EventRecord).order_by(EventRecord.id.desc()))
@@ -123,9 +129,33 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
             r["ref"],
             r["body"] or "—",
             r["occurred_at"],
-            "yes" if r["forwarded"] else "NO",
+            "yes" if r["forwarded"] else f"NO: {r['forward_error'] or 'not yet tried'}",
         )
     console.print(table)
+
+
+@event_group.command("forward")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def forward_cmd(ctx: click.Context, as_json: bool) -> None:
+    """Forward to Prefect every event recorded but not yet forwarded (the daily sweep does it
+    too); exit 1 if some are still pending."""
+    app = app_of(ctx)
+    app.require_schema()
+    report = forward_pending(app, load_catalogue(app.settings))
+    if as_json:
+        print_json(report.to_json())
+    else:
+        console.print(
+            f"forwarded {len(report.forwarded)} event(s); still pending {len(report.pending)}"
+        )
+        for p in report.pending:
+            console.print(f"  #{p.id} {p.event} ({p.sender}, {p.ref}): {p.error or 'not tried'}")
+    if report.pending:
+        raise KontrolError(
+            f"{len(report.pending)} event(s) still not in Prefect: see `kontrol event list`",
+            exit_code=1,
+        )
 
 
 def register(cli: click.Group) -> None:

@@ -1,7 +1,8 @@
 """``kontrol sweep``, ``kontrol status``, ``kontrol done``, ``kontrol extend``, ``kontrol cancel``.
 
-Dates are typed as YYYY-MM-DD and checked here, so a wrong one is one clear line (exit 2),
-never a traceback. A dry-run sweep runs in one transaction that is rolled back at the end.
+Dates are typed as YYYY-MM-DD and checked here — their form, then the imported roadmaps'
+date window (``kontrol.windows``) — so a wrong one is one clear line (exit 2), never a
+traceback. A dry-run sweep runs in one transaction that is rolled back at the end.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from kontrol.notify import Mailer
 from kontrol.output import console, print_json
 from kontrol.report import STEP_WORDS
 from kontrol.sweep import SweepReport, one_transaction, run_sweep, transactions
+from kontrol.windows import OutOfWindow, check_option
 from models.db import session_factory
 
 ACTOR = "cli"
@@ -59,6 +61,9 @@ def sweep_cmd(
     rules = _rules(app)
     day = parse_date(as_of, "--as-of") if as_of else _today(app, rules)
     app.require_schema()
+    if as_of:
+        with app.reading() as session:
+            check_option(session, day, "--as-of")
     try:
         from kontrol.ladder import check_policy
 
@@ -158,6 +163,9 @@ def status_cmd(
     rules = _rules(app)
     today = parse_date(as_of, "--as-of") if as_of else _today(app, rules)
     app.require_schema()
+    if as_of:
+        with app.reading() as session:
+            check_option(session, today, "--as-of")
     with app.reading() as session:
         rows = listing(
             session,
@@ -218,18 +226,21 @@ def extend_cmd(ctx: click.Context, assignment: str, to: str, reason: str) -> Non
     rules = _rules(app)
     new_due = parse_date(to, "--to")
     app.require_schema()
-    with app.transaction() as session:
-        a, old = extend(
-            session,
-            assignment,
-            to=new_due,
-            reason=reason,
-            rules=rules,
-            mailer=Mailer.of(app.settings),
-            now=app.now,
-            actor=ACTOR,
-        )
-        aid = a.id
+    try:
+        with app.transaction() as session:
+            a, old = extend(
+                session,
+                assignment,
+                to=new_due,
+                reason=reason,
+                rules=rules,
+                mailer=Mailer.of(app.settings),
+                now=app.now,
+                actor=ACTOR,
+            )
+            aid = a.id
+    except OutOfWindow as exc:
+        raise KontrolError(f"--to: {exc}") from None
     console.print(f"assignment {aid}: due {old:%d.%m.%Y} → {new_due:%d.%m.%Y}")
 
 

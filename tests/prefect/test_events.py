@@ -18,43 +18,21 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import create_engine, func, select, update
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from kontrol.commands import events as events_commands
 from kontrol.config import load_rules
 from kontrol.context import REPO, App
 from kontrol.events import accept_event, parse_senders
 from kontrol.events_api import events_router
 from kontrol.settings import load_settings
-from models import Assignment, Item
+from models import Assignment
 from models.event import EventRecord
 from roadmap.events import load_events
 from tests.cli_runner import run
+from tests.prefect.conftest import EVENTS, MSK
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
-
-EVENTS = REPO / "examples" / "lenobl" / "events.yaml"
-MSK = dt.timezone(dt.timedelta(hours=3))
-PHRASES = {
-    "1.3": "не позднее 10 рабочих дней со дня заключения контракта",  # committee (lead)
-    "2.2": "в течение 10 дней с момента поступления запроса",  # committee + co-executors
-}
-
-
-@pytest.fixture
-def event_items(seeded: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The seed with 1.3 and 2.2 counted from events, and the catalogue configured."""
-    from kontrol.obligations import sync_obligations
-
-    monkeypatch.setenv("KONTROL_EVENTS", str(EVENTS))
-    events_commands.register(__import__("kontrol.cli", fromlist=["cli"]).cli)
-    with Session(create_engine(seeded)) as s, s.begin():
-        for number, phrase in PHRASES.items():
-            s.execute(update(Item).where(Item.number == number).values(schedule_text=phrase))
-        roadmap_id = s.scalar(select(Item.roadmap_id).limit(1))
-        sync_obligations(s, roadmap_id)
-    return seeded
 
 
 def _assignments(db_url: str) -> list[tuple[str, str, str, str]]:
