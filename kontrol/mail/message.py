@@ -28,6 +28,7 @@ from typing import Any
 from icalendar import Calendar, Event
 
 from kontrol.mail.render import one_line
+from kontrol.mail.russian import full_stop
 from models import OutboxMessage
 
 _TRANSLIT = dict(
@@ -210,12 +211,16 @@ def assignment_ics(
     assignment_id: int,
     due_on: dt.date,
     summary: str,
-    description: str,
+    period: str,
+    title: str,
     url: str,
     now: dt.datetime,
     sequence: int = 0,
 ) -> dict[str, Any]:
-    """An all-day VEVENT on the due date; UID stable per assignment so a new date updates it."""
+    """An all-day VEVENT on the due date; UID stable per assignment so a new date updates it.
+
+    The description is «<period>. <title>» and the link; a period phrase that ends with «г.»
+    takes no second period (``russian.full_stop``)."""
     cal = Calendar()
     cal.add("prodid", "-//kontrol//kontrol//RU")
     cal.add("version", "2.0")
@@ -226,7 +231,7 @@ def assignment_ics(
     event.add("dtstart", due_on)
     event.add("dtend", due_on + dt.timedelta(days=1))
     event.add("summary", one_line(summary))
-    event.add("description", description)
+    event.add("description", f"{full_stop(one_line(period))} {one_line(title)}\n{url}")
     event.add("url", url)
     event.add("sequence", sequence)
     event.add("transp", "TRANSPARENT")
