@@ -120,7 +120,8 @@ def _d(iso: str) -> str:
 @click.option(
     "--chart",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Draw the roadmap timeline (.svg or .png): items over the years, today marked.",
+    help="Draw the roadmap timeline (.svg or .png): items over the years, today marked, "
+    "past occurrences never issued in a colour of their own («не выдано»).",
 )
 @click.option(
     "--workload",
