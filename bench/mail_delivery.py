@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select
 
+from kontrol.config import mail_zone
 from kontrol.mail import outbox
 from kontrol.mail.delivery import Outgoing, deliver_pending, load_batch
 from kontrol.settings import Settings
@@ -223,7 +224,9 @@ def one_round(
         sessions = session_factory(engine)
         with sessions() as s:
             ids = list(s.scalars(select(OutboxMessage.id)))
-        built = load_batch(sessions, ids, mail_from=settings.mail_from, date=NOW)
+        built = load_batch(
+            sessions, ids, mail_from=settings.mail_from, date=NOW, zone=mail_zone(settings)
+        )
         messages = [b for b in built if isinstance(b, Outgoing)]
 
         def run_bare() -> float:

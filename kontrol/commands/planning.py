@@ -14,6 +14,7 @@ from kontrol.errors import KontrolError
 from kontrol.lookup import roadmap_by_number
 from kontrol.output import console, err_console, print_json
 from kontrol.planning import PlanRow, plan_rows, to_ics
+from kontrol.reporting.files import Written, check_target, write_bytes_atomic
 from roadmap.explain import explain
 from roadmap.rrule import rrule_texts
 from roadmap.schedule import parse_schedule
@@ -119,12 +120,18 @@ def _d(iso: str) -> str:
 @click.option(
     "--chart",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Draw the roadmap timeline (.svg or .png): items over the years, today marked.",
+    help="Draw the roadmap timeline (.svg or .png): items over the years, today marked, "
+    "past occurrences never issued in a colour of their own («не выдано»).",
 )
 @click.option(
     "--workload",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Draw assignments falling due per month (.svg or .png); --body narrows it.",
+)
+@click.option(
+    "--table",
+    is_flag=True,
+    help="Print the table too when --ics, --chart or --workload writes a file.",
 )
 @click.pass_context
 def plan_cmd(
@@ -137,42 +144,52 @@ def plan_cmd(
     ics: Path | None,
     chart: Path | None,
     workload: Path | None,
+    table: bool,
 ) -> None:
-    """The imported roadmap's calendar: every occurrence with its dates and bodies."""
+    """The imported roadmap's calendar: every occurrence with its dates and bodies.
+
+    With --ics, --chart or --workload it writes the files and prints one line for each;
+    the table only with --table, the JSON with --json (then the lines go to stderr).
+    """
     app = app_of(ctx)
     app.require_schema()
     if start and end and end < start:
         raise KontrolError(f"--to {end} is before --from {start}")
+    for path in (ics, chart, workload):
+        if path is not None:
+            check_target(path, None if path is ics else (".svg", ".png"))
     rules = load_rules(app.settings)
+    written: list[Written] = []
     with app.reading() as session:
         roadmap = roadmap_by_number(session)
         rows = plan_rows(session, roadmap, rules, start=start, end=end, item=item, body=body)
         if ics:
-            write_atomic(ics, to_ics(rows, roadmap, now=app.now))
+            write_bytes_atomic(ics, to_ics(rows, roadmap, now=app.now))
+            written.append(Written(ics, f"{len(rows)} occurrences, one calendar entry each"))
         today = app.now.astimezone(rules.policy.zone).date()
         if chart or workload:
             from kontrol.reporting.charts import write_timeline, write_workload
 
             if chart:
-                write_timeline(session, roadmap, rules, chart, today=today)
-                err_console.print(f"wrote the timeline to {chart}")
+                written.append(write_timeline(session, roadmap, rules, chart, today=today))
             if workload:
-                write_workload(
-                    session,
-                    roadmap,
-                    rules,
-                    workload,
-                    body_id=body,
-                    start=start or dt.date(today.year, 1, 1),
-                    end=end or dt.date(roadmap.horizon_year or today.year, 12, 31),
+                written.append(
+                    write_workload(
+                        session,
+                        roadmap,
+                        rules,
+                        workload,
+                        body_id=body,
+                        start=start or dt.date(today.year, 1, 1),
+                        end=end or dt.date(roadmap.horizon_year or today.year, 12, 31),
+                    )
                 )
-                err_console.print(f"wrote the workload to {workload}")
     if as_json:
         print_json([r.to_json() for r in rows])
-    else:
+    elif table or not written:
         show_plan(rows)
-    if ics:
-        err_console.print(f"wrote {len(rows)} entries to {ics}")
+    for w in written:
+        (err_console if as_json else console).print(str(w), soft_wrap=True)
 
 
 def show_plan(rows: list[PlanRow]) -> None:
@@ -196,16 +213,8 @@ def show_plan(rows: list[PlanRow]) -> None:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write whole or not at all: a temp file beside the target, then rename."""
-    if not path.parent.exists():
-        raise KontrolError(f"cannot write {path}: folder {path.parent} does not exist")
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise KontrolError(f"cannot write {path}: {exc.strerror}") from None
+    """Write whole or not at all (``reporting.files``: a temp file beside it, then a rename)."""
+    write_bytes_atomic(path, data)
 
 
 def register(cli: click.Group) -> None:

@@ -13,7 +13,7 @@ from kontrol.config import load_rules
 from kontrol.errors import KontrolError
 from kontrol.lookup import roadmap_by_number
 from kontrol.output import console, print_json
-from kontrol.reporting.files import check_target
+from kontrol.reporting.files import Written, check_target
 
 OUT = click.Path(dir_okay=False, path_type=Path)
 EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -97,7 +97,7 @@ def report_cmd(
     ):
         if path is not None:
             check_target(path, suffixes)
-    written: list[Path] = []
+    written: list[Path | Written] = []
     with app.reading() as session:
         rm = roadmap_by_number(session, roadmap)
         if timeline_file or workload_file:
@@ -139,9 +139,12 @@ def report_cmd(
     _written(written)
 
 
-def _written(paths: list[Path]) -> None:
+def _written(paths: list[Path | Written]) -> None:
     for p in paths:
-        console.print(f"written: {p}")
+        if isinstance(p, Written):
+            console.print(f"written: {p.path} — {p.what}", soft_wrap=True)
+        else:
+            console.print(f"written: {p}", soft_wrap=True)
 
 
 def show(report) -> None:  # type: ignore[no-untyped-def]

@@ -45,6 +45,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from kontrol.config import mail_zone
 from kontrol.mail import outbox
 from kontrol.mail.message import build_message, list_id_for, parse_address
 from kontrol.settings import Settings
@@ -162,7 +163,12 @@ async def check_server(settings: Settings, *, timeout: float = 10.0) -> ServerCh
 
 
 def load_batch(
-    session_factory: sessionmaker[Session], ids: list[int], *, mail_from: str, date: dt.datetime
+    session_factory: sessionmaker[Session],
+    ids: list[int],
+    *,
+    mail_from: str,
+    date: dt.datetime,
+    zone: dt.tzinfo,
 ) -> list[Outgoing | Outcome]:
     """Rows to messages; a row that cannot become a message is a permanent failure."""
     sender = parse_address(mail_from).addr_spec
@@ -185,6 +191,7 @@ def load_batch(
                     row,
                     mail_from=mail_from,
                     date=date,
+                    zone=zone,
                     list_id=list_id_for(number) if number else None,
                 )
                 rcpts = [parse_address(a).addr_spec for a in [*row.to_addrs, *row.cc_addrs]]
@@ -202,10 +209,11 @@ def claim_outgoing(
     limit: int,
     lease_seconds: int,
     mail_from: str,
+    zone: dt.tzinfo,
     token: str | None = None,
 ) -> list[Outgoing | Outcome]:
     """Claim a batch and turn it into what the workers send: the claim, then one read of the
-    messages built when the rows were written; the others are built here."""
+    messages built when the rows were written; the others are built here (Date in ``zone``)."""
     rows = outbox.claim_rows(
         session_factory,
         now=now,
@@ -230,7 +238,7 @@ def claim_outgoing(
             continue
         out.append(Outgoing(row_id, attempts, raw, sender, rcpts))
     if unbuilt:
-        out += load_batch(session_factory, unbuilt, mail_from=mail_from, date=now)
+        out += load_batch(session_factory, unbuilt, mail_from=mail_from, date=now, zone=zone)
     return out
 
 
@@ -558,6 +566,7 @@ async def deliver_pending(
     the time for leases and records during the run.
     """
     clock = clock or advancing_from(now)
+    zone = mail_zone(settings)
     lease = dt.timedelta(seconds=lease_seconds)
     run = _Run(
         token=uuid.uuid4().hex,
@@ -597,6 +606,7 @@ async def deliver_pending(
                 limit=limit,
                 lease_seconds=lease_seconds,
                 mail_from=settings.mail_from,
+                zone=zone,
                 token=run.token,
             )
             if not batch:

@@ -1,13 +1,21 @@
 """From an outbox row to an ``email.message.EmailMessage`` ready for SMTP.
 
-``policy=email.policy.SMTP`` gives CRLF and MIME; ``headerregistry.Address`` checks addresses;
-``email.header.Header`` encodes Russian subjects and display names (RFC 2047). What they
-cannot know is that a body's name or an activity's text may hold CR/LF: everything bound for a
-header goes through ``one_line`` first, so «\\r\\nBcc: …» stays text and never becomes a header.
+``policy=email.policy.SMTP`` gives CRLF and MIME; ``headerregistry.Address`` checks addresses.
+Russian subjects and display names are encoded here (RFC 2047, ``encoded_words``). What the
+stdlib cannot know is that a body's name or an activity's text may hold CR/LF: everything bound
+for a header goes through ``one_line`` first, so «\\r\\nBcc: …» stays text and never becomes a
+header.
 
-Long display names are split into several encoded-words with the spaces inside them, as RFC
-2047 wants; RFC decoders (``email.header.decode_header``, mail clients) read them back exactly,
-while CPython's address-list parser adds a space at each split (a CPython quirk).
+A long subject or display name takes several encoded-words, and each holds whole words: the
+stdlib's ``Header`` cuts wherever 75 characters run out, mid-word, and readers that do not join
+adjacent encoded-words (they should, RFC 2047 §6.2) then show «професс ионального». Split only
+at spaces, with the space inside the earlier word as RFC 2047 wants, the text reads back exactly
+in RFC decoders (``email.header.decode_header``, mail clients), and a reader that does not join
+shows at worst two spaces between two words. (CPython's address-list parser is such a reader,
+gh-128110: its display names get that second space.)
+
+The Date header is in the policy's time zone (``+0300`` in Moscow): the time the people who
+read the mail live by.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import math
 import re
 import uuid
 from collections.abc import Mapping
@@ -28,6 +37,7 @@ from typing import Any
 from icalendar import Calendar, Event
 
 from kontrol.mail.render import one_line
+from kontrol.mail.russian import full_stop
 from models import OutboxMessage
 
 _TRANSLIT = dict(
@@ -82,7 +92,13 @@ class _CachedRegistry(HeaderRegistry):
         return super().__getitem__(name)  # type: ignore[no-any-return]
 
 
-POLICY = policy.SMTP.clone(header_factory=_CachedRegistry())
+# refold_source="none": the Subject and the addresses are folded here, between words, and the
+# stdlib must not fold them again (it would cut words); every other header is a header object,
+# which this setting does not touch.
+POLICY = policy.SMTP.clone(header_factory=_CachedRegistry(), refold_source="none")
+EW_MAX = 75  # RFC 2047 §2: the longest encoded-word
+LINE_MAX = 78  # RFC 5322 §2.1.1: the longest line a header should have
+_EW_OVERHEAD = len("=?utf-8?b??=")
 
 
 def message_id_for(key: str) -> str:
@@ -130,17 +146,42 @@ def sender_address(mail_from: str, default_name: str = "kontrol") -> Address:
     return Address(default_name, address.username, address.domain)
 
 
-def encoded_text(name: str, text: str) -> str:
-    """RFC 2047 encoded-words, folded with the spaces inside the words.
+def encoded_words(text: str, *, first: int = EW_MAX) -> list[str]:
+    """``text`` as base64 UTF-8 encoded-words, each holding whole words.
 
-    ``EmailMessage`` folds long Russian headers between encoded-words, and the space there is
-    dropped by every decoder (CPython 3.11: «методического обеспечения» comes back as
-    «методическогообеспечения»), so values are encoded here, in lines short enough not to be
-    refolded, and stored with ``set_raw``.
+    Words are packed greedily into encoded-words of at most ``EW_MAX`` characters (``first``
+    for the one that shares its line with the header's name); every one but the last ends
+    with the space that follows its last word, inside it, where decoders keep it. A single
+    word too long for any encoded-word (some 23 Cyrillic letters) gets one of its own, longer
+    than 75 characters: a word cut in two is what this function exists to prevent.
     """
+    chunks: list[str] = []
+    for word in text.split(" "):
+        room = first if len(chunks) == 1 else EW_MAX
+        if chunks and _ew_len(f"{chunks[-1]}{word} ") <= room:
+            chunks[-1] = f"{chunks[-1]}{word} "
+        else:
+            chunks.append(f"{word} ")
+    if chunks:
+        chunks[-1] = chunks[-1][:-1]
+    return [_ew(chunk) for chunk in chunks]
+
+
+def _ew_len(text: str) -> int:
+    return _EW_OVERHEAD + 4 * math.ceil(len(text.encode("utf-8")) / 3)
+
+
+def _ew(text: str) -> str:
+    return f"=?utf-8?b?{base64.b64encode(text.encode('utf-8')).decode('ascii')}?="
+
+
+def encoded_text(name: str, text: str) -> str:
+    """An unstructured header (Subject): ASCII folded at spaces by the stdlib, anything else
+    as ``encoded_words`` one to a line, stored with ``set_raw`` so nothing refolds them."""
     text = one_line(text)
-    charset = "us-ascii" if text.isascii() else "utf-8"
-    return Header(text, charset, maxlinelen=76, header_name=name).encode(linesep="\n")
+    if text.isascii():
+        return Header(text, "us-ascii", maxlinelen=76, header_name=name).encode(linesep="\n")
+    return "\n ".join(encoded_words(text, first=min(EW_MAX, LINE_MAX - len(name) - 2)))
 
 
 def encoded_addresses(name: str, addresses: list[Address]) -> str:
@@ -150,9 +191,8 @@ def encoded_addresses(name: str, addresses: list[Address]) -> str:
         if not a.display_name or a.display_name.isascii():
             parts.append(utils.formataddr((a.display_name, a.addr_spec)))
             continue
-        phrase = Header(
-            a.display_name, "utf-8", maxlinelen=76, header_name=name if index == 0 else None
-        ).encode(linesep="\n")
+        first = min(EW_MAX, LINE_MAX - len(name) - 2) if index == 0 else EW_MAX
+        phrase = "\n ".join(encoded_words(a.display_name, first=first))
         parts.append(f"{phrase}\n <{a.addr_spec}>")
     return ",\n ".join(parts)
 
@@ -162,9 +202,11 @@ def build_message(
     *,
     mail_from: str,
     date: dt.datetime,
+    zone: dt.tzinfo,
     list_id: str | None = None,
 ) -> EmailMessage:
-    """The message for one row; the same row always gives the same headers but Date."""
+    """The message for one row; the same row always gives the same headers but Date, which
+    is ``date`` in ``zone`` (the policy's time zone)."""
     msg = EmailMessage(policy=POLICY)
     msg.set_raw("Subject", encoded_text("Subject", row.subject))
     msg.set_raw("From", encoded_addresses("From", [sender_address(mail_from)]))
@@ -173,7 +215,7 @@ def build_message(
         msg.set_raw("Cc", encoded_addresses("Cc", [parse_address(a) for a in row.cc_addrs]))
     if row.reply_to:
         msg.set_raw("Reply-To", encoded_addresses("Reply-To", [parse_address(row.reply_to)]))
-    msg["Date"] = utils.format_datetime(date.astimezone(dt.UTC))
+    msg["Date"] = utils.format_datetime(_aware(date).astimezone(zone))
     msg["Message-ID"] = one_line(row.message_id)
     if list_id:
         msg["List-Id"] = one_line(list_id)
@@ -188,6 +230,11 @@ def build_message(
     for att in row.attachments:
         add_attachment(msg, att)
     return msg
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """A naive moment is UTC (as the database returns it)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 def add_attachment(msg: EmailMessage, att: Mapping[str, Any]) -> None:
@@ -210,12 +257,16 @@ def assignment_ics(
     assignment_id: int,
     due_on: dt.date,
     summary: str,
-    description: str,
+    period: str,
+    title: str,
     url: str,
     now: dt.datetime,
     sequence: int = 0,
 ) -> dict[str, Any]:
-    """An all-day VEVENT on the due date; UID stable per assignment so a new date updates it."""
+    """An all-day VEVENT on the due date; UID stable per assignment so a new date updates it.
+
+    The description is «<period>. <title>» and the link; a period phrase that ends with «г.»
+    takes no second period (``russian.full_stop``)."""
     cal = Calendar()
     cal.add("prodid", "-//kontrol//kontrol//RU")
     cal.add("version", "2.0")
@@ -226,7 +277,7 @@ def assignment_ics(
     event.add("dtstart", due_on)
     event.add("dtend", due_on + dt.timedelta(days=1))
     event.add("summary", one_line(summary))
-    event.add("description", description)
+    event.add("description", f"{full_stop(one_line(period))} {one_line(title)}\n{url}")
     event.add("url", url)
     event.add("sequence", sequence)
     event.add("transp", "TRANSPARENT")

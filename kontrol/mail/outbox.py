@@ -23,6 +23,7 @@ from aiosmtplib.email import flatten_message
 from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from kontrol.config import mail_zone
 from kontrol.mail import render as r
 from kontrol.mail.links import LinkFor, executor_url, make_link_for
 from kontrol.mail.message import (
@@ -72,15 +73,19 @@ def enqueue(
     recipient_body_id: str | None = None,
     now: dt.datetime,
     mail_from: str | None = None,
+    zone: dt.tzinfo | None = None,
 ) -> OutboxMessage | None:
     """Insert one mail in the caller's transaction; None when ``key`` is already there.
 
-    With ``mail_from`` the message is built now and stored whole (``raw``): delivery then
-    only sends bytes, and every retry sends exactly the same message.
+    With ``mail_from`` (and ``zone``, the policy's time zone, for its Date) the message is
+    built now and stored whole (``raw``): delivery then only sends bytes, and every retry
+    sends exactly the same message.
 
     A mail without any address is still written, as failed with the reason, so that a body
     missing from the directory's e-mails shows up in ``kontrol mail list --status failed``.
     """
+    if mail_from and zone is None:
+        raise TypeError("a message built on enqueue needs the policy's time zone (zone=)")
     at = utc(now)
     values: dict[str, Any] = {
         "key": key,
@@ -113,12 +118,14 @@ def enqueue(
     row.content = OutboxContent(
         message_id=new_id, body_text=text, body_html=html, attachments=list(attachments)
     )
-    if mail_from and row.status == "pending":
-        prebuild(session, row, mail_from=mail_from, date=at)
+    if mail_from and zone is not None and row.status == "pending":
+        prebuild(session, row, mail_from=mail_from, date=at, zone=zone)
     return row
 
 
-def prebuild(session: Session, row: OutboxMessage, *, mail_from: str, date: dt.datetime) -> None:
+def prebuild(
+    session: Session, row: OutboxMessage, *, mail_from: str, date: dt.datetime, zone: dt.tzinfo
+) -> None:
     """Store the message's bytes on the row; a row that cannot be built is left to delivery,
     which records why."""
     number = (
@@ -128,7 +135,11 @@ def prebuild(session: Session, row: OutboxMessage, *, mail_from: str, date: dt.d
     )
     try:
         message = build_message(
-            row, mail_from=mail_from, date=date, list_id=list_id_for(number) if number else None
+            row,
+            mail_from=mail_from,
+            date=date,
+            zone=zone,
+            list_id=list_id_for(number) if number else None,
         )
     except (ValueError, TypeError, KeyError):
         return
@@ -479,7 +490,8 @@ def _enqueue_for_assignment(
                 assignment_id=assignment.id,
                 due_on=assignment.due_on,
                 summary=f"Срок: п. {item.number} {item.title}",
-                description=f"{context['a']['period']}. {item.title}\n{url}",
+                period=context["a"]["period"],
+                title=item.title,
                 url=url,
                 now=now,
                 sequence=ics_sequence,
@@ -502,6 +514,7 @@ def _enqueue_for_assignment(
         recipient_body_id=recipient.id,
         now=now,
         mail_from=settings.mail_from,
+        zone=mail_zone(settings),
     )
 
 
@@ -671,4 +684,5 @@ def enqueue_escalation_digest(
         recipient_body_id=recipient.id,
         now=now,
         mail_from=settings.mail_from,
+        zone=mail_zone(settings),
     )

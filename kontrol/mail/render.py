@@ -3,7 +3,8 @@
 
 Templates get plain data (dicts, strings, dates) built here from the models, plus the Russian
 filters (``plural``, ``participle``, ``working_days``, ``date_words``, ``due_words``,
-``period_words``) and a pluggable ``link_for(assignment_id, body_id) -> token``; a supervisor's
+``period_words``, ``full_stop`` — a sentence ending after a value goes through it, so «2021 г.»
+gets no second period) and a pluggable ``link_for(assignment_id, body_id) -> token``; a supervisor's
 digest gets ``oversee_link_for`` instead, and no executor link at all (whoever holds that one can
 report as the executor). ``StrictUndefined`` turns a misspelt variable into an error instead of
 an empty hole in a letter to a ministry.
@@ -35,6 +36,12 @@ KINDS = (
     "extension_decision",
 )
 ROLE_WORDS = {"lead": "ответственный исполнитель", "co_executor": "соисполнитель"}
+# What the page behind a mail's link offers, in the same words on the HTML button and in the
+# plain text: the executor's page takes a report and a request for a later date alike.
+LINK_WORDS = {
+    "executor": "Отчитаться об исполнении или попросить перенести срок",
+    "viewer": "Посмотреть поручение, отчёты и историю (только просмотр)",
+}
 
 
 @dataclass(frozen=True)
@@ -62,10 +69,13 @@ def environment() -> Environment:
         date_words=russian.date_words,
         due_words=russian.due_words,
         short_date=russian.short_date,
+        full_stop=russian.full_stop,
         genitive=russian.decree_genitive,
         dative=russian.decree_dative,
     )
-    env.globals.update(period_words=russian.period_words, plural=russian.plural)
+    env.globals.update(
+        period_words=russian.period_words, plural=russian.plural, link_words=LINK_WORDS
+    )
     return env
 
 

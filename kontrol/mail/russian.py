@@ -58,6 +58,14 @@ def due_words(d: dt.date) -> str:
     return f"до {date_words(d)}"
 
 
+def full_stop(text: str) -> str:
+    """``text`` ending a sentence: a period added unless it ends with one already — «до 1
+    февраля 2021 г.» and «2021 г.» carry the abbreviation's period, which also ends the
+    sentence («2021 г..» is wrong). Every period after a value in mail goes through here."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
+
+
 def short_date(d: dt.date) -> str:
     return f"{d:%d.%m.%Y}"
 

@@ -9,6 +9,11 @@ nothing: DejaVu Sans, matplotlib's default font, ships with the package and cove
 
 The data (``timeline_rows``, ``workload``) are computed first as plain values, then drawn, so
 they are tested without looking at pixels. ``today`` is always passed in.
+
+Statuses of the timeline: an issued occurrence takes the worst state of its assignments; one
+not issued is «запланировано» while its issue date is ahead, and «не выдано» once the date has
+passed with no assignment in the database — a gap to look into, never to be mistaken for the
+future.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from kontrol.issuing import obligation_occurrences, recipients
 from kontrol.lookup import obligations_of
 from kontrol.naming import short_title
 from kontrol.reporting.figures import local_date
-from kontrol.reporting.files import check_target, write_atomic
+from kontrol.reporting.files import Written, check_target, write_atomic
 from models import Assignment, Body, Item, Obligation, Roadmap
 from roadmap.occurrences import co_executor_due
 
@@ -42,6 +47,7 @@ STATUS_COLOURS = {
     "late": ("#ef8c00", "исполнено с нарушением срока"),
     "overdue": ("#c62828", "просрочено"),
     "open": ("#1e88e5", "в работе"),
+    "not_issued": ("#8e24aa", "не выдано"),
     "planned": ("#9e9e9e", "запланировано"),
     "before_adoption": ("#e0e0e0", "до принятия распоряжения"),
 }
@@ -82,9 +88,14 @@ class TimelineRow:
     bars: list[Bar] = field(default_factory=list)
     marks: list[Mark] = field(default_factory=list)
 
+    @property
+    def statuses(self) -> list[str]:
+        return [b.status for b in self.bars] + [m.status for m in self.marks]
+
 
 def _status_of(rows: list[Assignment], today: dt.date, zone: str) -> str:
-    """One colour for an occurrence: the worst state among its assignments at ``today``."""
+    """One colour for an issued occurrence: the worst state among its assignments at
+    ``today`` («planned» when every one of them is cancelled)."""
     from zoneinfo import ZoneInfo
 
     z = ZoneInfo(zone)
@@ -118,11 +129,13 @@ def timeline_rows(
         if row is None:
             continue
         for occ in obligation_occurrences(ob, rules):
-            status = (
-                "before_adoption"
-                if occ.state == "before_adoption"
-                else _status_of(issued.get((ob.id, occ.key), []), today, rules.policy.timezone)
-            )
+            assignments = issued.get((ob.id, occ.key))
+            if occ.state == "before_adoption":
+                status = "before_adoption"
+            elif assignments:
+                status = _status_of(assignments, today, rules.policy.timezone)
+            else:
+                status = "not_issued" if occ.issue_on < today else "planned"
             if ob.kind == "once":
                 row.bars.append(
                     Bar(ob.key, ob.phase_index, occ.key, occ.period_start, occ.period_end, status)
@@ -195,6 +208,8 @@ def timeline_figure(
             ha="center",
             va="bottom",
             fontsize=8,
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
+            zorder=5,
         )
     ax.set_ylim(n - 0.5, -1.2)
     ax.set_xlim(mdates.date2num(x0), mdates.date2num(x1))
@@ -275,7 +290,13 @@ def workload(
 
 
 def workload_figure(w: Workload, *, title: str) -> Figure:
-    fig = Figure(figsize=(min(16.0, max(8.0, 0.22 * len(w.months) + 4)), 6), layout="constrained")
+    """Stacked bars per month; the legend goes under the plot in two columns, so long body
+    names («образовательные организации высшего образования …») take no width from it."""
+    rows = (len(w.series) + 1) // 2
+    fig = Figure(
+        figsize=(min(16.0, max(10.0, 0.22 * len(w.months) + 4)), 5.5 + 0.22 * rows),
+        layout="constrained",
+    )
     ax = fig.add_subplot()
     x = list(range(len(w.months)))
     bottom = [0] * len(w.months)
@@ -301,7 +322,7 @@ def workload_figure(w: Workload, *, title: str) -> Figure:
     ax.set_title(f"{title}: всего {w.total}", fontsize=11, loc="left")
     ax.grid(axis="y", color="#dddddd")
     if w.series:
-        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+        fig.legend(loc="outside lower center", ncol=2, fontsize=8, frameon=False)
     return fig
 
 
@@ -321,15 +342,22 @@ def _metadata(fmt: str) -> dict[str, str | None]:
 
 def write_timeline(
     session: Session, roadmap: Roadmap, rules: Rules, path: Path, *, today: dt.date
-) -> Path:
+) -> Written:
     """``kontrol plan --chart FILE``: the roadmap timeline as SVG or PNG."""
     check_target(path, FORMATS)
     rows = timeline_rows(session, roadmap, rules, today=today)
     first = min(roadmap.adopted_on.year, today.year)
     last = max(roadmap.horizon_year or roadmap.adopted_on.year, first)
     title = f"Дорожная карта № {roadmap.number} от {roadmap.adopted_on:%d.%m.%Y}: сроки"
-    return save_figure(
+    save_figure(
         timeline_figure(rows, first_year=first, last_year=last, today=today, title=title), path
+    )
+    statuses = [s for r in rows for s in r.statuses]
+    gaps = statuses.count("not_issued")
+    return Written(
+        path,
+        f"timeline of {len(rows)} items, {len(statuses)} occurrences as of {today:%d.%m.%Y}"
+        + (f" ({gaps} past and not issued)" if gaps else ""),
     )
 
 
@@ -342,7 +370,7 @@ def write_workload(
     start: dt.date,
     end: dt.date,
     body_id: str | None = None,
-) -> Path:
+) -> Written:
     """``kontrol plan --workload FILE [--body ID]``: assignments falling due per month."""
     check_target(path, FORMATS)
     w = workload(session, roadmap, rules, start=start, end=end, body_id=body_id)
@@ -352,4 +380,9 @@ def write_workload(
     body = session.get(Body, body_id) if body_id else None
     who = f" — {body.short_name or body.name}" if body is not None else ""
     title = f"Нагрузка по срокам поручений, {start:%m.%Y}–{end:%m.%Y}{who}"
-    return save_figure(workload_figure(w, title=title), path)
+    save_figure(workload_figure(w, title=title), path)
+    return Written(
+        path,
+        f"workload of {w.total} assignments falling due {start:%d.%m.%Y}–{end:%d.%m.%Y}"
+        + (f" for {body_id}" if body_id else ""),
+    )

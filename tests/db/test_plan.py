@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.cli_runner import run
@@ -98,3 +100,53 @@ def test_schedule_json_has_the_documented_shape(capsys):
 def test_schedule_reports_the_unread_fragment(capsys):
     result = run(capsys, "schedule", "Ежегодно, в полнолуние")
     assert result.code == 2 and "position" in result.err
+
+
+def test_a_file_written_is_one_line_not_the_whole_table(imported, capsys, tmp_path):
+    chart, load, ics = tmp_path / "t.svg", tmp_path / "w.png", tmp_path / "p.ics"
+    result = run(capsys, "plan", "--chart", str(chart), "--workload", str(load), "--ics", str(ics))
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert len(lines) == 3 and result.err == "", result.out
+    assert lines[0].startswith(f"wrote {ics}: ") and "occurrences" in lines[0]
+    assert lines[1].startswith(f"wrote {chart}: timeline of ") and " items, " in lines[1]
+    assert lines[2].startswith(f"wrote {load}: workload of ") and " assignments " in lines[2]
+    table = run(capsys, "plan", "--chart", str(chart), "--table")
+    assert "occurrences" in table.out and "выдача" in table.out
+    assert table.out.rstrip().splitlines()[-1].startswith(f"wrote {chart}: ")
+    plain = run(capsys, "plan", "--item", "1.3")
+    assert "выдача" in plain.out and "wrote" not in plain.out + plain.err
+
+
+def test_json_stays_json_when_files_are_written(imported, capsys, tmp_path):
+    chart = tmp_path / "t.png"
+    result = run(capsys, "plan", "--json", "--item", "1.3", "--chart", str(chart))
+    assert result.code == 0, result.err
+    assert {r["item"] for r in result.json()} == {"1.3"}  # stdout is the JSON alone
+    assert result.err.startswith(f"wrote {chart}: timeline of ")
+
+
+def test_a_bad_chart_name_writes_nothing(imported, capsys, tmp_path):
+    ics = tmp_path / "p.ics"
+    result = run(capsys, "plan", "--ics", str(ics), "--chart", str(tmp_path / "t.pdf"))
+    assert result.code == 2 and "must end with .svg or .png" in result.err
+    assert not ics.exists()
+
+
+def test_plan_files_follow_the_umask(imported, capsys, tmp_path):
+    old = os.umask(0o027)
+    try:
+        paths = [tmp_path / "p.ics", tmp_path / "t.svg", tmp_path / "w.png"]
+        result = run(
+            capsys, "plan", "--ics", str(paths[0]), "--chart", str(paths[1]),
+            "--workload", str(paths[2]),
+        )  # fmt: skip
+        assert result.code == 0, result.err
+        assert {p.name: oct(p.stat().st_mode & 0o777) for p in paths} == {
+            p.name: "0o640" for p in paths
+        }
+        os.umask(0o022)
+        assert run(capsys, "plan", "--chart", str(paths[1])).code == 0
+        assert oct(paths[1].stat().st_mode & 0o777) == "0o644"
+    finally:
+        os.umask(old)

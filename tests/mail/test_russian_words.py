@@ -11,6 +11,7 @@ from kontrol.mail.russian import (
     date_words,
     decree_dative,
     due_words,
+    full_stop,
     participle,
     period_words,
     plural,
@@ -126,3 +127,17 @@ def test_decree_kind_in_the_dative() -> None:
     assert decree_dative("распоряжение") == "распоряжению"
     assert decree_dative("приказ") == "приказу"
     assert decree_dative("меморандум") == "меморандум"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("до 1 февраля 2021 г.", "до 1 февраля 2021 г."),
+        ("I квартал 2021 г.", "I квартал 2021 г."),
+        ("27.07.2020–31.12.2020", "27.07.2020–31.12.2020."),
+        ("ГАОУ ДПО «ЛОИРО»", "ГАОУ ДПО «ЛОИРО»."),
+        ("Отдел общего образования ", "Отдел общего образования."),
+    ],
+)
+def test_a_sentence_ends_with_one_period(text: str, expected: str) -> None:
+    assert full_stop(text) == expected

@@ -178,3 +178,119 @@ def test_the_digest_participle_agrees_with_the_count(n: int, level: str, words: 
     assert words in rendered.html
     assert ("по убыванию просрочки" in rendered.text) == (n > 1)
     assert "https://kontrol.example/s/7-dept-general" in rendered.text
+
+
+def _every_mail(world: World, settings: Settings) -> dict[str, tuple[str, str, str, list[str]]]:
+    """kind → (subject, text, HTML, .ics texts) for every mail kind: the outbox's own (with a
+    rejected extension besides the approved one) and the portal's."""
+    import re
+
+    from kontrol.mail import outbox
+    from kontrol.mail.links import make_link_for
+    from kontrol.mail.render import assignment_context, environment
+
+    ids = enqueue_every_kind(world, settings)
+    mails: dict[str, tuple[str, str, str, list[str]]] = {}
+    with world.transaction() as s:
+        for kind, i in ids.items():
+            row = s.get(OutboxMessage, i)
+            assert row is not None
+            ics = [str(att["content"]) for att in row.attachments]
+            mails[kind] = (row.subject, row.body_text, row.body_html, ics)
+        a = s.get(Assignment, world.assignments[-1])
+        assert a is not None
+        rejected = outbox.enqueue_extension_decision(
+            s, a, approved=False, old_due_on=a.due_on, decision_key="no",
+            settings=settings, now=NOW,
+        )  # fmt: skip
+        assert rejected is not None
+        mails["extension_rejected"] = (
+            rejected.subject, rejected.body_text, rejected.body_html, [],
+        )  # fmt: skip
+        extra = {
+            "extension_request": {
+                "recipient": "Отдел общего и дополнительного образования",
+                "request": {
+                    "current_due_on": a.due_on,
+                    "requested_due_on": dt.date(2021, 4, 30),
+                    "reason": "Данные поступят позже.",
+                },
+                "approve_url": "https://kontrol.example/c/approve/t",
+                "reject_url": "https://kontrol.example/c/reject/t",
+            },
+            "report_review": {
+                "recipient": "Отдел общего и дополнительного образования",
+                "report": {"text": "Исполнено.", "files": [], "submitted_at": NOW},
+                "accept_url": "https://kontrol.example/c/accept/t",
+                "return_url": "https://kontrol.example/c/return/t",
+            },
+            "report_returned": {"comment": "Нет приложения.", "status_words": "на исполнении"},
+        }
+        env = environment()
+        for kind, more in extra.items():
+            ctx = assignment_context(
+                a,
+                portal_base_url=settings.portal_base_url,
+                link_for=make_link_for(settings.secret_key),
+                **more,
+            )
+            mails[kind] = tuple(  # type: ignore[assignment]
+                [
+                    env.get_template(f"{kind}.{part}").render(ctx)
+                    for part in ("subject.txt", "txt", "html")
+                ]
+                + [[]]
+            )
+    for kind, (subject, text, html, ics) in mails.items():
+        plain_html = re.sub(r"<[^>]+>", "", html)
+        unfolded = [re.sub(r"\r?\n ", "", c) for c in ics]
+        mails[kind] = (subject, text, plain_html, unfolded)
+    return mails
+
+
+def test_no_sentence_ends_in_two_periods(world: World, local_settings: Settings) -> None:
+    """«до 30 декабря 2020 г.» ends a sentence with its own period: never «2020 г..» — in the
+    subject, the text, the HTML (tags removed: «г.</strong>.» reads «г..») or the .ics."""
+    import re
+
+    two = re.compile(r"(?<!\.)\.\.(?!\.)")
+    mails = _every_mail(world, local_settings)
+    assert len(mails) == 10
+    for kind, (subject, text, html, ics) in mails.items():
+        for where, part in (("subject", subject), ("text", text), ("html", html)):
+            assert not two.search(part), (kind, where, part[two.search(part).start() - 60 :][:80])
+        for cal in ics:
+            assert not two.search(cal), (kind, cal)
+    _, text, html, _ = mails["overdue_notice"]
+    assert "исполнено до 30 декабря 2020 г. Поручение просрочено" in text
+    assert "исполнено до 30 декабря 2020 г. Поручение просрочено" in html
+    assert "остаётся прежним: до 30 декабря 2020 г.\n" in mails["extension_rejected"][1]
+    (cal,) = mails["extension_decision"][3]
+    assert "DESCRIPTION:I квартал 2021 г. Создание регионального" in cal
+
+
+def test_the_button_and_the_text_name_the_same_actions(
+    world: World, local_settings: Settings
+) -> None:
+    """The executor's link takes a report and a request for a later date: the HTML button
+    says both, as the plain text does; a supervisor's read-only link says so in both too."""
+    import re
+
+    ids = enqueue_every_kind(world, local_settings)
+    base = local_settings.portal_base_url
+    with world.transaction() as s:
+        for kind, i in ids.items():
+            row = s.get(OutboxMessage, i)
+            assert row is not None
+            if kind == "escalation_digest":
+                continue  # a list of links, one per item
+            buttons = re.findall(
+                rf'<a href="({re.escape(base)}/[as]/[^"]+)"[^>]*>([^<]+)</a>', row.body_html
+            )
+            (url, label) = buttons[0] if len(buttons) == 1 else ("", "")
+            assert url, (kind, buttons)
+            lines = row.body_text.splitlines()
+            assert f"{label}:" == lines[lines.index(url) - 1], kind
+            supervisor = kind == "overdue_copy"
+            assert ("перенести срок" in label) != supervisor, kind
+            assert ("только просмотр" in label) == supervisor, kind

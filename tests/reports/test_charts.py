@@ -66,7 +66,7 @@ def test_timeline_axes_draw_each_mark_bar_and_today(world: World) -> None:
 def test_timeline_svg_carries_ids(world: World, tmp_path: Path) -> None:
     with world.session() as s:
         rm = world.roadmap(s)
-        path = write_timeline(s, rm, world.rules, tmp_path / "t.svg", today=TODAY)
+        path = write_timeline(s, rm, world.rules, tmp_path / "t.svg", today=TODAY).path
         rows = timeline_rows(s, rm, world.rules, today=TODAY)
     tree = etree.parse(str(path))
     ids = set(tree.xpath("//@id"))
@@ -78,7 +78,8 @@ def test_timeline_svg_carries_ids(world: World, tmp_path: Path) -> None:
 
 def test_timeline_png_of_the_seed(world: World, tmp_path: Path) -> None:
     with world.session() as s:
-        path = write_timeline(s, world.roadmap(s), world.rules, tmp_path / "t.png", today=TODAY)
+        written = write_timeline(s, world.roadmap(s), world.rules, tmp_path / "t.png", today=TODAY)
+    path = written.path
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -150,7 +151,50 @@ def test_workload_errors(world: World, tmp_path: Path) -> None:
             tmp_path / "w.svg",
             start=dt.date(2022, 1, 1),
             end=dt.date(2022, 12, 31),
-        )
+        ).path
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("kontrol.db")) == [
         path.name
     ]
+
+
+def test_a_past_occurrence_never_issued_is_not_issued_not_planned(world: World) -> None:
+    """Issue date before today and no assignment in the database: «не выдано», a colour and a
+    legend entry of its own; issue date today or later: «запланировано»."""
+    from sqlalchemy import select
+
+    from models import Assignment
+
+    with world.session() as s:
+        rm = world.roadmap(s)
+        rows = timeline_rows(s, rm, world.rules, today=TODAY)
+        issued = {(a.obligation.key, a.occurrence_key) for a in s.scalars(select(Assignment))}
+        expected = {
+            (ob.key, occ.key): "not_issued" if occ.issue_on < TODAY else "planned"
+            for ob in obligations_of(s, rm)
+            for occ in obligation_occurrences(ob, world.rules)
+            if occ.state == "scheduled" and (ob.key, occ.key) not in issued
+        }
+    drawn = {(x.obligation, x.key): x.status for r in rows for x in (*r.bars, *r.marks)}
+    assert {k: drawn[k] for k in expected} == expected
+    assert set(expected.values()) == {"not_issued", "planned"}
+    by = {r.number: r for r in rows}
+    assert [b.status for b in by["1.1"].bars] == ["not_issued"]  # 4th quarter 2020, never issued
+    assert {m.key: m.status for m in by["6.2"].marks}["2022"] == "planned"
+
+    from kontrol.reporting.charts import STATUS_COLOURS
+
+    colour, words = STATUS_COLOURS["not_issued"]
+    assert words == "не выдано"
+    others = [c for k, (c, _) in STATUS_COLOURS.items() if k != "not_issued"]
+    assert colour not in others
+
+
+def test_the_timeline_legend_names_not_issued(world: World, tmp_path: Path) -> None:
+    with world.session() as s:
+        written = write_timeline(s, world.roadmap(s), world.rules, tmp_path / "t.svg", today=TODAY)
+    tree = etree.parse(str(written.path))
+    texts = {t.strip() for t in tree.xpath("//*[local-name()='text']//text()")}
+    assert {"не выдано", "запланировано"} <= texts
+    for gid in ("marks-not_issued-p1", "marks-planned-p1"):
+        assert tree.xpath(f"//*[@id='{gid}']"), gid
+    assert "not issued" in written.what and f"as of {TODAY:%d.%m.%Y}" in written.what

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import openpyxl
@@ -107,3 +108,25 @@ def test_simulate_a_quarter(kontrol_env: str, capsys) -> None:
 def test_simulate_refuses_an_empty_range(kontrol_env: str, capsys) -> None:
     r = run(capsys, "simulate", "--from", "2021-02-01", "--to", "2021-01-01")
     assert r.code == 2 and "empty range" in r.err
+
+
+def test_report_files_follow_the_umask(
+    world: World, kontrol_env: str, capsys, tmp_path: Path
+) -> None:
+    """A report is made to be shared: 0666 less the umask, never a private 0600."""
+    names = ["r.xlsx", "r.html", "r.md", "t.svg", "w.png"]
+    for mask, mode in ((0o022, "0o644"), (0o027, "0o640")):
+        old = os.umask(mask)
+        try:
+            r = run(
+                capsys, "report", "--year", "2021", "--as-of", "2021-12-01",
+                "--xlsx", "r.xlsx", "--html", "r.html", "--markdown", "r.md",
+                "--timeline", "t.svg", "--workload", "w.png",
+            )  # fmt: skip
+        finally:
+            os.umask(old)
+        assert r.code == 0, r.err
+        assert {n: oct((tmp_path / n).stat().st_mode & 0o777) for n in names} == {
+            n: mode for n in names
+        }
+        assert "written: t.svg — timeline of " in r.out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 from pathlib import Path
 
@@ -151,3 +152,75 @@ def test_a_failed_write_leaves_no_file(report: Report, tmp_path: Path, monkeypat
     with pytest.raises(KontrolError, match="No space left"):
         write_xlsx(report, out / "r.xlsx")
     assert list(out.iterdir()) == []
+
+
+def _width(text: str) -> float:
+    """The text's width in DejaVu Sans at the page's 11 px (the widest of the page's fonts)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    w, _, _ = TextToPath().get_text_width_height_descent(
+        text, FontProperties(family="DejaVu Sans", size=11), ismath=False
+    )
+    return float(w)
+
+
+def _chart(report: Report) -> lxml.html.HtmlElement:
+    """The report's body chart drawn for the six longest names of the example directory."""
+    import dataclasses
+
+    from kontrol.reporting import render_html
+    from kontrol.reporting.figures import Counts, Row
+    from roadmap.directory import load_directory
+    from tests.conftest import DIRECTORY
+
+    names = sorted((b.name for b in load_directory(DIRECTORY).bodies), key=len)[-6:]
+    rows = [
+        Row(f"b{i}", name, Counts(issued=4, done_on_time=2, done_late=1, overdue=1))
+        for i, name in enumerate(names)
+    ]
+    doc = lxml.html.fromstring(render_html(dataclasses.replace(report, by_body=rows)))
+    (svg,) = doc.xpath('//svg[@id="body-chart"]')
+    return svg
+
+
+def test_html_chart_draws_whole_body_names(report: Report) -> None:
+    """Every body name is drawn whole inside the chart: none runs off its left edge, a long one
+    is wrapped between words."""
+    svg = _chart(report)
+    groups = svg.xpath('g[@class="body-row"]')
+    shown = []
+    for g in groups:
+        label = g.xpath("text")[0]
+        assert label.get("text-anchor") == "end"
+        lines = [(float(t.get("x")), t.text_content()) for t in label.xpath("tspan")] or [
+            (float(label.get("x")), label.text_content())
+        ]
+        for right, line in lines:
+            assert right - _width(line) >= 0, line  # nothing runs off the left edge
+            assert right < min(float(r.get("x")) for r in g.xpath("rect"))
+        shown.append(" ".join(line for _, line in lines))
+    names = [g.xpath("title")[0].text_content() for g in groups]
+    assert len(names) == 6 and all(len(n) > 90 for n in names)
+    assert shown == names  # whole, wrapped between words
+
+
+def test_html_chart_legend_entries_do_not_overlap(report: Report) -> None:
+    svg = _chart(report)
+    legend = svg.xpath("text[not(ancestor::g)]")
+    assert [t.text_content() for t in legend] == [
+        "исполнено в срок",
+        "исполнено с нарушением срока",
+        "просрочено",
+        "в работе, срок не наступил",
+    ]
+    swatches = svg.xpath("rect[not(ancestor::g)]")
+    assert len(swatches) == len(legend)
+    boxes = [
+        (float(r.get("x")), float(t.get("x")) + _width(t.text_content()), float(t.get("y")))
+        for r, t in zip(swatches, legend, strict=True)
+    ]
+    for (_, end, y), (start, _, y2) in itertools.pairwise(boxes):
+        assert y2 != y or end < start, (end, start)
+    assert all(end <= float(svg.get("width")) for _, end, _ in boxes)
+    assert max(y for _, _, y in boxes) < min(float(r.get("y")) for r in svg.xpath("g/rect"))
