@@ -11,19 +11,20 @@ from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
-from prefect.events import emit_event
 from prefect.runtime import flow_run
 
-from kontrol import faults
+from flows.names import cycle_first_name, rename
+from kontrol import assignment_events, faults
 from kontrol.config import load_rules
 from kontrol.issuing import IssueSummary
-from kontrol.naming import ROLE_WORDS, STATUS_WORDS, ascii_key, item_artifact_key
+from kontrol.naming import cycle_run_name, item_artifact_key, occurrence_title
+from kontrol.report import item_table
 from kontrol.settings import load_settings
 from tasks.delivery import deliver_outbox
 from tasks.issuing import issue_task
 
 
-@flow(name="kontrol-cycle", log_prints=False)
+@flow(name="kontrol-cycle", flow_run_name=cycle_first_name, log_prints=False)
 def issue_cycle(
     roadmap: str,
     obligation: str,
@@ -52,15 +53,12 @@ def issue_cycle(
         summary = issue_event_task(roadmap, obligation, event, now, actor)
     else:
         summary = issue_task(roadmap, obligation, period, None if period else on, now, actor)
+    rename(run_name(summary))
     faults.point("after-issue")
     deliver(now)
     publish(summary)
     get_run_logger().info(
-        "%s %s: %d assignment(s), %d new",
-        summary.obligation,
-        summary.occurrence,
-        len(summary.rows),
-        summary.created,
+        "%s: поручений %d, из них новых %d", run_name(summary), len(summary.rows), summary.created
     )
     return {
         "occurrence": summary.occurrence,
@@ -74,40 +72,34 @@ def deliver(now: dt.datetime) -> None:
     deliver_outbox(now=now)
 
 
+def run_name(summary: IssueSummary) -> str:
+    """«1.3 · январь 2027», «3.1.4 Разработка · I квартал 2021», «1.3 · по событию 28.12.2021»."""
+    return cycle_run_name(
+        summary.item,
+        summary.period_start,
+        summary.period_end,
+        label=summary.label,
+        event=summary.from_event,
+    )
+
+
 def publish(summary: IssueSummary) -> None:
     """A table artifact per obligation and an event per new assignment."""
     create_table_artifact(
         key=item_artifact_key(summary.roadmap, summary.obligation),
-        table=[
-            {
-                "Исполнитель": r.body_name,
-                "Роль": ROLE_WORDS[r.role],
-                "Срок": r.due_on.strftime("%d.%m.%Y"),
-                "Статус": STATUS_WORDS.get(r.status, r.status),
-                "Поручение": r.assignment_id,
-            }
-            for r in summary.rows
-        ],
-        description=f"**{summary.name}** — период {summary.occurrence} "
+        table=item_table(summary),
+        description=f"**{summary.name}** — "
+        f"{occurrence_title(summary.period_start, summary.period_end, event=summary.from_event)} "
         f"({summary.period_start:%d.%m.%Y}–{summary.period_end:%d.%m.%Y})",
     )
-    for r in summary.rows:
-        if not r.new:
-            continue
-        emit_event(
-            event="kontrol.assignment.issued",
-            resource={
-                "prefect.resource.id": f"kontrol.body.{r.body_id}",
-                "prefect.resource.name": r.body_name,
-            },
-            related=[
-                {
-                    "prefect.resource.id": f"kontrol.item.{ascii_key(summary.roadmap)}."
-                    f"{summary.item}",
-                    "prefect.resource.role": "item",
-                    "prefect.resource.name": summary.name,
-                }
-            ],
+    assignment_events.emit(
+        assignment_events.assignment_event(
+            "issued",
+            body_id=r.body_id,
+            body_name=r.body_name,
+            roadmap=summary.roadmap,
+            item=summary.item,
+            item_name=summary.name,
             payload={
                 "assignment": r.assignment_id,
                 "occurrence": summary.occurrence,
@@ -115,3 +107,6 @@ def publish(summary: IssueSummary) -> None:
                 "due_on": r.due_on.isoformat(),
             },
         )
+        for r in summary.rows
+        if r.new
+    )

@@ -16,9 +16,11 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
 from flows.cycle import deliver
+from flows.names import rename, report_first_name
 from kontrol.config import Rules, load_rules
 from kontrol.context import App
 from kontrol.lookup import roadmap_by_number
+from kontrol.naming import report_run_name
 from kontrol.reporting import (
     NothingIssued,
     enqueue_report,
@@ -72,7 +74,7 @@ def monitoring(
     return {"roadmap": number, "report": report, "mails": created}
 
 
-@flow(name="kontrol-annual-monitoring", log_prints=False)
+@flow(name="kontrol-annual-monitoring", flow_run_name=report_first_name, log_prints=False)
 def annual_monitoring(year: int | None = None) -> dict[str, Any]:
     """Report on the year before the scheduled start (or ``year``); artifact + mails."""
     settings = load_settings()
@@ -81,6 +83,7 @@ def annual_monitoring(year: int | None = None) -> dict[str, Any]:
     started = flow_run.get_scheduled_start_time() or now
     today = started.astimezone(rules.policy.zone).date()
     year = year or today.year - 1
+    rename(report_run_name(year))
     logger = get_run_logger()
     key = f"kontrol-report-{year}"
     try:
@@ -99,8 +102,8 @@ def annual_monitoring(year: int | None = None) -> dict[str, Any]:
     )
     deliver(now)
     logger.info(
-        "report %s: %d assignment(s), %d mail(s) queued",
-        year,
+        "%s: поручений %d, писем в очереди %d",
+        report_run_name(year),
         report.total.issued,
         len(result["mails"]),
     )

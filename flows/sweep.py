@@ -15,16 +15,17 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
-from prefect.events import emit_event
 from prefect.runtime import flow_run
 
 from flows.cycle import deliver
+from flows.names import rename, sweep_first_name
+from kontrol import assignment_events
 from kontrol.config import Rules, load_rules
 from kontrol.context import App
 from kontrol.errors import KontrolError
 from kontrol.event_forwarding import ForwardReport, forward_pending
 from kontrol.events import load_catalogue
-from kontrol.naming import ascii_key, sweep_counts
+from kontrol.naming import sweep_run_name
 from kontrol.notify import Mailer
 from kontrol.report import overdue_table, summary_tables
 from kontrol.settings import load_settings
@@ -33,7 +34,7 @@ from models.db import session_factory
 from roadmap.errors import RoadmapError
 
 
-@task(name="sweep", retries=2, retry_delay_seconds=10)
+@task(name="sweep", task_run_name="обход", retries=2, retry_delay_seconds=10)
 def sweep_task(as_of: dt.date, now: dt.datetime, actor: str) -> SweepReport:
     """One sweep; a retry after a crash finishes the work without repeating a step."""
     app = App(load_settings(), now=now)
@@ -48,7 +49,7 @@ def sweep_task(as_of: dt.date, now: dt.datetime, actor: str) -> SweepReport:
     )
 
 
-@task(name="forward-events")
+@task(name="forward-events", task_run_name="передача событий")
 def forward_events_task(now: dt.datetime) -> ForwardReport:
     """Forward the pending events; a broken catalogue is each one's reason, not a failed sweep."""
     app = App(load_settings(), now=now)
@@ -61,7 +62,7 @@ def forward_events_task(now: dt.datetime) -> ForwardReport:
     return forward_pending(app, None, no_catalogue=problem)
 
 
-@flow(name="kontrol-sweep", log_prints=False)
+@flow(name="kontrol-sweep", flow_run_name=sweep_first_name, log_prints=False)
 def daily_sweep(as_of: dt.date | None = None) -> dict[str, Any]:
     """Sweep the open assignments as of the run's scheduled day; mail, publish, emit events."""
     settings = load_settings()
@@ -69,6 +70,7 @@ def daily_sweep(as_of: dt.date | None = None) -> dict[str, Any]:
     now = dt.datetime.now(dt.UTC)
     started = flow_run.get_scheduled_start_time() or now
     day = as_of or started.astimezone(rules.policy.zone).date()
+    rename(sweep_run_name(day))
     logger = get_run_logger()
     events = forward_events_task(now)
     publish_events(events, rules, now)
@@ -80,7 +82,7 @@ def daily_sweep(as_of: dt.date | None = None) -> dict[str, Any]:
     if events.pending:
         logger.warning("%d event(s) still not forwarded to Prefect", len(events.pending))
     if not rules.calendar.is_working_day(day):
-        logger.info("%s is not a working day: nothing is sent", day)
+        logger.info("%s — нерабочий день: ничего не отправлено", f"{day:%d.%m.%Y}")
         return {"as_of": day.isoformat(), "working_day": False, **in_use}
     actor = f"flow-run:{flow_run.get_id() or 'local'}"
     report = sweep_task(day, now, actor)
@@ -88,7 +90,16 @@ def daily_sweep(as_of: dt.date | None = None) -> dict[str, Any]:
     publish(App(settings, now=now), rules, day)
     emit(report.actions)
     counts = report.to_json()["counts"]
-    logger.info("sweep %s: %d candidate(s), %s", day, report.candidates, sweep_counts(counts))
+    logger.info(
+        "%s: проверено поручений %d; стали просроченными %d, напоминаний %d, уведомлений о "
+        "просрочке %d, эскалаций %d, сводок %d, еженедельных сводок %d",
+        sweep_run_name(day),
+        report.candidates,
+        *(
+            counts[k]
+            for k in ("status", "reminder", "overdue_notice", "escalation", "digest", "weekly")
+        ),
+    )
     return {"as_of": day.isoformat(), "working_day": True, "counts": counts, **in_use}
 
 
@@ -100,12 +111,14 @@ def publish(app: App, rules: Rules, as_of: dt.date) -> None:
     create_table_artifact(
         key="kontrol-overdue",
         table=overdue or [{"п.": "—", "Исполнитель": "просроченных поручений нет"}],
-        description=f"Просроченные поручения на {as_of:%d.%m.%Y}",
+        description=f"Просроченные поручения на {as_of:%d.%m.%Y}, самые давние первыми; "
+        "просрочка — в рабочих днях после срока. Номера: `kontrol status --overdue`.",
     )
     create_table_artifact(
         key="kontrol-summary",
         table=by_body + by_item,
-        description=f"Итоги на {as_of:%d.%m.%Y}: по исполнителям, затем по пунктам",
+        description=f"Итоги на {as_of:%d.%m.%Y}: по исполнителям, затем по пунктам. "
+        "Просрочено + в работе + в срок + с опозданием = выдано (без отменённых).",
     )
 
 
@@ -145,26 +158,19 @@ def publish_events(report: ForwardReport, rules: Rules, now: dt.datetime) -> Non
     )
 
 
-def emit(actions: list[Action]) -> None:
+EVENT_KINDS = {"status": "overdue", "escalation": "escalated"}
+
+
+def events(actions: list[Action]) -> list[assignment_events.Event]:
     """``kontrol.assignment.overdue`` / ``.escalated`` about the body, related to the item."""
-    names = {"status": "kontrol.assignment.overdue", "escalation": "kontrol.assignment.escalated"}
-    for a in actions:
-        event = names.get(a.kind)
-        if event is None or a.body_id is None:
-            continue
-        emit_event(
-            event=event,
-            resource={
-                "prefect.resource.id": f"kontrol.body.{a.body_id}",
-                "prefect.resource.name": a.body_name or a.body_id,
-            },
-            related=[
-                {
-                    "prefect.resource.id": f"kontrol.item.{ascii_key(a.roadmap or '')}.{a.item}",
-                    "prefect.resource.role": "item",
-                    "prefect.resource.name": a.obligation_name or a.item or "",
-                }
-            ],
+    return [
+        assignment_events.assignment_event(
+            EVENT_KINDS[a.kind],
+            body_id=a.body_id,
+            body_name=a.body_name or a.body_id,
+            roadmap=a.roadmap or "",
+            item=a.item or "",
+            item_name=a.obligation_name or a.item or "",
             payload={
                 "assignment": a.assignment_id,
                 "due_on": a.due_on.isoformat() if a.due_on else None,
@@ -173,3 +179,10 @@ def emit(actions: list[Action]) -> None:
                 "recipient": a.recipient_id,
             },
         )
+        for a in actions
+        if a.kind in EVENT_KINDS and a.body_id is not None
+    ]
+
+
+def emit(actions: list[Action]) -> None:
+    assignment_events.emit(events(actions))

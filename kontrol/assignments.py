@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from kontrol import ladder, standing
 from kontrol.config import Rules
 from kontrol.errors import KontrolError, NotFound
+from kontrol.naming import body_label
 from kontrol.notify import Mailer
 from kontrol.standing import OPEN_KINDS, standing_sql
 from kontrol.windows import OutOfWindow, assignment_window
@@ -224,7 +225,7 @@ def listing(
                 a.obligation.key,
                 period_words(a.period_start, a.period_end),
                 a.body_id,
-                a.body.short_name or a.body.name,
+                body_label(a.body),
                 a.role,
                 a.due_on,
                 a.original_due_on,

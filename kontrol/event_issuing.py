@@ -20,7 +20,8 @@ from kontrol.events import utc
 from kontrol.issuing import IssuedRow, IssueSummary, issue_occurrence, recipients
 from kontrol.lookup import obligation_by_key, roadmap_by_number
 from kontrol.mail.links import signing_keys
-from kontrol.naming import deployment_name
+from kontrol.naming import body_cells, body_label, deployment_name
+from models import Body
 from models.event import EventRecord
 from roadmap.events import EventCatalogue, resolve_event
 from roadmap.occurrences import event_occurrence
@@ -116,9 +117,17 @@ def issue_event(
             settings=app.settings,
             only=only,
         )
+        cells = body_cells(session.scalars(select(Body)))
         rows = tuple(
             IssuedRow(
-                a.id, a.body_id, a.body.name, a.role, a.due_on, a.status, a.id in result.created
+                a.id,
+                a.body_id,
+                body_label(a.body),
+                a.role,
+                a.due_on,
+                a.status,
+                a.id in result.created,
+                cells[a.body_id],
             )
             for a in result.assignments
         )
@@ -132,4 +141,5 @@ def issue_event(
             occ.period_start,
             occ.period_end,
             rows,
+            ob.label,
         )

@@ -20,7 +20,7 @@ from kontrol.errors import KontrolError
 from kontrol.lookup import obligation_by_key, roadmap_by_number
 from kontrol.mail.links import signing_keys
 from kontrol.mail.outbox import enqueue_assignment_issued
-from kontrol.naming import deployment_name
+from kontrol.naming import body_cells, body_label, deployment_name
 from kontrol.settings import Settings
 from models import Assignment, AuditEvent, Body, Item, Obligation
 from models.db import insert_for
@@ -97,7 +97,6 @@ def _expand(
     for m in body.members:
         result += _expand(session, m.member_id, via or body_id, path | {body_id})
     return result
-
 
 
 def issue_occurrence(
@@ -184,11 +183,12 @@ def issue_occurrence(
 class IssuedRow:
     assignment_id: int
     body_id: str
-    body_name: str
+    body_name: str  # the body's one display name (``kontrol.naming.body_label``)
     role: str
     due_on: dt.date
     status: str
     new: bool
+    body_cell: str = ""  # the name as a table artifact shows it (``kontrol.naming.body_cells``)
 
 
 @dataclass(frozen=True)
@@ -202,10 +202,16 @@ class IssueSummary:
     period_start: dt.date
     period_end: dt.date
     rows: tuple[IssuedRow, ...]
+    label: str | None = None  # the phase («Разработка») of a phased item
 
     @property
     def created(self) -> int:
         return sum(r.new for r in self.rows)
+
+    @property
+    def from_event(self) -> bool:
+        """An occurrence counted from a reported event (key ``event:<row id>``)."""
+        return self.occurrence.startswith("event:")
 
 
 def issue(
@@ -238,9 +244,17 @@ def issue(
         result = issue_occurrence(
             session, ob, occ, rules=rules, now=app.now, actor=actor, settings=app.settings
         )
+        cells = body_cells(session.scalars(select(Body)))
         rows = tuple(
             IssuedRow(
-                a.id, a.body_id, a.body.name, a.role, a.due_on, a.status, a.id in result.created
+                a.id,
+                a.body_id,
+                body_label(a.body),
+                a.role,
+                a.due_on,
+                a.status,
+                a.id in result.created,
+                cells[a.body_id],
             )
             for a in result.assignments
         )
@@ -254,4 +268,5 @@ def issue(
             occ.period_start,
             occ.period_end,
             rows,
+            ob.label,
         )

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from kontrol.config import Rules
 from kontrol.issuing import obligation_occurrences, recipients
 from kontrol.lookup import obligations_of
-from kontrol.naming import ascii_key, deployment_name
+from kontrol.naming import ascii_key, body_label, deployment_name
 from models import Body, Roadmap
 from roadmap.occurrences import co_executor_due
 
@@ -123,7 +123,7 @@ def plan_rows(
 
 def _name(session: Session, body_id: str) -> str:
     b = session.get(Body, body_id)
-    return b.short_name or b.name if b else body_id
+    return body_label(b) if b else body_id
 
 
 def to_ics(rows: list[PlanRow], roadmap: Roadmap, *, now: dt.datetime) -> bytes:

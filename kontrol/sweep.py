@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from kontrol import ladder
 from kontrol.config import Rules
-from kontrol.naming import deployment_name
+from kontrol.naming import body_label, deployment_name
 from kontrol.notify import DigestEntry, Mailer, key_exists, weekly_key
 from models import Assignment, AuditEvent, Body, Item, LadderStep, Obligation
 from models.db import insert_for
@@ -227,7 +227,7 @@ def _action(a: Assignment, kind: str, step: str | None, **kw: Any) -> Action:
         item=ob.item.number,
         obligation_name=deployment_name(ob),
         body_id=a.body_id,
-        body_name=a.body.name,
+        body_name=body_label(a.body),
         due_on=a.due_on,
         **kw,
     )

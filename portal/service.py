@@ -22,12 +22,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from kontrol import assignments as state
+from kontrol.assignment_events import assignment_event
 from kontrol.config import Rules
 from kontrol.errors import KontrolError
 from kontrol.mail import outbox
 from kontrol.mail import render as r
 from kontrol.mail.links import make_link_for, signing_keys
-from kontrol.naming import ascii_key, short_title
+from kontrol.naming import body_label, deployment_name
 from kontrol.settings import Settings
 from kontrol.sweep import curator_of, supervises
 from kontrol.windows import OutOfWindow, assignment_window
@@ -268,18 +269,14 @@ def submit_report(
     if curator is not None:
         _mail_report_review(session, ctx, a, report, stored, curator)
     item = a.obligation.item
-    event = (
-        "kontrol.assignment.completed",
-        {"prefect.resource.id": f"kontrol.body.{a.body_id}", "prefect.resource.name": a.body.name},
-        [
-            {
-                "prefect.resource.id": f"kontrol.item.{ascii_key(item.roadmap.number)}."
-                f"{item.number}",
-                "prefect.resource.role": "item",
-                "prefect.resource.name": f"{item.number} {short_title(item.title)}",
-            }
-        ],
-        {
+    event = assignment_event(
+        "completed",
+        body_id=a.body_id,
+        body_name=body_label(a.body),
+        roadmap=item.roadmap.number,
+        item=item.number,
+        item_name=deployment_name(a.obligation),
+        payload={
             "assignment": a.id,
             "occurrence": a.occurrence_key,
             "role": a.role,

@@ -13,7 +13,12 @@ from kontrol.issuing import IssueSummary
 from kontrol.settings import load_settings
 
 
-@task(name="issue-event-occurrence", retries=2, retry_delay_seconds=5)
+@task(
+    name="issue-event-occurrence",
+    task_run_name="выдача по событию",
+    retries=2,
+    retry_delay_seconds=5,
+)
 def issue_event_task(
     roadmap: str | None, obligation: str, event: str, now: dt.datetime, actor: str
 ) -> IssueSummary:

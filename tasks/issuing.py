@@ -11,7 +11,7 @@ from kontrol.issuing import IssueSummary, issue
 from kontrol.settings import load_settings
 
 
-@task(name="issue-occurrence", retries=2, retry_delay_seconds=5)
+@task(name="issue-occurrence", task_run_name="выдача поручений", retries=2, retry_delay_seconds=5)
 def issue_task(
     roadmap: str | None,
     obligation: str,

@@ -36,7 +36,7 @@ from kontrol.config import Rules
 from kontrol.errors import KontrolError
 from kontrol.issuing import obligation_occurrences, recipients
 from kontrol.lookup import obligations_of
-from kontrol.naming import short_title
+from kontrol.naming import body_label, short_title
 from kontrol.reporting.figures import local_date
 from kontrol.reporting.files import Written, check_target, write_atomic
 from models import Assignment, Body, Item, Obligation, Roadmap
@@ -261,7 +261,7 @@ def workload(
         raise KontrolError(f"empty range: {start:%d.%m.%Y} is after {end:%d.%m.%Y}")
     if body_id is not None and session.get(Body, body_id) is None:
         raise KontrolError(f"no body {body_id!r} in the directory")
-    names: dict[str, str] = {b.id: b.short_name or b.name for b in session.scalars(select(Body))}
+    names: dict[str, str] = {b.id: body_label(b) for b in session.scalars(select(Body))}
     counts: dict[str, Counter[dt.date]] = defaultdict(Counter)
     for ob in obligations_of(session, roadmap):
         who = recipients(session, ob.item)
@@ -378,7 +378,7 @@ def write_workload(
         who = f" for {body_id}" if body_id else ""
         raise KontrolError(f"nothing falls due{who} between {start:%d.%m.%Y} and {end:%d.%m.%Y}")
     body = session.get(Body, body_id) if body_id else None
-    who = f" — {body.short_name or body.name}" if body is not None else ""
+    who = f" — {body_label(body)}" if body is not None else ""
     title = f"Нагрузка по срокам поручений, {start:%m.%Y}–{end:%m.%Y}{who}"
     save_figure(workload_figure(w, title=title), path)
     return Written(

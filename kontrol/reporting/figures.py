@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session, joinedload
 
 from kontrol import standing
 from kontrol.errors import KontrolError
+from kontrol.naming import body_label
 from kontrol.standing import local_date
-from models import Assignment, AuditEvent, Body, Item, LadderStep, Obligation, Roadmap
+from models import Assignment, AuditEvent, Item, LadderStep, Obligation, Roadmap
 from roadmap.workcalendar import WorkCalendar
 
 DISCIPLINE_FORMULA = (
@@ -192,10 +193,6 @@ def range_label(start: dt.date, end: dt.date) -> str:
 
 def year_range(year: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, 1, 1), dt.date(year, 12, 31)
-
-
-def body_label(body: Body) -> str:
-    return body.short_name or body.name
 
 
 def execution_report(

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from kontrol.mail.sink import SinkHandle, start_sink
 from kontrol.settings import Settings
 from models import OutboxMessage
-from tasks.delivery import counts_row, deliver_outbox
+from tasks.delivery import COUNT_COLUMN, RUN_COLUMN, counts_table, deliver_outbox
 from tests.cli_runner import run
 from tests.mail.conftest import Recorder
 from tests.mail.factory import World, enqueue_every_kind, make_world, settings_for
@@ -172,9 +172,10 @@ def test_the_delivery_artifact_says_why_a_run_stopped(world: World) -> None:
     )
     now = dt.datetime(2021, 1, 11, 9, tzinfo=dt.UTC)
     stats = deliver_outbox.fn(now, settings=local)
-    row = counts_row(stats, {"pending": 6}, now=now)
-    assert (row["Не начато"], row["Ждут отправки (всего)"]) == (6, 6)
-    assert row["Почему остановлено"].startswith(f"cannot connect to 127.0.0.1:{down.smtp_port}")
+    table = {r[COUNT_COLUMN]: r[RUN_COLUMN] for r in counts_table(stats, {"pending": 6})}
+    assert table["не начато (вернулись в очередь)"] == 6
+    assert table["ждут отправки — всего в очереди"] == 6
+    assert table["почему остановлено"].startswith(f"cannot connect to 127.0.0.1:{down.smtp_port}")
 
 
 def test_sink_stores_eml_files(tmp_path: Path) -> None:

@@ -24,12 +24,10 @@ def test_summary_counts_done_on_time_late_open_and_overdue(seeded: str) -> None:
         by_body, by_item = summary_tables(s, RULES, dt.date(2021, 4, 7), at(dt.date(2021, 4, 7)))
     engine.dispose()
     assert len(overdue) == 6
-    assert overdue[0]["Рабочих дней просрочки"] == 10 and overdue[0]["Ступень"] == "контролёр"
-    items = {r["Кто / что"]: r for r in by_item}
-    assert (
-        items["№ 1302-б п. 1.3"]["Исполнено с опозданием"],
-        items["№ 1302-б п. 1.3"]["Выдано"],
-    ) == (1, 1)
-    q = items["№ 1302-б п. 2.3"]
-    assert (q["Выдано"], q["Исполнено в срок"], q["Просрочено"]) == (7, 1, 6)
-    assert sum(r["Выдано"] for r in by_body) == 8
+    assert overdue[0]["Просрочка"] == 10 and overdue[0]["Ступень"] == "контролёр"
+    items = {r["Исполнитель / пункт"]: r for r in by_item}
+    assert (items["п. 1.3"]["С опозданием"], items["п. 1.3"]["В срок"]) == (1, 0)
+    q = items["п. 2.3"]
+    assert (q["В срок"], q["С опозданием"], q["В работе"], q["Просрочено"]) == (1, 0, 0, 6)
+    counts = ("Просрочено", "В работе", "В срок", "С опозданием")
+    assert sum(r[c] for r in by_body for c in counts) == 8
