@@ -231,7 +231,7 @@ def _every_mail(world: World, settings: Settings) -> dict[str, tuple[str, str, s
             ctx = assignment_context(
                 a,
                 portal_base_url=settings.portal_base_url,
-                link_for=make_link_for(settings.secret_key),
+                link_for=make_link_for(settings),
                 **more,
             )
             mails[kind] = tuple(  # type: ignore[assignment]

@@ -39,6 +39,7 @@ JSON_COMMANDS: dict[str, tuple[str, ...]] = {
     "status": (),
     "event emit": ("contract_signed", "--at", "2021-12-28T11:00:00+03:00", "--ref", "ГК-1"),
     "event list": (),
+    "event forward": (),
     "mail deliver": (),
     "mail check": (),
     "mail retry": ("--all-failed",),

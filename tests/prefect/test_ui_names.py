@@ -77,7 +77,10 @@ def test_runs_are_named_after_what_they_do(seeded: str) -> None:
     quarter = issue_cycle(roadmap="1302-б", obligation="2.3", period="2021-Q1", return_state=True)
     assert _run_name(quarter)[0] == "2.3 · I квартал 2021"
     sweep = daily_sweep(as_of=dt.date(2021, 2, 15), return_state=True)
-    assert _run_name(sweep) == ("обход 15.02.2021", {"обход", "доставка почты"})
+    assert _run_name(sweep) == (
+        "обход 15.02.2021",
+        {"передача событий", "обход", "доставка почты"},
+    )
     report = annual_monitoring(year=2021, return_state=True)
     assert _run_name(report)[0] == "отчёт за 2021 год"
 
