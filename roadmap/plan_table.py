@@ -26,6 +26,7 @@ _ROLE_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 _MAX_HEADER_CELL = 80
 _PURE_NUMBER_RE = re.compile(r"^(\d{1,3}(?:\.\d{1,3})*)[.)]?$")
 _NUMBER_THEN_TEXT_RE = re.compile(r"^(\d{1,2}(?:\.\d{1,3})*)(?:[.)]\s*|\s+)(\S.*)$", re.DOTALL)
+_MAX_DEPTH = 7  # levels of an item number: «1.2.3.4.5.6.7» fits the database's 32 characters
 
 Columns = dict[str, list[int]]
 
@@ -80,11 +81,16 @@ def split_number(cell: str) -> tuple[str, str] | None:
     text = normalize_line(cell.replace("\n", " "))
     match = _PURE_NUMBER_RE.match(text)
     if match:
-        return match.group(1), ""
+        return (match.group(1), "") if _plausible(match.group(1)) else None
     match = _NUMBER_THEN_TEXT_RE.match(text)
-    if match and not _looks_like_year(match.group(1)):
+    if match and not _looks_like_year(match.group(1)) and _plausible(match.group(1)):
         return match.group(1), match.group(2)
     return None
+
+
+def _plausible(number: str) -> bool:
+    """Deeper numbering than a plan ever has is no item number (and would not fit)."""
+    return number.count(".") < _MAX_DEPTH
 
 
 def _looks_like_year(number: str) -> bool:

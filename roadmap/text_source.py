@@ -121,6 +121,8 @@ def _scan(stream: BinaryIO, encoding: str, *, file: str) -> _Scan:
 def _count(scan: _Scan, text: str, *, file: str) -> None:
     if not text:
         return
+    if "\x00" in text:  # in UTF-16; 8-bit files are checked on their bytes
+        raise DocumentError("the file contains NUL characters: not a text", file=file)
     scan.chars += len(text)
     scan.controls += _CONTROL_RE.subn("", text)[1]
     if scan.encoding == "cp1251":
