@@ -44,7 +44,9 @@ _MAX_NUMBER = 64  # characters of a decree's number (the database keeps no more)
 _MAX_NAME = 255  # characters of the controller's position or name
 _STOPS = ("приложени", "утвержден", "утверждён", "утверждено", "утверждена")
 _INTRO_STARTS = ("в целях", "в соответствии", "во исполнение", "на основании", "в связи")
-_PERSON = r"(?:[А-ЯЁ]\.\s?[А-ЯЁ]\.\s?[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?|[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?\s+[А-ЯЁ]\.\s?[А-ЯЁ]\.?)"  # noqa: E501
+# «А.С. Огарков» or «Огарков А.С.»; a surname is at most 40 letters (a longer «name» is none)
+_SURNAME = r"[А-ЯЁ][а-яё]{1,40}(?:-[А-ЯЁ][а-яё]{1,40})?"
+_PERSON = rf"(?:[А-ЯЁ]\.\s?[А-ЯЁ]\.\s?{_SURNAME}|{_SURNAME}\s+[А-ЯЁ]\.\s?[А-ЯЁ]\.?)"
 _PAREN_PERSON_RE = re.compile(rf"\(\s*({_PERSON})\s*\)")
 _PERSON_AT_END_RE = re.compile(rf"(?:^|\s)({_PERSON})\s*$")
 _YEAR_RES = (

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, func, inspect, select
 from sqlalchemy.orm import Session
 
-from models import Item, Obligation, Roadmap
+from models import Curator, Item, Obligation, Roadmap
 from tests.cli_runner import run
 
 pytestmark = pytest.mark.usefixtures("kontrol_env")
@@ -100,3 +100,14 @@ def test_a_too_long_phase_label_is_a_schedule_warning(
         for w in result.json()["warnings"]
     )
     assert _count(db_url, Obligation) == 36  # 6.1's two phases are not scheduled
+
+
+def test_a_too_long_surname_is_no_person(capsys, seed_path, directory_path, db_url, tmp_path):
+    path = _write(seed_path, tmp_path, "(Голованов М.В.)", "(Голованов" + "о" * 300 + " М.В.)")
+    result = _import(capsys, path, directory_path)
+    assert result.code == 0, result.err
+    engine = create_engine(db_url)
+    with Session(engine) as s:
+        persons = s.scalars(select(Curator.person).order_by(Curator.position)).all()
+    engine.dispose()
+    assert persons == ["Винокуров М.В.", "Ковальчук О.В."]
