@@ -32,11 +32,11 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 def read_document(path: pathlib.Path) -> RoadmapDocument:
     """Read the decree at ``path``; a file that cannot be read is a DocumentError."""
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # before opening: a FIFO would block
+            raise DocumentError("not a regular file (a device, a pipe?)", file=path.name)
         with path.open("rb") as stream:
-            info = os.fstat(stream.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise DocumentError("not a regular file (a device, a pipe?)", file=path.name)
-            return read_document_stream(stream, path.name, size=info.st_size)
+            size = os.fstat(stream.fileno()).st_size
+            return read_document_stream(stream, path.name, size=size)
     except OSError as exc:
         raise DocumentError(f"cannot read the file ({exc.strerror})", file=path.name) from None
 

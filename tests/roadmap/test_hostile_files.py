@@ -63,8 +63,17 @@ class Child:
     peak_mb: float
 
 
-def run_child(code: str, args: list[str], tmp: Path, env: dict[str, str] | None = None) -> Child:
-    """Run ``code`` in a fresh interpreter with ``args``; its outcome and its peak RSS."""
+def run_child(
+    code: str,
+    args: list[str],
+    tmp: Path,
+    env: dict[str, str] | None = None,
+    timeout: float | None = None,
+) -> Child:
+    """Run ``code`` in a fresh interpreter with ``args``; its outcome and its peak RSS.
+
+    ``timeout`` only stops a child that would never end (it is no measure of speed).
+    """
     peak = tmp / "peak"
     result = subprocess.run(
         [sys.executable, "-c", PEAK + code, *args],
@@ -73,6 +82,7 @@ def run_child(code: str, args: list[str], tmp: Path, env: dict[str, str] | None 
         env={**os.environ, **(env or {}), "KONTROL_TEST_PEAK_FILE": str(peak)},
         cwd=ROOT,
         check=False,
+        timeout=timeout,
     )
     return Child(result.returncode, result.stdout, result.stderr, int(peak.read_text()) / 1024)
 
@@ -142,6 +152,13 @@ def test_a_2_gib_text_file_is_refused_without_reading_it(tmp_path: Path) -> None
     child = read_in_child(path)
     assert "refused: huge.txt: the file is 2,147,483,648 bytes" in child.out, child
     assert child.peak_mb < PEAK_BOUND_MB, child
+
+
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    pipe = tmp_path / "decree.txt"
+    os.mkfifo(pipe)
+    child = run_child(READ, [str(pipe)], tmp_path, timeout=120)  # it would block for ever
+    assert child.out.startswith("refused: decree.txt: not a regular file"), child
 
 
 def test_millions_of_short_lines_are_refused(tmp_path: Path) -> None:
