@@ -52,9 +52,10 @@ class TableEnd:
     short_row: bool = False  # the last row has fewer cells than the header, no other row does
     inside_row: bool = False  # the file ends inside the last row: no line break after it
     cut_character: bool = False  # the file ends inside a multi-byte character
-    last_cell: str = ""  # the raw text of the cell the file ends in
+    last_cell: str = ""  # the raw text of the cell the file ends in («…\t» after a tab)
     dropped: str | None = None  # a bare item number the file ended in, not made an item
     after: tuple[str, ...] = ()  # the first lines after the table (the closing part)
+    extra: tuple[str, ...] = ()  # cells of the columns items do not keep («Ожидаемый результат»)
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ def _incomplete_last_row(
     if lacking:
         return f"item {number} has no {lacking}, unlike every other row"
     if end.inside_row:
-        sign = _looks_cut(end.last_cell, items, before)
+        sign = _looks_cut(end.last_cell, items, (*before, *end.extra))
         if sign:
             return f"the file ends inside item {number} without a line break and {sign}"
     return None
@@ -160,11 +161,13 @@ def _lacking_cells(items: Sequence[SourceItem]) -> str | None:
 
 
 def _looks_cut(raw: str, items: Sequence[SourceItem], before: Sequence[str]) -> str | None:
-    """Why the cell the file ends in reads as cut short, or None if it reads as whole.
+    """Why the line the file ends in reads as cut short, or None if it reads as whole.
 
     The words and names it is compared with are those of the plan's other cells and of the
     text before the plan (where the issuing body and the institutions are named first).
     """
+    if raw.endswith("\t"):
+        return "it stops right after a tab, where the next cell begins"
     text = normalize_line(raw)
     if not text:
         return None
@@ -194,18 +197,26 @@ def _looks_cut(raw: str, items: Sequence[SourceItem], before: Sequence[str]) -> 
 
 
 def _cut_word(word: str, cell: str, corpus: Sequence[str]) -> str | None:
-    """A last word that is a single letter, not Russian, or only the start of a longer one."""
+    """A last word that is a single letter, or only the start of a longer word of the text.
+
+    A whole word is often the start of its own inflected forms («конкурс», «конкурса»): a word
+    the dictionary knows counts as cut only if no longer word of the text is a form of it.
+    """
     if len(word) == 1:
         return f"its last word «{word}» is a single letter"
+    from roadmap.lemmas import analyzer, lemma, lemma_variants  # loaded only for a cut file
+
     low = word.lower()
     counts = Counter(w.lower() for text in (*corpus, cell) for w in _WORD_RE.findall(text))
     if counts[low] > 1:  # the cell itself holds it once
         return None
     longer = sorted(w for w in counts if len(w) > len(low) and w.startswith(low))
+    if analyzer().word_is_known(low):
+        own = lemma_variants(low)
+        if any(lemma(w) in own for w in longer):
+            return None
     if longer:
         return f"its last word «{word}» is only the beginning of «{longer[0]}»"
-    from roadmap.lemmas import analyzer  # the dictionaries load only when a file looks cut
-
     if word.islower() and not analyzer().word_is_known(low):
         return f"its last word «{word}» is not a Russian word"
     return None
@@ -213,7 +224,7 @@ def _cut_word(word: str, cell: str, corpus: Sequence[str]) -> str | None:
 
 def _dangling_word(word: str) -> str | None:
     """A preposition, conjunction, particle or adjective cannot end a cell."""
-    from roadmap.lemmas import analyzer
+    from roadmap.lemmas import analyzer  # the dictionaries load only when a file looks cut
 
     parses = analyzer().parse(word.lower())
     if parses and parses[0].tag.POS in _DANGLING_POS:

@@ -35,6 +35,7 @@ from roadmap.preamble import Preamble, parse_preamble
 
 _KEPT_AFTER = 200  # lines after the table kept for the completeness checks
 _KEPT_CHARS = 200  # of each
+_KEPT_EXTRA = 5_000  # cells of columns that are not the item's (results, notes)
 
 
 @dataclass(frozen=True)
@@ -116,14 +117,15 @@ class _Rows:
     last_row_line: int | None = None
     last_row_short: bool = False
     last_row_cells: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)  # cells of other columns, for completeness
     last_line: str = ""  # the last non-blank line, raw
     final_no: int = 0  # number of the file's last line, blank or not
     final_raw: str = ""  # and that line
 
     def __post_init__(self) -> None:
         self.number_index = self.columns["number"][0]
-        roles = 1 + max(i for indexes in self.columns.values() for i in indexes)
-        self.width = max(roles, self.header_width)
+        self.roles = {i for indexes in self.columns.values() for i in indexes}
+        self.width = max(1 + max(self.roles), self.header_width)
 
     def feed(self, line_no: int, line: str) -> None:
         self.final_no, self.final_raw = line_no, line
@@ -168,6 +170,11 @@ class _Rows:
         self.after, self.after_count = [], 0
         short = 1 < len(cells) < self.width
         self.short_lines += short
+        if len(self.extra) < _KEPT_EXTRA:  # the line before this one is whole: keep its others
+            previous = self.last_row_cells
+            self.extra.extend(
+                c[:_KEPT_CHARS] for i, c in enumerate(previous) if i not in self.roles
+            )
         self.last_row_line, self.last_row_short, self.last_row_cells = line_no, short, cells
 
     def _not_a_row(self, line_no: int, line: str) -> None:
@@ -192,6 +199,11 @@ class _Rows:
             )
         return found
 
+    def _last_cell(self) -> str:
+        """The last cell of the last row line, with a tab if the line ends in one."""
+        cells = self.last_row_cells
+        return cells[-1] if len(cells) < 2 or cells[-1] else cells[-2] + "\t"
+
     def finish(self, *, ends_with_break: bool, cut_character: bool) -> TableEnd:
         """How the table ends; a bare number the file stops in is not made an item."""
         inside_row = not ends_with_break and self.last_row_line == self.final_no
@@ -211,7 +223,8 @@ class _Rows:
             short_row=self.last_row_short and self.short_lines == 1,
             inside_row=inside_row,
             cut_character=cut_character,
-            last_cell=self.last_row_cells[-1] if inside_row else "",
+            last_cell=self._last_cell() if inside_row else "",
             dropped=dropped,
             after=tuple(line for _, line in self.after),
+            extra=tuple(self.extra),
         )

@@ -258,3 +258,83 @@ def test_an_appendix_of_another_act_is_not_announced() -> None:
         "4. Руководствоваться приложением 2 к постановлению Правительства № 5.\n5. Контроль",
     ).replace("План мероприятий («дорожная", "Приложение 1\nПлан мероприятий («дорожная", 1)
     assert read_document_bytes(text.encode(), "ok.txt").truncation is None
+
+
+def _five_column_decree(rows: int = 24) -> str:
+    """Another region's style: flat numbering and a fifth column, «Ожидаемый результат»."""
+    titles = [
+        "Проведение мониторинга трудоустройства выпускников профессиональных организаций",
+        "Организация профессиональных проб для обучающихся 8-11 классов",
+        "Разработка и утверждение порядка взаимодействия с работодателями",
+        "Проведение областного конкурса «Лучший наставник» среди педагогов",
+        "Создание центров опережающей профессиональной подготовки",
+        "Информационное сопровождение мероприятий в средствах массовой информации",
+    ]
+    executors = [
+        "Министерство образования Новгородской области",
+        "Министерство образования Новгородской области, ГОАУ ДПО «Новгородский институт "
+        "развития образования»",
+        "органы местного самоуправления муниципальных районов (по согласованию)",
+    ]
+    schedules = ["2021 год", "ежегодно", "IV квартал 2021 года", "2021-2024 годы"]
+    results = [
+        "повышение доли трудоустроенных выпускников",
+        "не менее 5000 обучающихся ежегодно",
+        "утвержден порядок взаимодействия",
+        "проведен конкурс",
+        "созданы центры",
+        "обеспечено информирование населения",
+    ]
+    head = (
+        "ПРАВИТЕЛЬСТВО НОВГОРОДСКОЙ ОБЛАСТИ\n\nПОСТАНОВЛЕНИЕ\n\nот 15.03.2021 № 123\n\n"
+        "Об утверждении плана мероприятий по развитию профессиональной ориентации\n\n"
+        "В соответствии с законом области Правительство области ПОСТАНОВЛЯЕТ:\n"
+        "1. Утвердить прилагаемый план мероприятий на 2021-2024 годы.\n"
+        "2. Контроль за выполнением постановления возложить на заместителя Губернатора "
+        "области Петрова П.П.\n\nГубернатор области А.С. Никитин\n\n"
+        "ПЛАН\nмероприятий по развитию профессиональной ориентации на 2021-2024 годы\n\n"
+        "№ п/п\tНаименование мероприятия\tСрок исполнения\tОтветственные исполнители\t"
+        "Ожидаемый результат\n1\t2\t3\t4\t5\n"
+    )
+    lines = [
+        f"{n + 1}.\t{titles[n % 6]}\t{schedules[n % 4]}\t{executors[n % 3]}\t{results[n % 6]}"
+        for n in range(rows)
+    ]
+    return head + "\n".join(lines) + "\n\n________________\n"
+
+
+def test_a_five_column_decree_whole_in_every_dress() -> None:
+    text = _five_column_decree()
+    for data in (
+        text.encode(),
+        text.replace("\n", "\r\n").encode("cp1251"),
+        text.rstrip().encode(),
+        text[: text.rindex("\n\n____")].encode(),  # no closing rule, no final line break
+    ):
+        document = read_document_bytes(data, "b.txt")
+        assert len(document.activities) == 24
+        assert document.truncation is None and document.warnings == ()
+
+
+def test_a_five_column_decree_cut_in_its_results_column() -> None:
+    text = _five_column_decree()
+    cut = text.index("повышение доли трудоустроенных", text.index("\n19.\t")) + len("повышение дол")
+    document = read_document_bytes(text[:cut].encode(), "b.txt")
+    assert named(document) == "18"
+
+
+def test_a_whole_word_that_starts_a_longer_one_is_not_cut() -> None:
+    """«проведен конкурс» ends the row of item 4; «конкурса» elsewhere does not make it cut."""
+    text = _five_column_decree()
+    cut = text.index("проведен конкурс") + len("проведен конкурс")
+    document = read_document_bytes(text[:cut].encode(), "b.txt")
+    assert document.truncation is None or named(document) == "4"
+
+
+def test_a_file_that_stops_right_after_a_tab() -> None:
+    text = _five_column_decree()
+    row = text.index("\n9.\t") + 1
+    cut = row + len("\t".join(text[row:].split("\t")[:4])) + 1  # after the executors' tab
+    document = read_document_bytes(text[:cut].encode(), "b.txt")
+    assert "stops right after a tab" in str(document.truncation)
+    assert named(document) == "8"
