@@ -8,7 +8,7 @@ package:
 1. the end-of-directory record bounds the central directory and the number of entries;
 2. every entry's declared sizes are checked (``ZipInfo.file_size`` — zipfile never returns more
    than that, so it bounds what reading costs): per XML part, in total, and the compression
-   ratio; names must be unique and plain (no «..», no absolute paths);
+   ratio; names must be unique, plain (no «..», no absolute paths) and shallow;
 3. every XML part is streamed through a pull parser that counts elements, attributes and depth,
    keeping
    nothing (a part that is not well-formed is left for python-docx to refuse, if it reads it);
@@ -29,6 +29,8 @@ from lxml import etree
 
 from roadmap.errors import DocumentError
 from roadmap.limits import (
+    MAX_NAME_DEPTH,
+    MAX_NAME_LENGTH,
     MAX_XML_DEPTH,
     MAX_XML_NODES,
     MAX_XML_PART,
@@ -140,6 +142,11 @@ def _check_entries(infos: list[zipfile.ZipInfo], *, file: str) -> None:
         parts = name.split("/")
         if name.startswith("/") or ".." in parts or "\x00" in name or "\\" in name:
             raise DocumentError(f"the .docx package has an unsafe part name «{name}»", file=file)
+        if len(parts) > MAX_NAME_DEPTH or len(name) > MAX_NAME_LENGTH:
+            raise DocumentError(
+                f"the .docx package has a part nested too deep or named too long «{name[:80]}»",
+                file=file,
+            )
         if name.lower() in seen:
             raise DocumentError(f"the .docx package holds the part «{name}» twice", file=file)
         seen.add(name.lower())

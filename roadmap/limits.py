@@ -26,6 +26,8 @@ MAX_REPORTED_LINES = 20  # «ignored line» warnings listed one by one, the rest
 # .docx (a zip package): checked on the central directory before anything is decompressed.
 MAX_ZIP_DIRECTORY = 1 * MiB  # size of the central directory (≈ 10,000 entries)
 MAX_ZIP_ENTRIES = 1_000  # Word writes 10–30 parts, plus one per picture
+MAX_NAME_DEPTH = 16  # folders in a part's name (Word nests three: customXml/_rels/item1.xml.rels)
+MAX_NAME_LENGTH = 1_000  # characters of a part's name
 MAX_XML_PART = 16 * MiB  # uncompressed size of one XML part (document.xml, styles.xml …)
 MAX_XML_TOTAL = 24 * MiB  # all XML parts together
 MAX_XML_RATIO = 200  # uncompressed : compressed for an XML part over RATIO_FLOOR

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from roadmap.errors import DocumentError
 from roadmap.reader import read_document
 from tests.roadmap.test_document_docx import build_docx
 
@@ -41,6 +42,7 @@ sys.argv = sys.argv[1:]
 """
 READ = """
 import pathlib
+from roadmap.errors import DocumentError
 from roadmap.errors import DocumentError
 from roadmap.reader import read_document
 try:
@@ -197,6 +199,23 @@ def test_a_package_of_thousands_of_entries_is_refused(seed_docx: bytes, tmp_path
     )
     child = read_in_child(path)
     assert "entries, more than the 1,000" in child.out, child
+
+
+@pytest.mark.parametrize(
+    ("name", "needle"),
+    [
+        ("../../evil.xml", "unsafe part name"),
+        ("/word/x.xml", "unsafe part name"),
+        ("/".join(["deep"] * 40) + "/x.xml", "nested too deep"),
+        ("WORD/DOCUMENT.XML", "twice"),
+    ],
+)
+def test_strange_part_names_are_refused(
+    name: str, needle: str, seed_docx: bytes, tmp_path: Path
+) -> None:
+    path = _repack(seed_docx, tmp_path / "names.docx", {name: b"<a/>"})
+    with pytest.raises(DocumentError, match=needle):
+        read_document(path)
 
 
 def test_kontrol_import_refuses_the_bomb_in_bounded_memory_and_writes_nothing(
