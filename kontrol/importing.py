@@ -73,6 +73,19 @@ class UnresolvedBodies(KontrolError):
         super().__init__("\n".join(lines))
 
 
+class TruncatedDecree(KontrolError):
+    """With --strict, a decree that looks cut off is not imported at all."""
+
+    def __init__(self, document: RoadmapDocument) -> None:
+        super().__init__(f"{document.truncation} (--strict)")
+
+
+def refuse_truncated(document: RoadmapDocument, *, strict: bool) -> None:
+    """Under ``strict``, a decree that looks cut off is an error, before anything is written."""
+    if strict and document.truncation:
+        raise TruncatedDecree(document)
+
+
 def sync_directory(session: Session, directory: Directory) -> None:
     """Upsert every body of the directory; bodies dropped from it stay (data may point there)."""
     existing = {b.id: b for b in session.scalars(select(Body))}
@@ -175,6 +188,7 @@ def import_roadmap(
     is_referenced: Any = None,
 ) -> ImportReport:
     """Store ``document``; a revised version is only diffed unless ``update`` is set."""
+    refuse_truncated(document, strict=strict)
     executors, unresolved = _resolve(document, directory)
     report = ImportReport(
         number=document.number,

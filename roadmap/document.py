@@ -63,6 +63,9 @@ class RoadmapDocument:
     plan_title: str
     items: tuple[SourceItem, ...]
     warnings: tuple[str, ...] = field(default=())
+    # why the file looks cut off, as one line naming the file and the last complete item
+    # (also the first of ``warnings``); an error under --strict
+    truncation: str | None = None
 
     @property
     def activities(self) -> tuple[SourceItem, ...]:

@@ -3,27 +3,35 @@
 Word tables bring their own troubles: merged cells (python-docx repeats a merged cell in every
 grid column it spans, so cells are deduplicated by their ``_tc`` element), header rows repeated
 on each page, a «1 2 3 4» row under the header, and a plan split into several tables.
+
+python-docx only ever sees the slim, size-checked copy of the package made by
+:mod:`roadmap.docx_package`, and any exception it raises on a damaged part becomes a
+DocumentError; the paragraphs after the plan are kept for :mod:`roadmap.completeness`.
 """
 
 from __future__ import annotations
 
-import io
-import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO, TypeVar
 
 from docx import Document
 from docx.table import Table, _Row
 from docx.text.paragraph import Paragraph
 
 from roadmap.cells import normalize_block
+from roadmap.completeness import TableEnd
 from roadmap.document import SourceItem
-from roadmap.errors import DocumentError
+from roadmap.docx_package import slim_package
+from roadmap.errors import DocumentError, RoadmapError
+from roadmap.limits import MAX_CELLS, MAX_PREAMBLE_LINES
 from roadmap.plan_table import (
     Columns,
     RowDraft,
     build_items,
     header_columns,
     is_column_numbers_row,
+    new_draft,
     require_columns,
     role_text,
     split_number,
@@ -31,20 +39,47 @@ from roadmap.plan_table import (
 from roadmap.preamble import Preamble, parse_preamble
 
 _HEADER_SEARCH_ROWS = 6
+_KEPT_AFTER = 200  # paragraphs after the plan kept for the completeness checks
+T = TypeVar("T")
 
 
-def load_docx(data: bytes, *, file: str) -> object:
+@dataclass(frozen=True)
+class DocxPlan:
+    """What the .docx reader found."""
+
+    preamble: Preamble
+    preamble_lines: tuple[str, ...]
+    items: tuple[SourceItem, ...]
+    warnings: list[str]
+    end: TableEnd
+
+
+def load_docx(stream: BinaryIO, *, file: str) -> object:
     """Open the package; any failure of a damaged file becomes a DocumentError."""
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise DocumentError("the .docx file is not a valid zip package", file=file)
+    slim = slim_package(stream, file=file)
     try:
-        return Document(io.BytesIO(data))
+        return Document(slim)
     except Exception as exc:  # python-docx raises many types for damaged packages
         raise DocumentError(f"the .docx file cannot be opened ({exc})", file=file) from None
 
 
+def _guarded(read: Callable[[], T], *, file: str) -> T:
+    """Run python-docx work; its exceptions on damaged XML become one DocumentError."""
+    try:
+        return read()
+    except RoadmapError:
+        raise
+    except Exception as exc:  # python-docx raises many types for damaged XML
+        raise DocumentError(f"the .docx body cannot be read ({exc})", file=file) from None
+
+
 def row_cells(row: _Row) -> list[str]:
-    """Texts of a row by grid column; a merged cell counts once, in its first column."""
+    """Texts of a row by grid column; a merged cell counts once, in its first column.
+
+    A row of more than MAX_CELLS cells is no row of a plan and reads as empty.
+    """
+    if len(row._tr.tc_lst) > MAX_CELLS:
+        return []
     seen: set[int] = set()
     texts: list[str] = []
     for cell in row.cells:
@@ -71,25 +106,33 @@ def _table_header(table: Table, *, file: str, row_offset: int) -> tuple[int, Col
 
 
 def _grid_width(table: Table) -> int:
-    return max((len(row.cells) for row in table.rows), default=0)
+    return max((len(row_cells(row)) for row in table.rows), default=0)
 
 
-def read_docx(data: bytes, *, file: str) -> tuple[Preamble, tuple[SourceItem, ...], list[str]]:
-    """Parse a ``.docx`` decree: (preamble, items, warnings)."""
-    document = load_docx(data, file=file)
-    try:
-        blocks = list(_body_blocks(document))
-    except Exception as exc:
-        raise DocumentError(f"the .docx body cannot be read ({exc})", file=file) from None
+def read_docx(stream: BinaryIO, *, file: str) -> DocxPlan:
+    """Parse a ``.docx`` decree."""
+    document = load_docx(stream, file=file)
+    return _guarded(lambda: _read_document(document, file=file), file=file)
+
+
+def _read_document(document: object, *, file: str) -> DocxPlan:
     preamble_lines: list[str] = []
-    plan: list[tuple[Table, int]] = []  # (table, first data row index)
+    after: list[str] = []
+    plan: list[Table] = []
     columns: Columns | None = None
     width = 0
     saw_table = False
-    for block in blocks:
+    for block in _body_blocks(document):
         if isinstance(block, Paragraph):
             if columns is None:
                 preamble_lines.extend(block.text.split("\n"))
+                if len(preamble_lines) > MAX_PREAMBLE_LINES:
+                    raise DocumentError(
+                        f"no plan table found in the first {MAX_PREAMBLE_LINES:,} paragraphs",
+                        file=file,
+                    )
+            elif len(after) < _KEPT_AFTER:  # after the plan, unless another part of it follows
+                after.extend(line for line in block.text.split("\n") if line.strip())
             continue
         saw_table = True
         if columns is None:
@@ -98,9 +141,10 @@ def read_docx(data: bytes, *, file: str) -> tuple[Preamble, tuple[SourceItem, ..
                 preamble_lines.extend(c for row in block.rows for c in row_cells(row) if c)
                 continue
             columns, width = found[1], _grid_width(block)
-            plan.append((block, 0))
+            plan.append(block)
         elif _grid_width(block) == width or _table_header(block, file=file, row_offset=0):
-            plan.append((block, 0))
+            plan.append(block)
+            after = []
         else:
             break
     if columns is None:
@@ -112,19 +156,26 @@ def read_docx(data: bytes, *, file: str) -> tuple[Preamble, tuple[SourceItem, ..
             file=file,
         )
     preamble = parse_preamble(preamble_lines, file=file, unit="paragraph")
-    drafts, warnings = _read_rows(plan, columns, file=file)
+    drafts, warnings, last_row = _read_rows(plan, columns, file=file)
     items, item_warnings = build_items(drafts, file=file, unit="row")
-    return preamble, items, [*preamble.warnings, *warnings, *item_warnings]
+    return DocxPlan(
+        preamble=preamble,
+        preamble_lines=tuple(preamble_lines),
+        items=items,
+        warnings=[*preamble.warnings, *warnings, *item_warnings],
+        end=TableEnd(last_line=last_row, after=tuple(after[:_KEPT_AFTER])),
+    )
 
 
 def _read_rows(
-    plan: list[tuple[Table, int]], columns: Columns, *, file: str
-) -> tuple[list[RowDraft], list[str]]:
+    plan: list[Table], columns: Columns, *, file: str
+) -> tuple[list[RowDraft], list[str], int | None]:
     drafts: list[RowDraft] = []
     warnings: list[str] = []
     number_index = columns["number"][0]
     row_no = 0
-    for table, _ in plan:
+    last_row: int | None = None
+    for table in plan:
         for row in table.rows:
             row_no += 1
             cells = row_cells(row)
@@ -138,15 +189,16 @@ def _read_rows(
                 if candidate and candidate[1] and sum(1 for c in cells if c) == 1:
                     parsed = candidate  # a section row merged over the whole width
             if parsed is not None:
-                draft = RowDraft(number=parsed[0], line=row_no, lines=[row_no])
+                draft = new_draft(drafts, parsed[0], row_no, file=file)
                 draft.add("title", parsed[1])
-                for role in ("title", "schedule", "executors"):
-                    draft.add(role, role_text(cells, columns, role))
-                drafts.append(draft)
             elif not number_cell and drafts:
-                drafts[-1].lines.append(row_no)
-                for role in ("title", "schedule", "executors"):
-                    drafts[-1].add(role, role_text(cells, columns, role))
-            elif drafts:
-                warnings.append(f"{file} row {row_no}: row without an item number ignored")
-    return drafts, warnings
+                draft = drafts[-1]
+                draft.goes_on(row_no, file=file, unit="row")
+            else:
+                if drafts:
+                    warnings.append(f"{file} row {row_no}: row without an item number ignored")
+                continue
+            for role in ("title", "schedule", "executors"):
+                draft.add(role, role_text(cells, columns, role))
+            last_row = row_no
+    return drafts, warnings, last_row

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from roadmap.cells import clean_cell, normalize_line
 from roadmap.document import SourceItem
 from roadmap.errors import DocumentError
+from roadmap.limits import MAX_ITEMS, MAX_ROW_LINES
 
 ROLES = ("number", "title", "schedule", "executors")
 # Words of a header cell, tried in this order so «Срок исполнения» is a schedule, not executors.
@@ -25,6 +26,7 @@ _ROLE_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 _MAX_HEADER_CELL = 80
 _PURE_NUMBER_RE = re.compile(r"^(\d{1,3}(?:\.\d{1,3})*)[.)]?$")
 _NUMBER_THEN_TEXT_RE = re.compile(r"^(\d{1,2}(?:\.\d{1,3})*)(?:[.)]\s*|\s+)(\S.*)$", re.DOTALL)
+_MAX_DEPTH = 7  # levels of an item number: «1.2.3.4.5.6.7» fits the database's 32 characters
 
 Columns = dict[str, list[int]]
 
@@ -79,11 +81,16 @@ def split_number(cell: str) -> tuple[str, str] | None:
     text = normalize_line(cell.replace("\n", " "))
     match = _PURE_NUMBER_RE.match(text)
     if match:
-        return match.group(1), ""
+        return (match.group(1), "") if _plausible(match.group(1)) else None
     match = _NUMBER_THEN_TEXT_RE.match(text)
-    if match and not _looks_like_year(match.group(1)):
+    if match and not _looks_like_year(match.group(1)) and _plausible(match.group(1)):
         return match.group(1), match.group(2)
     return None
+
+
+def _plausible(number: str) -> bool:
+    """Deeper numbering than a plan ever has is no item number (and would not fit)."""
+    return number.count(".") < _MAX_DEPTH
 
 
 def _looks_like_year(number: str) -> bool:
@@ -104,6 +111,35 @@ class RowDraft:
             parts = self.parts[role]
             parts.append(sep + text if parts else text)
 
+    def goes_on(self, line: int, *, file: str, unit: str) -> None:
+        """Record one more line (or row) of this item; a row never spans thousands."""
+        if len(self.lines) >= MAX_ROW_LINES:
+            raise DocumentError(
+                f"item {self.number} goes on over more than {MAX_ROW_LINES:,} {unit}s: "
+                "not a plan table",
+                file=file,
+                line=line,
+                item=self.number,
+            )
+        self.lines.append(line)
+
+    def is_bare(self) -> bool:
+        """Only a number: no title, no schedule, no executors."""
+        return not any(p.strip() for parts in self.parts.values() for p in parts)
+
+
+def new_draft(drafts: list[RowDraft], number: str, line: int, *, file: str) -> RowDraft:
+    """Start the next item, within the bound on a plan's size."""
+    if len(drafts) >= MAX_ITEMS:
+        raise DocumentError(
+            f"the plan table has more than {MAX_ITEMS:,} numbered rows: too many for a decree",
+            file=file,
+            line=line,
+        )
+    draft = RowDraft(number=number, line=line, lines=[line])
+    drafts.append(draft)
+    return draft
+
 
 def role_text(cells: Sequence[str], columns: Columns, role: str) -> str:
     """The row's text for one role (several executors columns are joined by commas)."""
@@ -119,6 +155,7 @@ def build_items(
         raise DocumentError("the plan table has no numbered items", file=file)
     warnings: list[str] = []
     seen: dict[str, int] = {}
+    positions: dict[str, int] = {}
     items: list[SourceItem] = []
     for draft in drafts:
         title, schedule, executors = (
@@ -150,9 +187,10 @@ def build_items(
                 schedule_text=schedule,
                 executors_text=executors,
                 lines=tuple(draft.lines),
-                parent=_parent(draft.number, items),
+                parent=_parent(draft.number, positions),
             )
         )
+        positions[draft.number] = len(items)
     numbers_with_children = {i.parent for i in items if i.parent}
     for item in items:
         if item.kind == "section" and item.number not in numbers_with_children:
@@ -163,11 +201,13 @@ def build_items(
     return tuple(items), warnings
 
 
-def _parent(number: str, previous: Sequence[SourceItem]) -> str | None:
-    """Nearest preceding item whose number is a proper prefix (3.1.1 → 3.1, 1.1 → 1)."""
+def _parent(number: str, positions: dict[str, int]) -> str | None:
+    """Nearest preceding item whose number is a proper prefix (3.1.1 → 3.1, 1.1 → 1).
+
+    ``positions`` maps the numbers seen so far to their place, so a plan of thousands of rows
+    costs a few look-ups a row, not a scan of every row before it.
+    """
     parts = number.split(".")
-    for item in reversed(previous):
-        other = item.number.split(".")
-        if len(other) < len(parts) and parts[: len(other)] == other:
-            return item.number
-    return None
+    prefixes = (".".join(parts[:k]) for k in range(1, len(parts)))
+    found = [(positions[p], p) for p in prefixes if p in positions]
+    return max(found)[1] if found else None

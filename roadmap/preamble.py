@@ -40,9 +40,13 @@ _POSITIONS = (
     "глава", "начальник", "руководител", "директор", "и.о.", "и. о.", "исполняющ", "временно",
     "врио", "мэр", "управляющ",
 )  # fmt: skip
+_MAX_NUMBER = 64  # characters of a decree's number (the database keeps no more)
+_MAX_NAME = 255  # characters of the controller's position or name
 _STOPS = ("приложени", "утвержден", "утверждён", "утверждено", "утверждена")
 _INTRO_STARTS = ("в целях", "в соответствии", "во исполнение", "на основании", "в связи")
-_PERSON = r"(?:[А-ЯЁ]\.\s?[А-ЯЁ]\.\s?[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?|[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?\s+[А-ЯЁ]\.\s?[А-ЯЁ]\.?)"  # noqa: E501
+# «А.С. Огарков» or «Огарков А.С.»; a surname is at most 40 letters (a longer «name» is none)
+_SURNAME = r"[А-ЯЁ][а-яё]{1,40}(?:-[А-ЯЁ][а-яё]{1,40})?"
+_PERSON = rf"(?:[А-ЯЁ]\.\s?[А-ЯЁ]\.\s?{_SURNAME}|{_SURNAME}\s+[А-ЯЁ]\.\s?[А-ЯЁ]\.?)"
 _PAREN_PERSON_RE = re.compile(rf"\(\s*({_PERSON})\s*\)")
 _PERSON_AT_END_RE = re.compile(rf"(?:^|\s)({_PERSON})\s*$")
 _YEAR_RES = (
@@ -95,7 +99,13 @@ def parse_preamble(raw_lines: Sequence[str], *, file: str, unit: str = "line") -
     control = next((p for p in points if "контрол" in p.lower()), None)
     curators = _curators([p for p in points if p is not control])
     controller = _controller(control, signature)
-    if controller is None:
+    if (
+        controller is not None
+        and max(map(len, (controller.position, controller.person or ""))) > _MAX_NAME
+    ):
+        warnings.append(f"{file}: the controller's position is too long to be one; not recorded")
+        controller = None
+    elif controller is None:
         warnings.append(f"{file}: the controller (who keeps control) was not found")
     horizon = _horizon([plan_title, title, *points, *body])
     if horizon is None:
@@ -166,7 +176,16 @@ def _find_number(lines: list[str], start: int, stop: int, *, file: str) -> tuple
     for index in [*range(start, stop), *range(0, start)]:
         match = _NUMBER_RE.search(lines[index])
         if match:
-            return match[1].rstrip(".,;:"), index
+            number = match[1].rstrip(".,;:")
+            if len(number) > _MAX_NUMBER:
+                raise DocumentError(
+                    f"the decree's number is {len(number)} characters long, more than "
+                    f"{_MAX_NUMBER}: not a number",
+                    file=file,
+                    line=index + 1,
+                    text=number,
+                )
+            return number, index
     raise DocumentError(
         "the decree's number («№ 1302-б») was not found before the plan table", file=file
     )

@@ -1,19 +1,29 @@
 """Entry point: read a decree file (text or ``.docx``) into a ``RoadmapDocument``.
 
 The format is chosen by content first (a zip package is a ``.docx``) and by suffix second,
-so a misnamed file is still read correctly and a broken ``.docx`` is reported as such.
+so a misnamed file is still read correctly and a broken ``.docx`` is reported as such.  The
+file is read a chunk at a time and within the bounds of :mod:`roadmap.limits`, so a hostile
+or mistaken file (a 2 GB log, a zip bomb) is refused without exhausting memory.  Whether the
+decree looks cut off is decided here, once, for both formats (:mod:`roadmap.completeness`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+import os
 import pathlib
+import stat
+from typing import BinaryIO
 
+from roadmap.completeness import TableEnd, find_truncation
 from roadmap.document import RoadmapDocument, SourceItem
 from roadmap.docx_format import read_docx
 from roadmap.errors import DocumentError
+from roadmap.limits import MAX_TEXT_BYTES, READ_CHUNK
 from roadmap.preamble import Preamble
-from roadmap.text_format import decode_text, read_text
+from roadmap.text_format import read_text
+from roadmap.text_source import inspect_text, text_lines
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -22,41 +32,83 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 def read_document(path: pathlib.Path) -> RoadmapDocument:
     """Read the decree at ``path``; a file that cannot be read is a DocumentError."""
     try:
-        data = path.read_bytes()
+        if not stat.S_ISREG(path.stat().st_mode):  # before opening: a FIFO would block
+            raise DocumentError("not a regular file (a device, a pipe?)", file=path.name)
+        with path.open("rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            return read_document_stream(stream, path.name, size=size)
     except OSError as exc:
         raise DocumentError(f"cannot read the file ({exc.strerror})", file=path.name) from None
-    return read_document_bytes(data, path.name)
 
 
 def read_document_bytes(data: bytes, name: str) -> RoadmapDocument:
     """Read a decree from its raw bytes; ``name`` is the file name used in messages."""
+    return read_document_stream(io.BytesIO(data), name, size=len(data))
+
+
+def read_document_stream(stream: BinaryIO, name: str, *, size: int) -> RoadmapDocument:
+    """Read a decree from a seekable binary stream of ``size`` bytes."""
     suffix = pathlib.PurePath(name).suffix.lower()
-    if not data.strip():
+    head = stream.read(len(_OLE_MAGIC))
+    stream.seek(0)
+    if size == 0:
         raise DocumentError("the file is empty", file=name)
-    if data.startswith(_OLE_MAGIC) or suffix == ".doc":
+    if head.startswith(_OLE_MAGIC) or suffix == ".doc":
         raise DocumentError(
             "old binary Word (.doc) files are not supported: save the decree as .docx", file=name
         )
-    if data.startswith(_ZIP_MAGIC) or suffix == ".docx":
-        preamble, items, warnings = read_docx(data, file=name)
-        encoding = "docx"
+    if head.startswith(_ZIP_MAGIC) or suffix == ".docx":
+        plan = read_docx(stream, file=name)
+        encoding, digest = "docx", _sha256(stream)
     else:
-        text, encoding = decode_text(data, file=name)
-        preamble, items, warnings = read_text(text, file=name)
-    return _document(data, name, encoding, preamble, items, warnings)
+        if size > MAX_TEXT_BYTES:
+            raise DocumentError(
+                f"the file is {size:,} bytes, more than a decree's text can be "
+                f"({MAX_TEXT_BYTES // 2**20} MiB at most; is it the right file?)",
+                file=name,
+            )
+        source = inspect_text(stream, file=name)
+        plan = read_text(
+            text_lines(stream, source, file=name),
+            file=name,
+            ends_with_break=source.ends_with_break,
+            cut_character=source.cut_character,
+        )
+        encoding, digest = source.encoding, source.sha256
+    return _document(
+        name, digest, encoding, plan.preamble, plan.preamble_lines, plan.items, plan.warnings,
+        plan.end,
+    )  # fmt: skip
+
+
+def _sha256(stream: BinaryIO) -> str:
+    digest = hashlib.sha256()
+    stream.seek(0)
+    while chunk := stream.read(READ_CHUNK):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _document(
-    data: bytes,
     name: str,
+    digest: str,
     encoding: str,
     preamble: Preamble,
+    preamble_lines: tuple[str, ...],
     items: tuple[SourceItem, ...],
     warnings: list[str],
+    end: TableEnd,
 ) -> RoadmapDocument:
+    found = find_truncation(items, end, preamble_lines)
+    truncation = None
+    if found is not None:
+        truncation = str(
+            DocumentError(found.message(), file=name, line=found.line, item=found.item)
+        )
+        warnings = [truncation, *warnings]
     return RoadmapDocument(
         source_name=name,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=digest,
         encoding=encoding,
         kind=preamble.kind,
         number=preamble.number,
@@ -70,4 +122,5 @@ def _document(
         plan_title=preamble.plan_title,
         items=items,
         warnings=tuple(warnings),
+        truncation=truncation,
     )

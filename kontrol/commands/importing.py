@@ -8,7 +8,7 @@ import click
 from rich.table import Table
 
 from kontrol.cli import app_of, resolve_path
-from kontrol.importing import ImportReport, import_roadmap
+from kontrol.importing import ImportReport, import_roadmap, refuse_truncated
 from kontrol.lookup import roadmap_by_number
 from kontrol.naming import short_title
 from kontrol.output import console, print_json
@@ -33,7 +33,9 @@ def init_cmd(ctx: click.Context) -> None:
 @click.option("--directory", type=EXISTING_FILE, help="Directory of bodies (YAML).")
 @click.option("--events", type=EXISTING_FILE, help="Event catalogue (YAML; or KONTROL_EVENTS).")
 @click.option(
-    "--strict", is_flag=True, help="Unresolved executors and unread schedules are errors."
+    "--strict",
+    is_flag=True,
+    help="Unresolved executors, unread schedules and a decree that looks cut off are errors.",
 )
 @click.option("--update", is_flag=True, help="Apply the differences of a revised decree.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -55,6 +57,7 @@ def import_cmd(
     app = app_of(ctx)
     directory_file = resolve_path(directory, app.settings.directory, "directory of bodies")
     document = read_document(file)
+    refuse_truncated(document, strict=strict)
     bodies = load_directory(directory_file)
     app.ensure_schema()
     from kontrol.obligations import check_schedules, is_referenced, sync_obligations

@@ -35,6 +35,7 @@ __all__ = ["normalise", "parse_schedule"]
 
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2e3a\u2e3b\ufe58\ufe63\uff0d"
 _MIN_YEAR, _MAX_YEAR = 1990, 2200
+_MAX_LABEL = 100  # characters of a phase label (the database keeps 255)
 _NUMWORDS = {
     "один": 1,
     "одного": 1,
@@ -392,6 +393,8 @@ class _Clauses(Transformer):
 
     def labelled(self, label: Token, clauses: list[tuple]) -> tuple:
         text = self.phrase[label.start_pos : label.end_pos].rstrip().rstrip(":-").strip()
+        if len(text) > _MAX_LABEL:  # «Разработка», «Организация работы»: a few words
+            raise ScheduleValueError(f"a phase label of {len(text)} characters is too long")
         return (text, clauses, label.start_pos)
 
     def start(self, *items: list | tuple | Token) -> list[tuple]:
