@@ -42,8 +42,10 @@ from kontrol.lookup import obligations_of, roadmap_by_number
 from kontrol.mail.outbox import enqueue_assignment_issued
 from kontrol.obligations import is_referenced, sync_obligations
 from kontrol.settings import Settings
+from kontrol.windows import roadmap_window
 from models import Assignment, LadderStep, Obligation, OutboxMessage
 from models.db import make_engine, migrate, session_factory
+from roadmap.datewindow import DateOutOfRange, whole_years
 from roadmap.directory import load_directory
 from roadmap.occurrences import Occurrence
 from roadmap.reader import read_document
@@ -192,6 +194,11 @@ def simulate(
         engine = make_engine(url)
         try:
             factory = session_factory(engine)
+            with factory() as session:
+                years = whole_years(roadmap_window(roadmap_by_number(session)))
+            for day, option in ((start, "--from"), (end, "--to")):
+                if day not in years:
+                    raise KontrolError(f"{option}: {DateOutOfRange(day, years)}")
             predicted, plan = _plan(factory, rules, start, end)
             _run(factory, plan, rules, settings, start, end, completion, seed, sweep)
             months = _months(factory, rules)

@@ -22,6 +22,7 @@ __all__ = [
     "day_in",
     "ddmmyyyy",
     "hull",
+    "whole_years",
 ]
 
 MARGIN_YEARS = 1  # after the horizon year: reports of its last period, extensions
@@ -62,6 +63,12 @@ class DateWindow:
         if day not in self:
             raise DateOutOfRange(day, self)
         return day
+
+
+def whole_years(window: DateWindow) -> DateWindow:
+    """The window widened to start on 1 January: a report or a simulation of the adoption year
+    may start before the adoption day (nothing is issued before it)."""
+    return DateWindow(dt.date(window.first.year, 1, 1), window.last)
 
 
 def date_window(adopted_on: dt.date, horizon_year: int | None) -> DateWindow:

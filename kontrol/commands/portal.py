@@ -17,7 +17,7 @@ from kontrol.output import console
 
 @click.command("portal")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
 @click.pass_context
 def portal_cmd(ctx: click.Context, host: str, port: int) -> None:
     """Serve the executor page: reports, files, extension requests, curators' decisions."""

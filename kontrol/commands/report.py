@@ -14,6 +14,8 @@ from kontrol.errors import KontrolError
 from kontrol.lookup import roadmap_by_number
 from kontrol.output import console, print_json
 from kontrol.reporting.files import Written, check_target
+from kontrol.windows import roadmap_window
+from roadmap.datewindow import DateOutOfRange, whole_years
 
 OUT = click.Path(dir_okay=False, path_type=Path)
 EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -100,6 +102,11 @@ def report_cmd(
     written: list[Path | Written] = []
     with app.reading() as session:
         rm = roadmap_by_number(session, roadmap)
+        # whole years of the roadmap's window: a report of its first year starts on 1 January
+        years = whole_years(roadmap_window(rm))
+        for day, option in ((first, "--from"), (last, "--to"), (judged, "--as-of")):
+            if day not in years:
+                raise KontrolError(f"{option}: {DateOutOfRange(day, years)}")
         if timeline_file or workload_file:
             from kontrol.reporting.charts import write_timeline, write_workload
 

@@ -114,3 +114,34 @@ def test_any_date_given_to_extend_is_accepted_in_the_window_or_refused(capsys, s
 
     check()
     assert {0, 2} <= set(seen)
+
+
+@pytest.mark.parametrize(
+    ("args", "option", "day"),
+    [
+        (("report", "--year", "1"), "--from", "01.01.0001"),
+        (("report", "--from", "2021-01-01", "--to", "9999-12-31"), "--to", "31.12.9999"),
+        (("report", "--year", "2021", "--as-of", "9999-12-31"), "--as-of", "31.12.9999"),
+        (("simulate", "--from", "9999-12-01", "--to", "9999-12-31"), "--from", "01.12.9999"),
+        (("simulate", "--from", "2021-01-01", "--to", "2040-01-01"), "--to", "01.01.2040"),
+    ],
+)
+def test_report_and_simulate_refuse_a_date_outside_the_roadmaps_years(
+    seeded: str, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], option: str, day: str
+) -> None:
+    """A report or a simulation may start on 1 January of the adoption year, not on a date of
+    the calendar's ends (a traceback, or «01.01.1» in the title, before)."""
+    result = run(capsys, *args)
+    assert result.code == 2, result.err
+    assert result.err.strip().endswith(
+        f"{option}: дата {day} вне допустимого диапазона 01.01.2020 – 31.12.2031"
+    ), result.err
+    assert "Traceback" not in result.err
+
+
+def test_a_report_of_the_adoption_year_starts_on_1_january(
+    seeded: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    issue(seeded, {"2.3": ["2020-Q3"]})
+    result = run(capsys, "report", "--year", "2020", "--as-of", "2020-12-31")
+    assert result.code == 0, result.err
