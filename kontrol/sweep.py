@@ -35,6 +35,7 @@ from kontrol import ladder
 from kontrol.config import Rules
 from kontrol.naming import body_label, deployment_name
 from kontrol.notify import DigestEntry, Mailer, key_exists, weekly_key
+from kontrol.oversight import curator_of, supervises, supervisor
 from models import Assignment, AuditEvent, Body, Item, LadderStep, Obligation
 from models.db import insert_for
 
@@ -172,49 +173,6 @@ def claim(
         .returning(LadderStep.id)
     )
     return session.execute(stmt).scalar()
-
-
-def escalation_chain(body: Body) -> Iterator[Body]:
-    """The bodies ``body`` escalates to, nearest first (cycle-safe: the directory may be built in
-    code, not only from a file that refuses cycles)."""
-    seen: set[str] = set()
-    up = body.escalates_to
-    while up is not None and up.id not in seen:
-        yield up
-        seen.add(up.id)
-        up = up.escalates_to
-
-
-def curator_of(session: Session, a: Assignment) -> Body | None:
-    """The first curator up the body's escalates_to chain, else the roadmap's first curator."""
-    for body in escalation_chain(a.body):
-        if body.role == "curator":
-            return body
-    for c in a.obligation.item.roadmap.curators:
-        if c.body_id:
-            return session.get(Body, c.body_id)
-    return None
-
-
-def controller_of(session: Session, a: Assignment) -> Body | None:
-    body_id = a.obligation.item.roadmap.controller_body_id
-    return session.get(Body, body_id) if body_id else None
-
-
-def supervisor(session: Session, a: Assignment, level: str) -> Body | None:
-    return curator_of(session, a) if level == ladder.CURATOR else controller_of(session, a)
-
-
-def supervises(session: Session, a: Assignment, body_id: str) -> bool:
-    """Whether ``body_id`` oversees ``a``: a body up its executor's escalates_to chain, or one its
-    escalations go to (the digest recipients, which may be the roadmap's curator or controller
-    off that chain). The portal's read-only supervisor link is valid only for these."""
-    if any(up.id == body_id for up in escalation_chain(a.body)):
-        return True
-    return any(
-        (who := supervisor(session, a, level)) is not None and who.id == body_id
-        for level in ladder.ESCALATIONS
-    )
 
 
 def _action(a: Assignment, kind: str, step: str | None, **kw: Any) -> Action:
@@ -467,4 +425,12 @@ def run_sweep(
     ).run()
 
 
-__all__ = ["Action", "SweepReport", "run_sweep", "transactions"]
+__all__ = [
+    "Action",
+    "SweepReport",
+    "curator_of",
+    "run_sweep",
+    "supervises",
+    "supervisor",
+    "transactions",
+]
