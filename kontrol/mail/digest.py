@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kontrol.mail.russian import count, plural, working_days
-from kontrol.naming import clip, short_title
+from kontrol.naming import clip_middle, short_title
 
 GROUPS = 15  # items shown per section of a mail
 BODIES = 3  # executors named per item in a mail
@@ -135,7 +135,7 @@ def _body_row(lines: Sequence[Line], days: int, mark: bool, link: Link | None) -
     news = frozenset().union(*(ln.news for ln in ordered)) if mark else frozenset()
     words += [NEWS_WORDS[n] for n in NEWS_ORDER if n in news]
     return {
-        "name": clip(ordered[0].body, BODY_NAME),
+        "name": clip_middle(ordered[0].body, BODY_NAME),
         "words": ", ".join(words),
         "lines": [
             {
