@@ -10,13 +10,21 @@ only when the insert happened — its mail and audit record go in the same trans
 sweeps at once send each step once (the second one waits on the first one's row, then finds
 it), and a sweep killed halfway keeps what it committed and finishes on the next run.
 
-Three stages, each in its own unit(s) of work:
+Two stages, each in its own unit(s) of work:
 
-1. per batch of assignments: status issued → overdue, reminders, overdue notices;
-2. one unit: the escalation steps (curator, controller), grouped into one digest per
-   supervisor — a step and the digest that carries it commit together;
-3. on the first working day of an ISO week, a weekly summary per supervisor of everything
-   still overdue that reached them (keyed per recipient and week, repeated until resolved).
+1. per batch of assignments: status issued → overdue, reminders, overdue notices (to the
+   executor alone);
+2. one unit: the supervisors' mail — at most ONE per supervisor body and sweep day (outbox key
+   ``digest:{body}:{day}``; one sweep once sent a department 114 copies of overdue notices).
+   It tells a body what the ladder brought it that day: the assignments of the bodies that
+   escalate to it which became overdue, and the escalations (curator, controller) to it —
+   claimed here, in the same transaction as the mail that reports them; on the first working
+   day of an ISO week it also carries the week's summary of everything overdue under it.
+
+A body whose mail of the day is already written gets no second one: a re-run or a second sweep
+that day sends nothing new, and leaves the escalations to that body unclaimed — the next
+working day's sweep catches them up (``ladder.decide``) and reports them then. If another
+sweep writes that mail between our look and our insert, this unit is rolled back and run again.
 """
 
 from __future__ import annotations
@@ -33,20 +41,35 @@ from sqlalchemy.orm import Session, selectinload
 
 from kontrol import ladder
 from kontrol.config import Rules
+from kontrol.mail.digest import NEW
 from kontrol.naming import body_label, deployment_name
-from kontrol.notify import DigestEntry, Mailer, key_exists, weekly_key
+from kontrol.notify import Mailer, digest_written
+from kontrol.oversight import (
+    by_overseer,
+    curator_of,
+    informed,
+    overdue_on,
+    supervises,
+    supervisor,
+)
 from models import Assignment, AuditEvent, Body, Item, LadderStep, Obligation
 from models.db import insert_for
 
 Units = Callable[[], AbstractContextManager[Session]]
 BATCH = 200
+CLASHES = 3  # tries of the supervisors' unit when another sweep writes a mail under our feet
+
+
+class _Clash(Exception):
+    """Another sweep wrote a supervisor's mail of the day after we looked: roll back, re-run."""
 
 
 @dataclass(frozen=True)
 class Action:
     """One thing the sweep did (or, in a dry run, would do)."""
 
-    kind: str  # status | reminder | overdue_notice | escalation | digest | weekly
+    kind: str  # status | reminder | overdue_notice | escalation | digest | weekly (a digest
+    # that carries the week's summary: one mail either way)
     step: str | None
     assignment_id: int | None
     recipient_id: str | None
@@ -174,49 +197,6 @@ def claim(
     return session.execute(stmt).scalar()
 
 
-def escalation_chain(body: Body) -> Iterator[Body]:
-    """The bodies ``body`` escalates to, nearest first (cycle-safe: the directory may be built in
-    code, not only from a file that refuses cycles)."""
-    seen: set[str] = set()
-    up = body.escalates_to
-    while up is not None and up.id not in seen:
-        yield up
-        seen.add(up.id)
-        up = up.escalates_to
-
-
-def curator_of(session: Session, a: Assignment) -> Body | None:
-    """The first curator up the body's escalates_to chain, else the roadmap's first curator."""
-    for body in escalation_chain(a.body):
-        if body.role == "curator":
-            return body
-    for c in a.obligation.item.roadmap.curators:
-        if c.body_id:
-            return session.get(Body, c.body_id)
-    return None
-
-
-def controller_of(session: Session, a: Assignment) -> Body | None:
-    body_id = a.obligation.item.roadmap.controller_body_id
-    return session.get(Body, body_id) if body_id else None
-
-
-def supervisor(session: Session, a: Assignment, level: str) -> Body | None:
-    return curator_of(session, a) if level == ladder.CURATOR else controller_of(session, a)
-
-
-def supervises(session: Session, a: Assignment, body_id: str) -> bool:
-    """Whether ``body_id`` oversees ``a``: a body up its executor's escalates_to chain, or one its
-    escalations go to (the digest recipients, which may be the roadmap's curator or controller
-    off that chain). The portal's read-only supervisor link is valid only for these."""
-    if any(up.id == body_id for up in escalation_chain(a.body)):
-        return True
-    return any(
-        (who := supervisor(session, a, level)) is not None and who.id == body_id
-        for level in ladder.ESCALATIONS
-    )
-
-
 def _action(a: Assignment, kind: str, step: str | None, **kw: Any) -> Action:
     ob = a.obligation
     return Action(
@@ -264,13 +244,16 @@ class Sweep:
         for i in range(0, len(ids), self.batch_size):
             with self.units() as session:
                 escalations += self._batch(session, ids[i : i + self.batch_size])
-        if escalations:
-            with self.units() as session:
-                self._escalate(session, escalations)
-        first = ladder.first_working_day_of_week(self.as_of, self.rules.calendar)
-        if first == self.as_of:
-            with self.units() as session:
-                self._weekly(session)
+        for attempt in range(CLASHES):
+            done = len(self.report.actions)
+            try:
+                with self.units() as session:
+                    self._supervisors(session, escalations)
+                break
+            except _Clash:
+                del self.report.actions[done:]  # rolled back: not done
+                if attempt == CLASHES - 1:
+                    raise
         return self.report
 
     def _done(self, session: Session, action: Action, audit: str | None, **details: Any) -> None:
@@ -342,19 +325,90 @@ class Sweep:
         )
         self._done(session, action, "ladder-step", step=step.name, due_on=str(a.due_on), days=days)
 
-    def _escalate(self, session: Session, wanted: list[tuple[int, str]]) -> None:
+    def _supervisors(self, session: Session, wanted: list[tuple[int, str]]) -> None:
+        """Stage 2: the escalations and each supervisor's one mail of the day (see the module
+        docstring)."""
+        news: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
+        self._escalate(session, wanted, news)
+        for a in self._overdue_today(session):
+            up = informed(a)
+            if up is not None:
+                news[up.id][a.id].add(NEW)
+        weekly = ladder.first_working_day_of_week(self.as_of, self.rules.calendar) == self.as_of
+        recipients = {rid for rid, got in news.items() if got}
+        if not recipients and not weekly:
+            return
+        overdue = overdue_on(session, self.as_of, self.rules)
+        if weekly:  # everyone the ladder has told of something still overdue
+            recipients |= {rid for o in overdue for rid in o.told(session)}
+        under = by_overseer(session, overdue)
+        for rid in sorted(recipients):
+            if digest_written(session, rid, self.as_of):
+                continue  # a re-run, or a second sweep the same day: nothing new
+            recipient = session.get(Body, rid)
+            assert recipient is not None
+            mine = news.get(rid, {})
+            lines = [o.line(mine.get(o.assignment.id, ())) for o in under.get(rid, [])]
+            fresh = [ln for ln in lines if ln.news]
+            if not lines or not (fresh or weekly):
+                continue
+            row = self.mailer.digest(
+                session,
+                recipient,
+                as_of=self.as_of,
+                lines=lines,
+                news=fresh,
+                weekly=weekly,
+                now=self.now,
+            )
+            if row is None:
+                raise _Clash(rid)
+            ids = tuple(ln.assignment_id for ln in (lines if weekly else fresh))
+            kind = "weekly" if weekly else "digest"
+            action = Action(
+                kind=kind,
+                step=None,
+                assignment_id=None,
+                recipient_id=recipient.id,
+                recipient_name=recipient.name,
+                mail_key=row.key,
+                subject=row.subject,
+                entries=ids,
+            )
+            self._done(
+                session,
+                action,
+                kind,
+                recipient=recipient.id,
+                assignments=ids,
+                new=sorted(ln.assignment_id for ln in fresh if NEW in ln.news),
+                escalated=sorted(ln.assignment_id for ln in fresh if ln.passed),
+            )
+
+    def _escalate(
+        self, session: Session, wanted: list[tuple[int, str]], news: dict[str, dict[int, set[str]]]
+    ) -> None:
+        """Claim the escalations stage 1 found due, unless their recipient's mail of the day is
+        written already (then the next working day's sweep takes them); ``news`` gets what was
+        claimed, by recipient."""
+        if not wanted:
+            return
         by_id = {a.id: a for a in load(session, sorted({aid for aid, _ in wanted}))}
-        groups: dict[tuple[str, str], list[tuple[int, Assignment, int]]] = defaultdict(list)
         cal = self.rules.calendar
+        written: dict[str, bool] = {}
         for aid, level in sorted(wanted):
             a = by_id.get(aid)
             if a is None or a.status not in ladder.OPEN:
                 continue
-            step_id = claim(session, a, level, as_of=self.as_of, now=self.now, actor=self.actor)
-            if step_id is None:
+            who = supervisor(session, a, level)
+            if who is not None:
+                if who.id not in written:
+                    written[who.id] = digest_written(session, who.id, self.as_of)
+                if written[who.id]:
+                    continue
+            if claim(session, a, level, as_of=self.as_of, now=self.now, actor=self.actor) is None:
                 continue
             days = cal.working_days_between(a.due_on, self.as_of)
-            who = supervisor(session, a, level)
             action = _action(
                 a,
                 "escalation",
@@ -373,74 +427,29 @@ class Sweep:
                 recipient=who.id if who else None,
             )
             if who is not None:
-                groups[(level, who.id)].append((step_id, a, days))
-        for (level, rid), items in groups.items():
-            recipient = session.get(Body, rid)
-            assert recipient is not None
-            entries = [DigestEntry(a, days) for _, a, days in items]
-            row = self.mailer.digest(
-                session,
-                recipient,
-                entries,
-                level=level,
-                as_of=self.as_of,
-                first_step_id=min(s for s, _, _ in items),
-                now=self.now,
+                news[who.id][a.id].add(level)
+
+    def _overdue_today(self, session: Session) -> list[Assignment]:
+        """The open assignments whose overdue notice was taken today (by this sweep or an
+        earlier run of the day), for the due date in force. Driven by the open, past-due
+        assignments (the ``(status, due_on)`` index), each step found by its unique key: the
+        history of steps is never scanned."""
+        ids = session.scalars(
+            select(Assignment.id)
+            .join(
+                LadderStep,
+                (LadderStep.assignment_id == Assignment.id)
+                & (LadderStep.step == ladder.OVERDUE)
+                & (LadderStep.due_on == Assignment.due_on),
             )
-            self._digest_action(session, "digest", level, recipient, entries, row)
-
-    def _digest_action(
-        self,
-        session: Session,
-        kind: str,
-        level: str,
-        recipient: Body,
-        entries: Sequence[DigestEntry],
-        row: Any,
-    ) -> None:
-        ids = tuple(e.assignment.id for e in entries)
-        action = Action(
-            kind=kind,
-            step=level,
-            assignment_id=None,
-            recipient_id=recipient.id,
-            recipient_name=recipient.name,
-            mail_key=row.key if row else None,
-            subject=row.subject if row else None,
-            entries=ids,
-        )
-        self._done(session, action, kind, level=level, recipient=recipient.id, assignments=ids)
-
-    def _weekly(self, session: Session) -> None:
-        """Everything still overdue that reached each supervisor; once per recipient and week."""
-        for level in ladder.ESCALATIONS:
-            rows = session.scalars(
-                select(Assignment)
-                .join(
-                    LadderStep,
-                    (LadderStep.assignment_id == Assignment.id)
-                    & (LadderStep.due_on == Assignment.due_on)
-                    & (LadderStep.step == level),
-                )
-                .where(Assignment.status == "overdue")
-                .order_by(Assignment.id)
-            ).all()
-            groups: dict[str, list[DigestEntry]] = defaultdict(list)
-            for a in rows:
-                who = supervisor(session, a, level)
-                if who is not None:
-                    days = self.rules.calendar.working_days_between(a.due_on, self.as_of)
-                    groups[who.id].append(DigestEntry(a, days))
-            for rid, entries in groups.items():
-                if key_exists(session, weekly_key(level, rid, self.as_of)):
-                    continue
-                recipient = session.get(Body, rid)
-                assert recipient is not None
-                row = self.mailer.weekly(
-                    session, recipient, entries, level=level, as_of=self.as_of, now=self.now
-                )
-                if row is not None:
-                    self._digest_action(session, "weekly", level, recipient, entries, row)
+            .where(
+                Assignment.status.in_(ladder.OPEN),
+                Assignment.due_on < self.as_of,
+                LadderStep.taken_on == self.as_of,
+            )
+            .order_by(Assignment.id)
+        ).all()
+        return load(session, ids) if ids else []
 
 
 def run_sweep(
@@ -467,4 +476,12 @@ def run_sweep(
     ).run()
 
 
-__all__ = ["Action", "SweepReport", "run_sweep", "transactions"]
+__all__ = [
+    "Action",
+    "SweepReport",
+    "curator_of",
+    "run_sweep",
+    "supervises",
+    "supervisor",
+    "transactions",
+]

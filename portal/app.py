@@ -9,6 +9,9 @@ Routes (every ``{token}`` is a signed capability, see ``portal.tokens``):
 - ``GET  /s/{token}``                     a supervisor's read-only view of the assignment (the
                                           links of the escalation digests); no forms, no POST
 - ``GET  /s/{token}/files/{id}``          the files that view lists
+- ``GET  /o/{token}``                     a supervisor's read-only overview of everything overdue
+                                          under them (the one link of their daily mail); each
+                                          row links to its ``/s/`` view
 - ``GET  /c/{purpose}/{token}``           a curator's decision page (approve, reject, accept,
                                           return); nothing changes on GET — mail scanners open
                                           links — the decision is the POST of its form
@@ -302,6 +305,27 @@ class Portal:
             data["viewer"] = r.body_name(viewer)
         return self.page("oversee.html", **data)
 
+    def overview_page(self, grant: tokens.Overview) -> HTMLResponse:
+        """Everything overdue under the supervisor today, each row its read-only view."""
+        now = self.clock()
+        with self.sessions() as session:
+            body = service.overseer(session, grant)
+
+            def link(assignment_id: int) -> str:
+                token = tokens.oversee_token(
+                    assignment_id, body.id, secret_key=self.keys, clock=lambda: now
+                )
+                return f"/s/{token}"
+
+            data = pages.overview_page(
+                session,
+                body,
+                today=now.astimezone(self.rules.policy.zone).date(),
+                rules=self.rules,
+                link=link,
+            )
+        return self.page("overview.html", **data)
+
     # ── curator ─────────────────────────────────────────────────────────────────────────
 
     def decision_page(
@@ -528,6 +552,14 @@ def create_app(
     def supervisor_file(token: str, file_id: FileId) -> Response:
         grant = portal.grant(token, tokens.OVERSEE)
         return portal.file(grant, file_id, service.attachment_for_supervisor)
+
+    @app.get("/o/{token}", response_class=HTMLResponse)
+    def overview(token: str) -> HTMLResponse:
+        return portal.overview_page(
+            tokens.read_overview(
+                token, secret_key=portal.keys, now=portal.clock(), ttl=portal.config.ttl
+            )
+        )
 
     @app.get("/c/{purpose}/{token}", response_class=HTMLResponse)
     def decision(purpose: str, token: str) -> HTMLResponse:

@@ -6,6 +6,7 @@ Templates get dicts and strings only (autoescaped by Jinja2); nothing here write
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,8 +14,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kontrol import oversight
+from kontrol.config import Rules
+from kontrol.mail import digest, russian
 from kontrol.mail import render as r
-from kontrol.mail import russian
 from kontrol.settings import Settings
 from models import Assignment, AuditEvent, Body
 from models.report import Attachment, ExtensionRequest, Report
@@ -217,4 +220,23 @@ def assignment_page(
             for q in requests
         ],
         "history": history(session, a, zone),
+    }
+
+
+def overview_page(
+    session: Session,
+    body: Body,
+    *,
+    today: dt.date,
+    rules: Rules,
+    link: Callable[[int], str],
+) -> dict[str, Any]:
+    """Everything overdue under ``body`` on ``today``, grouped as in its daily mail but whole;
+    ``link(assignment_id)`` is the path of the read-only view of one assignment."""
+    lines = [o.line() for o in oversight.overdue_under(session, body.id, today, rules)]
+    return {
+        "viewer": r.body_name(body),
+        "today": today,
+        "tally": digest.tally_words(digest.tally(lines)),
+        "groups": digest.groups(lines, link=lambda ln: link(ln.assignment_id)),
     }

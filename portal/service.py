@@ -29,8 +29,8 @@ from kontrol.mail import outbox
 from kontrol.mail import render as r
 from kontrol.mail.links import make_link_for, signing_keys
 from kontrol.naming import body_label, deployment_name
+from kontrol.oversight import curator_of, is_overseer, supervises
 from kontrol.settings import Settings
-from kontrol.sweep import curator_of, supervises
 from kontrol.windows import OutOfWindow, assignment_window
 from models import Assignment, AuditEvent, Body
 from models.report import Attachment, ExtensionRequest, Report
@@ -133,6 +133,15 @@ def supervised_assignment(session: Session, grant: tokens.Grant) -> Assignment:
     if a is None or not supervises(session, a, grant.body_id):
         raise Forbidden("link does not name a supervisor of the assignment")
     return a
+
+
+def overseer(session: Session, grant: tokens.Overview) -> Body:
+    """The body of an overview link, if it oversees anything at all (some body escalates to it,
+    or a roadmap names it curator or controller) — checked on each request."""
+    body = session.get(Body, grant.body_id)
+    if body is None or not is_overseer(session, body.id):
+        raise Forbidden("link does not name a supervisor")
+    return body
 
 
 def occurrence_mates(session: Session, a: Assignment) -> list[Assignment]:

@@ -1,13 +1,17 @@
 """Signed capabilities of the portal, built on ``kontrol.mail.links``.
 
-A link is the only credential: whoever holds it may do what it names, for one assignment and
-one body, until it expires. Three kinds:
+A link is the only credential: whoever holds it may do what it names, for one assignment (or,
+for an overview, everything overdue under one body) and one body, until it expires. Four kinds:
 
 - the **view** link of an executor, exactly the token the mails carry (``links.link_for``:
   ``[assignment_id, body_id]`` under the salt ``links.SALT``);
 - the **oversee** link of a supervisor, as the escalation digests carry it
   (``links.Links.oversee``: ``[assignment_id, supervisor_body_id]`` under the salt
   ``links.SALT + ":oversee"``): read-only, valid while that body supervises the assignment;
+- the **overview** link of a supervisor, as the supervisors' daily mail carries it
+  (``links.Links.overview``: ``[supervisor_body_id]`` under the salt ``links.SALT +
+  ":overview"``): read-only, the list of everything overdue under that body, each row an
+  oversee link signed when the page is shown;
 - a **decision** link of a curator: ``[assignment_id, curator_body_id, ref]`` under the salt
   ``links.SALT + ":" + purpose`` (``approve`` / ``reject`` an extension request ``ref``;
   ``accept`` / ``return`` a report ``ref``). A separate salt per purpose means a reject link
@@ -35,8 +39,9 @@ from kontrol.mail import links
 
 DEFAULT_TTL = dt.timedelta(days=60)
 OVERSEE = links.OVERSEE
+OVERVIEW = links.OVERVIEW
 DECISIONS = ("approve", "reject", "accept", "return")
-PURPOSES = ("view", OVERSEE, *DECISIONS)
+PURPOSES = ("view", OVERSEE, OVERVIEW, *DECISIONS)
 Clock = Callable[[], dt.datetime]
 
 
@@ -106,15 +111,15 @@ def decision_token(
     return str(_serializer(secret_key, purpose, clock).dumps([assignment_id, body_id, ref]))
 
 
-def read(
-    token: str,
-    *,
-    purpose: str,
-    secret_key: links.Keys,
-    now: dt.datetime,
-    ttl: dt.timedelta = DEFAULT_TTL,
-) -> Grant:
-    """The grant of a token for ``purpose``; raises ``InvalidLink`` whatever is wrong with it."""
+def overview_token(body_id: str, *, secret_key: links.Keys, clock: Clock | None = None) -> str:
+    """A supervisor's overview link token (the same format as in the daily mail)."""
+    return str(_serializer(secret_key, OVERVIEW, clock).dumps([body_id]))
+
+
+def _payload(
+    token: str, *, purpose: str, secret_key: links.Keys, now: dt.datetime, ttl: dt.timedelta
+) -> object:
+    """The signed payload of a token for ``purpose``, checked for spelling and age."""
     try:
         payload, signed_at = _serializer(secret_key, purpose, None).loads(
             token, return_timestamp=True
@@ -125,6 +130,21 @@ def read(
         raise InvalidLink("not the canonical spelling of the link")
     if now - signed_at > ttl:
         raise InvalidLink("expired")
+    return payload
+
+
+def read(
+    token: str,
+    *,
+    purpose: str,
+    secret_key: links.Keys,
+    now: dt.datetime,
+    ttl: dt.timedelta = DEFAULT_TTL,
+) -> Grant:
+    """The grant of a token for ``purpose``; raises ``InvalidLink`` whatever is wrong with it."""
+    if purpose == OVERVIEW:
+        raise ValueError("an overview link names no assignment: read_overview")
+    payload = _payload(token, purpose=purpose, secret_key=secret_key, now=now, ttl=ttl)
     expected = 3 if purpose in DECISIONS else 2
     if not isinstance(payload, list) or len(payload) != expected:
         raise InvalidLink("malformed")
@@ -135,3 +155,21 @@ def read(
     if expected == 3 and (not isinstance(ref, int) or isinstance(ref, bool)):
         raise InvalidLink("malformed")
     return Grant(aid, body, token_id(token), purpose, ref)
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What a valid overview link allows: reading what is overdue under one body."""
+
+    body_id: str
+    token_id: str
+
+
+def read_overview(
+    token: str, *, secret_key: links.Keys, now: dt.datetime, ttl: dt.timedelta = DEFAULT_TTL
+) -> Overview:
+    """The body of an overview token; raises ``InvalidLink`` whatever is wrong with it."""
+    payload = _payload(token, purpose=OVERVIEW, secret_key=secret_key, now=now, ttl=ttl)
+    if not isinstance(payload, list) or len(payload) != 1 or not isinstance(payload[0], str):
+        raise InvalidLink("malformed")
+    return Overview(payload[0], token_id(token))

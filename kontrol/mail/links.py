@@ -1,5 +1,6 @@
-"""Signed links to the portal: the executor's ``{portal_base_url}/a/{token}`` and a supervisor's
-read-only ``{portal_base_url}/s/{token}``.
+"""Signed links to the portal: the executor's ``{portal_base_url}/a/{token}``, a supervisor's
+read-only view of one assignment ``{portal_base_url}/s/{token}`` and a supervisor's read-only
+overview of everything overdue under them ``{portal_base_url}/o/{token}``.
 
 The token names (assignment, body) and is signed with ``KONTROL_SECRET_KEY``, so a link cannot
 be forged or pointed at another assignment. There is no fallback key: a key that anyone can read
@@ -9,12 +10,13 @@ unless a real one is set, and nothing that writes a link starts without it. Keys
 configurations (``KONTROL_SECRET_KEYS_PREVIOUS``) still verify links, so a key change does not
 strand the links already sent; only the current key signs.
 
-The two kinds have separate salts: an executor's link lets its holder report and ask for more
+The kinds have separate salts: an executor's link lets its holder report and ask for more
 time, so it must never reach a supervisor, and a supervisor's link must not open the executor
-page. The portal reads them back (``portal.tokens``). Rendering takes ``link_for`` as a
-pluggable callable so tests and the portal can swap it; ``make_link_for`` returns a ``Links``
-that is such a callable and also signs the supervisor's links (``.oversee``), so a digest needs
-nothing more than what the mail code has.
+page. The overview link names only the supervisor body (``[body_id]``); the page checks on
+each visit what is under that body. The portal reads them back (``portal.tokens``).
+Rendering takes ``link_for`` as a pluggable callable so tests and the portal can swap it;
+``make_link_for`` returns a ``Links`` that is such a callable and also signs the supervisor's
+links (``.oversee``, ``.overview``), so a digest needs nothing more than what the mail code has.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ MIN_KEY_LENGTH = 32
 MIN_KEY_SYMBOLS = 10  # distinct characters: refuses "aaaa…" and "1212…"
 SALT = "kontrol-executor-link"
 OVERSEE = "oversee"
+OVERVIEW = "overview"
 LinkFor = Callable[[int, str], str]  # (assignment_id, body_id) -> token
 Keys = str | Sequence[str]  # one key, or the keys that verify, oldest first; the last one signs
 NEW_KEY_HINT = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
@@ -127,6 +130,7 @@ class Links:
     def __init__(self, keys: Keys) -> None:
         self._executor = serializer(keys)
         self._oversee = serializer(keys, OVERSEE)
+        self._overview = serializer(keys, OVERVIEW)
 
     def __call__(self, assignment_id: int, body_id: str) -> str:
         """The executor's token: only ever for the assignment's own body."""
@@ -135,6 +139,10 @@ class Links:
     def oversee(self, assignment_id: int, body_id: str) -> str:
         """A supervisor's token (``body_id``: the curator or controller the mail goes to)."""
         return str(self._oversee.dumps([assignment_id, body_id]))
+
+    def overview(self, body_id: str) -> str:
+        """A supervisor's token for the overview of everything overdue under ``body_id``."""
+        return str(self._overview.dumps([body_id]))
 
 
 def make_link_for(settings: Settings) -> Links:
@@ -150,6 +158,10 @@ def link_for(assignment_id: int, body_id: str, *, secret_key: Keys) -> str:
 
 def executor_url(portal_base_url: str, token: str) -> str:
     return f"{portal_base_url.rstrip('/')}/a/{token}"
+
+
+def overview_url(portal_base_url: str, token: str) -> str:
+    return f"{portal_base_url.rstrip('/')}/o/{token}"
 
 
 def read_token(token: str, *, secret_key: Keys, max_age: int | None = None) -> tuple[int, str]:

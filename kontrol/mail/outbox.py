@@ -23,8 +23,10 @@ from aiosmtplib.email import flatten_message
 from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from kontrol import oversight
 from kontrol.config import mail_zone
 from kontrol.mail import render as r
+from kontrol.mail.digest import Line
 from kontrol.mail.links import LinkFor, executor_url, make_link_for
 from kontrol.mail.message import (
     assignment_ics,
@@ -465,18 +467,10 @@ def _enqueue_for_assignment(
     link_for: LinkFor | None,
     cc: Sequence[str] = (),
     ics_sequence: int | None = None,
-    viewer: Body | None = None,
     **extra: Any,
 ) -> OutboxMessage | None:
-    """One mail about one assignment: to its body, or with ``viewer`` a copy for that
-    supervisor, which carries the read-only link and never the executor's."""
+    """One mail about one assignment, to its body (with the executor's link)."""
     links = _links(settings, link_for)
-    if viewer is not None:
-        oversee = getattr(links, "oversee", None) or make_link_for(settings).oversee
-        extra.update(
-            viewer={"id": viewer.id, "name": r.body_name(viewer)}, oversee_link_for=oversee
-        )
-        links = _no_executor_link
     context = r.assignment_context(
         assignment, portal_base_url=settings.portal_base_url, link_for=links, **extra
     )
@@ -497,12 +491,11 @@ def _enqueue_for_assignment(
                 sequence=ics_sequence,
             )
         )
-    recipient = viewer or assignment.body
     return enqueue(
         session,
         key=key,
         kind=kind,
-        to=body_addresses(recipient),
+        to=body_addresses(assignment.body),
         cc=cc,
         reply_to=curator_address(assignment.body),
         subject=rendered.subject,
@@ -511,15 +504,11 @@ def _enqueue_for_assignment(
         attachments=attachments,
         assignment_id=assignment.id,
         roadmap_id=assignment.obligation.item.roadmap_id,
-        recipient_body_id=recipient.id,
+        recipient_body_id=assignment.body_id,
         now=now,
         mail_from=settings.mail_from,
         zone=mail_zone(settings),
     )
-
-
-def _no_executor_link(assignment_id: int, body_id: str) -> str:
-    raise TypeError("a supervisor's copy never carries the executor's link")
 
 
 def enqueue_assignment_issued(
@@ -574,15 +563,12 @@ def enqueue_overdue_notice(
     now: dt.datetime,
     link_for: LinkFor | None = None,
 ) -> OutboxMessage | None:
-    """The notice the working day after due, and a copy for the body it escalates to.
-
-    The copy is a mail of its own (kind ``overdue_copy``) with the supervisor's read-only link:
-    a Cc would hand the supervisor the executor's link, with which one can report as the
-    executor.
-    """
-    up = assignment.body.escalates_to
-    informed = up if up is not None and up.emails else None
-    notice = _enqueue_for_assignment(
+    """The notice the working day after due, to the executor alone. It names the body the
+    executor escalates to, which hears of it in its one mail of the day (``kontrol.sweep``): a
+    copy per notice flooded supervisors (205 mails in one sweep), and never carries the
+    executor's link."""
+    informed = oversight.informed(assignment)
+    return _enqueue_for_assignment(
         session,
         assignment,
         key=f"overdue:{assignment.id}:{assignment.due_on}",
@@ -593,19 +579,6 @@ def enqueue_overdue_notice(
         days_overdue=days_overdue,
         cc_name=r.body_name(informed) if informed is not None else None,
     )
-    if notice is not None and informed is not None:
-        _enqueue_for_assignment(
-            session,
-            assignment,
-            key=f"overdue-copy:{assignment.id}:{assignment.due_on}",
-            kind="overdue_copy",
-            settings=settings,
-            now=now,
-            link_for=link_for,
-            viewer=informed,
-            days_overdue=days_overdue,
-        )
-    return notice
 
 
 def enqueue_extension_decision(
@@ -647,40 +620,49 @@ def enqueue_extension_decision(
     )
 
 
-def enqueue_escalation_digest(
+def digest_key(recipient_id: str, as_of: dt.date) -> str:
+    """A supervisor's one mail of a sweep day: a re-run or a second sweep that day adds none."""
+    return f"digest:{recipient_id}:{as_of}"
+
+
+def enqueue_supervisor_digest(
     session: Session,
     recipient: Body,
-    entries: Sequence[r.DigestEntry],
     *,
-    level: str,
     as_of: dt.date,
+    lines: Sequence[Line],
+    news: Sequence[Line],
+    weekly: bool,
     settings: Settings,
     now: dt.datetime,
     link_for: LinkFor | None = None,
 ) -> OutboxMessage | None:
-    """One mail per supervisor per day listing all their overdue items (``level``: curator or
-    controller); None when there is nothing to say or it was already written."""
-    if not entries:
-        return None
-    context = r.digest_context(
+    """A supervisor's one mail of the sweep day ``as_of`` (``render.supervisor_digest_context``);
+    None when it was already written that day."""
+    links = _links(settings, link_for)
+    overview = getattr(links, "overview", None) or make_link_for(settings).overview
+    roadmap_ids = sorted({ln.roadmap_id for ln in lines})
+    roadmaps = [session.get(Roadmap, i) for i in roadmap_ids]
+    context = r.supervisor_digest_context(
         recipient,
-        entries,
-        level=level,
         as_of=as_of,
+        lines=lines,
+        news=news,
+        weekly=weekly,
+        roadmaps=[r.roadmap_fields(rm) for rm in roadmaps if rm is not None],
         portal_base_url=settings.portal_base_url,
-        link_for=_links(settings, link_for),
+        overview_token=overview(recipient.id),
     )
-    rendered = r.render("escalation_digest", context)
-    roadmap_ids = {e.assignment.obligation.item.roadmap_id for e in entries}
+    rendered = r.render("supervisor_digest", context)
     return enqueue(
         session,
-        key=f"digest-{level}:{recipient.id}:{as_of}",
-        kind="escalation_digest",
+        key=digest_key(recipient.id, as_of),
+        kind="supervisor_digest",
         to=body_addresses(recipient),
         subject=rendered.subject,
         text=rendered.text,
         html=rendered.html,
-        roadmap_id=roadmap_ids.pop() if len(roadmap_ids) == 1 else None,
+        roadmap_id=roadmap_ids[0] if len(roadmap_ids) == 1 else None,
         recipient_body_id=recipient.id,
         now=now,
         mail_from=settings.mail_from,

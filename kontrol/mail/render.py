@@ -5,9 +5,9 @@ Templates get plain data (dicts, strings, dates) built here from the models, plu
 filters (``plural``, ``participle``, ``working_days``, ``date_words``, ``due_words``,
 ``period_words``, ``full_stop`` — a sentence ending after a value goes through it, so «2021 г.»
 gets no second period) and a pluggable ``link_for(assignment_id, body_id) -> token``; a supervisor's
-digest gets ``oversee_link_for`` instead, and no executor link at all (whoever holds that one can
-report as the executor). ``StrictUndefined`` turns a misspelt variable into an error instead of
-an empty hole in a letter to a ministry.
+digest gets the one link to their overview page instead, and no executor link at all (whoever
+holds that one can report as the executor). ``StrictUndefined`` turns a misspelt variable into
+an error instead of an empty hole in a letter to a ministry.
 """
 
 from __future__ import annotations
@@ -22,17 +22,16 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from kontrol.mail import russian
-from kontrol.mail.links import LinkFor
-from models import Assignment, Body
+from kontrol.mail import digest, russian
+from kontrol.mail.links import LinkFor, overview_url
+from models import Assignment, Body, Roadmap
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates" / "email"
 KINDS = (
     "assignment_issued",
     "reminder",
     "overdue_notice",
-    "overdue_copy",
-    "escalation_digest",
+    "supervisor_digest",
     "extension_decision",
 )
 ROLE_WORDS = {"lead": "ответственный исполнитель", "co_executor": "соисполнитель"}
@@ -41,6 +40,7 @@ ROLE_WORDS = {"lead": "ответственный исполнитель", "co_e
 LINK_WORDS = {
     "executor": "Отчитаться об исполнении или попросить перенести срок",
     "viewer": "Посмотреть поручение, отчёты и историю (только просмотр)",
+    "overview": "Полный список просроченных поручений (только просмотр)",
 }
 
 
@@ -100,7 +100,10 @@ def body_name(body: Body) -> str:
 
 
 def roadmap_data(assignment: Assignment) -> dict[str, Any]:
-    roadmap = assignment.obligation.item.roadmap
+    return roadmap_fields(assignment.obligation.item.roadmap)
+
+
+def roadmap_fields(roadmap: Roadmap) -> dict[str, Any]:
     return {
         "id": roadmap.id,
         "kind": roadmap.kind,
@@ -155,49 +158,35 @@ def assignment_context(
     }
 
 
-@dataclass(frozen=True)
-class DigestEntry:
-    """One overdue assignment in a supervisor's digest."""
-
-    assignment: Assignment
-    days_overdue: int
-
-
-def digest_context(
+def supervisor_digest_context(
     recipient: Body,
-    entries: Sequence[DigestEntry],
     *,
-    level: str,
     as_of: dt.date,
+    lines: Sequence[digest.Line],
+    news: Sequence[digest.Line],
+    weekly: bool,
+    roadmaps: Sequence[Mapping[str, Any]],
     portal_base_url: str,
-    link_for: LinkFor,
-    oversee_link_for: LinkFor | None = None,
+    overview_token: str,
 ) -> dict[str, Any]:
-    """Entries sorted by working days overdue, most overdue first (then item, then body).
-
-    The links are the recipient's read-only supervisor links: ``oversee_link_for``, else the
-    ``oversee`` of ``link_for`` (a ``links.Links``). ``link_for`` itself is not passed on.
-    """
-    oversee = oversee_link_for or getattr(link_for, "oversee", None)
-    if oversee is None:
-        raise TypeError("a digest needs oversee_link_for: never the executor's link_for")
-    ordered = sorted(
-        entries,
-        key=lambda e: (
-            -e.days_overdue,
-            [int(p) if p.isdigit() else 0 for p in e.assignment.obligation.item.number.split(".")],
-            e.assignment.body.name,
-        ),
-    )
-    roadmaps = {e.assignment.obligation.item.roadmap_id: e.assignment for e in ordered}
+    """A supervisor's one mail of the day (``kontrol.mail.digest``): ``lines`` is everything
+    overdue under them (flagged with what is new for them), ``news`` what the ladder brought
+    them today. One list of at most ``digest.GROUPS`` items: the news; with ``weekly`` (the
+    week's summary) every item, those with news first. One link only, to the overview page:
+    never an executor's link (whoever holds one can report as the executor)."""
     return {
-        "portal_base_url": portal_base_url.rstrip("/"),
-        "oversee_link_for": oversee,
         "recipient": {"id": recipient.id, "name": body_name(recipient), "person": recipient.person},
-        "level": level,
         "as_of": as_of,
-        "roadmaps": [roadmap_data(a) for a in roadmaps.values()],
-        "entries": [
-            {"a": assignment_data(e.assignment), "days_overdue": e.days_overdue} for e in ordered
-        ],
+        "roadmaps": list(roadmaps),
+        "total": len(lines),
+        "tally": digest.tally_words(digest.tally(lines, news)),
+        "weekly": weekly,
+        "fresh": bool(news),
+        "section": digest.groups(
+            lines if weekly else news,
+            limit=digest.GROUPS,
+            bodies=digest.BODIES,
+            news_first=True,
+        ),
+        "overview_url": overview_url(portal_base_url, overview_token),
     }

@@ -10,11 +10,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from kontrol.settings import Settings
-from models import Assignment, Body, Item, ItemExecutor, Obligation, OutboxMessage, Roadmap
+from models import Assignment, Body, Item, ItemExecutor, Obligation, Roadmap
 from models.db import make_engine, migrate, session_factory
 
 NOW = dt.datetime(2021, 1, 11, 6, 0, tzinfo=dt.UTC)
@@ -218,7 +218,8 @@ def add_assignment(
 def enqueue_every_kind(world: World, settings: Settings) -> dict[str, int]:
     """One mail of each kind for realistic rows; returns kind → outbox id."""
     from kontrol.mail import outbox
-    from kontrol.mail.render import DigestEntry
+    from kontrol.mail.digest import NEW
+    from kontrol.oversight import Overdue
 
     add_item(
         world,
@@ -240,6 +241,12 @@ def enqueue_every_kind(world: World, settings: Settings) -> dict[str, int]:
     with world.transaction() as s:
         a_lead, a_co, a_late = (s.get(Assignment, i) for i in (lead, co, late))
         assert a_lead and a_co and a_late
+        # the supervisor's mail: mo-luga's assignment became overdue today (it escalates to
+        # dept-general), ЛОИРО's was escalated to dept-general as its curator
+        lines = [
+            Overdue(a_co, 2, frozenset({"overdue"}), "overdue").line({NEW}),
+            Overdue(a_late, 7, frozenset({"overdue", "curator"}), "curator").line({"curator"}),
+        ]
         rows = {
             "assignment_issued": outbox.enqueue_assignment_issued(
                 s, a_co, settings=settings, now=NOW
@@ -248,12 +255,13 @@ def enqueue_every_kind(world: World, settings: Settings) -> dict[str, int]:
             "overdue_notice": outbox.enqueue_overdue_notice(
                 s, a_late, days_overdue=3, settings=settings, now=NOW
             ),
-            "escalation_digest": outbox.enqueue_escalation_digest(
+            "supervisor_digest": outbox.enqueue_supervisor_digest(
                 s,
                 s.get(Body, "dept-general"),  # type: ignore[arg-type]
-                [DigestEntry(a_co, 2), DigestEntry(a_late, 7)],
-                level="curator",
                 as_of=NOW.date(),
+                lines=lines,
+                news=lines,
+                weekly=False,
                 settings=settings,
                 now=NOW,
             ),
@@ -269,9 +277,6 @@ def enqueue_every_kind(world: World, settings: Settings) -> dict[str, int]:
             comment="Продлить в связи с поздним поступлением данных",
             settings=settings,
             now=NOW,
-        )
-        rows["overdue_copy"] = s.scalar(
-            select(OutboxMessage).where(OutboxMessage.key.startswith("overdue-copy:"))
         )
         for kind, row in rows.items():
             assert row is not None, kind

@@ -42,13 +42,12 @@ def test_every_kind_is_delivered_and_reads_back(
         assert msg["From"].addresses[0].addr_spec == "kontrol@edu.lenobl.example"
         if row.assignment_id is not None:
             assert msg["X-Kontrol-Assignment"] == str(row.assignment_id)
-        if row.kind in ("escalation_digest", "overdue_copy"):  # read-only, naming them
-            from kontrol.mail.links import OVERSEE, serializer
+        if row.kind == "supervisor_digest":  # read-only, naming the supervisor
+            from kontrol.mail.links import OVERVIEW, serializer
 
             assert settings.portal_base_url + "/a/" not in plain.get_content()
-            token = plain.get_content().split(settings.portal_base_url + "/s/")[1].split()[0]
-            _aid, body = serializer(settings.secret_key, OVERSEE).loads(token)
-            assert body == row.recipient_body_id
+            token = plain.get_content().split(settings.portal_base_url + "/o/")[1].split()[0]
+            assert serializer(settings.secret_key, OVERVIEW).loads(token) == [row.recipient_body_id]
         else:
             token = plain.get_content().split(settings.portal_base_url + "/a/")[1].split()[0]
             assignment_id, _body = read_token(token, secret_key=settings.secret_key)
@@ -80,14 +79,12 @@ def test_every_kind_is_delivered_and_reads_back(
     assert settings.portal_base_url + "/a/" in str(event["URL"])
 
     overdue = messages[rows["overdue_notice"].message_id]  # type: ignore[union-attr]
-    assert overdue["Cc"] is None  # the supervisor gets a copy of their own, not the link
-    assert "Копия письма направлена: Отдел общего" in overdue.get_body(("plain",)).get_content()
-    copy = messages[rows["overdue_copy"].message_id]  # type: ignore[union-attr]
-    assert [a.addr_spec for a in copy["To"].addresses] == ["general@edu.lenobl.example"]
-    assert copy["Subject"].startswith("Для сведения: просрочено поручение п. 3.2.4")
-    text = copy.get_body(("plain",)).get_content()
-    assert "Уведомление о просрочке направлено исполнителю: ГАОУ ДПО" in text
-    assert "Роль исполнителя: соисполнитель" in text and "Ваша роль" not in text
+    assert overdue["Cc"] is None  # the supervisor hears of it in their digest, without the link
+    assert [a.addr_spec for a in overdue["To"].addresses] == [
+        "loiro@loiro.example",
+        "priemnaya@loiro.example",
+    ]
+    assert "О просрочке сообщено: Отдел общего" in overdue.get_body(("plain",)).get_content()
 
     extension = messages[rows["extension_decision"].message_id]  # type: ignore[union-attr]
     (att,) = list(extension.iter_attachments())
@@ -95,7 +92,7 @@ def test_every_kind_is_delivered_and_reads_back(
     assert event.decoded("DTSTART") == dt.date(2021, 4, 30)
     assert int(event["SEQUENCE"]) == 1
 
-    digest = messages[rows["escalation_digest"].message_id]  # type: ignore[union-attr]
+    digest = messages[rows["supervisor_digest"].message_id]  # type: ignore[union-attr]
     assert [a.addr_spec for a in digest["To"].addresses] == ["general@edu.lenobl.example"]
     assert digest["Subject"].startswith("Просрочено 2 поручения")
 

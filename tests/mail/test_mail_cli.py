@@ -32,11 +32,11 @@ def test_deliver_then_list(
 ) -> None:
     enqueue_every_kind(cli_world, settings_for(smtp.port))
     pending = run(capsys, "mail", "list", "--status", "pending", "--json")
-    assert pending.code == 0 and len(pending.json()) == 6  # one per kind
+    assert pending.code == 0 and len(pending.json()) == 5  # one per kind
     sent = run(capsys, "mail", "deliver", "--json")
     assert sent.code == 0, sent.err
-    assert sent.json() == {"sent": 6, "retried": 0, "failed": 0, "released": 0, "stopped": None}
-    assert len(recorder.received) == 6
+    assert sent.json() == {"sent": 5, "retried": 0, "failed": 0, "released": 0, "stopped": None}
+    assert len(recorder.received) == 5
     listed = run(capsys, "mail", "list", "--json")
     assert {r["status"] for r in listed.json()} == {"sent"}
     table = run(capsys, "mail", "list")
@@ -86,16 +86,16 @@ def test_deliver_with_the_server_down_says_so_and_keeps_every_mail(
     assert "Connection refused" in line and "Traceback" not in result.err
     if as_json:
         counts = result.json()
-        assert (counts["sent"], counts["released"]) == (0, 6)
+        assert (counts["sent"], counts["released"]) == (0, 5)
         assert "Connection refused" in counts["stopped"]
     else:
         assert result.out.strip() == (
-            f"127.0.0.1:{port}: sent 0, retry later 0, failed 0, not attempted 6"
+            f"127.0.0.1:{port}: sent 0, retry later 0, failed 0, not attempted 5"
         )
     with world.transaction() as s:
         rows = s.execute(select(OutboxMessage.status, OutboxMessage.attempts)).all()
     world.engine.dispose()
-    assert len(rows) == 6 and set(rows) == {("pending", 0)}
+    assert len(rows) == 5 and set(rows) == {("pending", 0)}
 
 
 def test_sink_on_a_port_in_use_is_one_line(
@@ -159,7 +159,7 @@ def test_the_prefect_task_runs_outside_a_flow(
         update={"database_url": str(world.engine.url.render_as_string(hide_password=False))}
     )
     stats = deliver_outbox.fn(dt.datetime(2021, 1, 11, 9, tzinfo=dt.UTC), settings=local)
-    assert stats.sent == 6 and len(recorder.received) == 6
+    assert stats.sent == 5 and len(recorder.received) == 5
 
 
 def test_the_delivery_artifact_says_why_a_run_stopped(world: World) -> None:
@@ -172,9 +172,9 @@ def test_the_delivery_artifact_says_why_a_run_stopped(world: World) -> None:
     )
     now = dt.datetime(2021, 1, 11, 9, tzinfo=dt.UTC)
     stats = deliver_outbox.fn(now, settings=local)
-    table = {r[COUNT_COLUMN]: r[RUN_COLUMN] for r in counts_table(stats, {"pending": 6})}
-    assert table["не начато (вернулись в очередь)"] == 6
-    assert table["ждут отправки — всего в очереди"] == 6
+    table = {r[COUNT_COLUMN]: r[RUN_COLUMN] for r in counts_table(stats, {"pending": 5})}
+    assert table["не начато (вернулись в очередь)"] == 5
+    assert table["ждут отправки — всего в очереди"] == 5
     assert table["почему остановлено"].startswith(f"cannot connect to 127.0.0.1:{down.smtp_port}")
 
 

@@ -73,9 +73,11 @@ def surface(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
             (purpose, link_in(mails, purpose).rsplit("/", 1)[1]) for purpose in tokens.DECISIONS
         ]
         oversee = tokens.oversee_token(env.co, "dept-general", secret_key=KEY, clock=env.clock)
+        overview = tokens.overview_token("dept-general", secret_key=KEY, clock=env.clock)
         links = {
             "/a/": [("view", view_co), ("view", view_lead)],
             "/s/": [(tokens.OVERSEE, oversee)],
+            "/o/": [(tokens.OVERVIEW, overview)],
             "/c/": decisions,
         }
         file_ids = [row.id for row in env.rows(Attachment)]
@@ -145,7 +147,7 @@ def test_no_request_gets_a_server_error_or_an_answer_without_security_headers(
 ) -> None:
     schema = schemathesis.openapi.from_dict(surface.env.client.app.openapi())  # type: ignore[attr-defined]
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 12  # every route: a new one is fuzzed too (update the count)
+    assert len(operations) == 13  # every route: a new one is fuzzed too (update the count)
     session = requests.Session()
 
     for operation in operations:

@@ -1,4 +1,5 @@
-"""The links of an escalation digest open a read-only view for the supervisor it went to.
+"""A supervisor's daily mail links to their overview (``/o/``), whose every row opens a
+read-only view of one assignment (``/s/``) for the supervisor the mail went to.
 
 In the portal world (3.1.2, 2021-Q1) the committee (lead) and ЛОИРО (co-executor) both escalate
 to the deputy chair, who is also the roadmap's controller; their curator is the roadmap's first
@@ -15,10 +16,8 @@ from collections.abc import Callable
 import pytest
 
 from kontrol import ladder
-from kontrol.mail import outbox
-from kontrol.mail.render import DigestEntry
 from kontrol.notify import Mailer
-from kontrol.sweep import supervisor
+from kontrol.oversight import Overdue, supervisor
 from models import Assignment, Body
 from models.report import Attachment
 from portal import tokens
@@ -32,28 +31,28 @@ AS_OF = dt.date(2021, 4, 12)
 REFUSED = "недействительна или устарела"
 
 
-def _digest(env: PortalEnv, level: str, via_sweep: bool) -> tuple[str, str]:
-    """A digest for the ``level`` supervisor of both assignments: (recipient id, text part)."""
+def _digest(env: PortalEnv, level: str) -> tuple[str, str]:
+    """The mail of the ``level`` supervisor reporting both assignments escalated to it today:
+    (recipient id, text part)."""
+    env.clock.now = dt.datetime.combine(AS_OF, dt.time(10), tzinfo=env.clock.now.tzinfo)
     with env.sessions() as s, s.begin():
         lead, co = s.get(Assignment, env.lead), s.get(Assignment, env.co)
         assert lead is not None and co is not None
         recipient = supervisor(s, co, level)
         assert recipient is not None
-        entries = [DigestEntry(lead, 5), DigestEntry(co, 7)]
-        now = env.clock()
-        if via_sweep:
-            mailer = Mailer.of(env.settings)
-            row = mailer.weekly(s, recipient, entries, level=level, as_of=AS_OF, now=now)
-        else:
-            row = outbox.enqueue_escalation_digest(
-                s, recipient, entries, level=level, as_of=AS_OF, settings=env.settings, now=now
-            )
+        lines = [
+            Overdue(lead, 5, frozenset({"overdue", level}), level).line({level}),
+            Overdue(co, 7, frozenset({"overdue", level}), level).line({level}),
+        ]
+        row = Mailer.of(env.settings).digest(
+            s, recipient, as_of=AS_OF, lines=lines, news=lines, weekly=False, now=env.clock()
+        )
         assert row is not None
         return recipient.id, row.content.body_text
 
 
 def _links(text: str) -> list[str]:
-    return re.findall(r"https://kontrol\.edu\.lenobl\.example(/[as]/[\w.\-]+)", text)
+    return re.findall(r"https://kontrol\.edu\.lenobl\.example(/[aso]/[\w.\-]+)", text)
 
 
 def _oversee(env: PortalEnv, assignment_id: int, body_id: str) -> str:
@@ -61,28 +60,32 @@ def _oversee(env: PortalEnv, assignment_id: int, body_id: str) -> str:
 
 
 @pytest.mark.parametrize(
-    ("level", "via_sweep", "recipient"),
-    [
-        (ladder.CURATOR, False, "dept-general"),
-        (ladder.CONTROLLER, True, "deputy-chair"),
-    ],
+    ("level", "recipient"),
+    [(ladder.CURATOR, "dept-general"), (ladder.CONTROLLER, "deputy-chair")],
 )
-def test_every_digest_link_opens_a_read_only_view_of_its_item(
-    env: PortalEnv, level: str, via_sweep: bool, recipient: str
+def test_the_digest_link_opens_an_overview_whose_rows_open_a_read_only_view(
+    env: PortalEnv, level: str, recipient: str
 ) -> None:
-    body_id, text = _digest(env, level, via_sweep)
+    body_id, text = _digest(env, level)
     assert body_id == recipient
-    links = _links(text)
-    assert len(links) == 2
-    assert all(link.startswith("/s/") for link in links)  # no executor link to a supervisor
+    (link,) = set(_links(text))
+    assert link.startswith("/o/")  # no executor link to a supervisor, one link in all
+    assert tokens.read_overview(link[3:], secret_key=KEY, now=env.clock()) == tokens.Overview(
+        recipient, tokens.token_id(link[3:])
+    )
     before = env.snapshot()
+    overview = env.client.get(link)
+    assert overview.status_code == 200, overview.text
+    _secure(overview.headers)
+    rows = re.findall(r'href="(/s/[\w.\-]+)"', overview.text)
+    assert len(rows) == 2
 
     expected = ((env.co, "Ленинградский областной институт"), (env.lead, "Комитет общего"))
-    for link, (aid, executor) in zip(links, expected, strict=True):
+    for row, (aid, executor) in zip(rows, expected, strict=True):
         assert tokens.read(
-            link.removeprefix("/s/"), purpose="oversee", secret_key=KEY, now=env.clock()
-        ) == tokens.Grant(aid, recipient, tokens.token_id(link[3:]), "oversee")
-        page = env.client.get(link)
+            row.removeprefix("/s/"), purpose="oversee", secret_key=KEY, now=env.clock()
+        ) == tokens.Grant(aid, recipient, tokens.token_id(row[3:]), "oversee")
+        page = env.client.get(row)
         assert page.status_code == 200, page.text
         html = page.text
         _secure(page.headers)
