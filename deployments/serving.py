@@ -13,16 +13,25 @@ cancels them all at once and pauses nothing:
 - the schedules stay as they are, so the runs falling due while nothing serves them wait, and
   run when serving starts again (Prefect's pause would drop them).
 
+A stop takes at most :data:`STOP_DEADLINE`: when the Prefect API is gone (the demo's server
+dies with the demo) there is nobody to report the cancellations to, and Prefect's client
+would retry for minutes; then the flow-run processes are killed and the process ends.
+
 Cancelling uses two of the runner's own methods (``_cancel_run``, the process table); if a
 Prefect release renames them, the runner falls back to Prefect's slower way.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
+import sys
+import threading
 import time
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -35,6 +44,9 @@ if TYPE_CHECKING:
 # again at the next start (deployments.prefect_io.trigger_catch_up)
 SERVE_STOPPED = "kontrol serve stopped; the occurrence is issued again at its next start"
 STOP_WAIT = 10.0  # seconds to wait for runs still being started when the stop came
+# seconds a stop may take: past that (the Prefect API gone with the demo that started us, a
+# run that will not die) the flow-run processes are killed and the process ends
+STOP_DEADLINE = 15.0
 
 
 class PromptRunner(Runner):
@@ -42,6 +54,16 @@ class PromptRunner(Runner):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(pause_on_shutdown=False, **kwargs)
+
+    def handle_sigterm(self, *args: Any, **kwargs: Any) -> None:
+        """Stop cleanly, within :data:`STOP_DEADLINE`; a second signal stops at once."""
+        if self.stopping:
+            _force_exit("a second signal")
+        if self.started and self._loop is not None:
+            timer = threading.Timer(STOP_DEADLINE, _force_exit, (f"{STOP_DEADLINE:.0f} s",))
+            timer.daemon = True
+            timer.start()
+        super().handle_sigterm(*args, **kwargs)
 
     async def cancel_all(self) -> None:
         processes = getattr(self, "_process_manager", None)
@@ -79,6 +101,25 @@ class PromptRunner(Runner):
         """Runs the poller has taken and not yet seen end (empty if it cannot tell)."""
         poller = getattr(self, "_scheduled_run_poller", None)
         return set(getattr(poller, "_submitting_flow_run_ids", ()))
+
+
+def _force_exit(after: str) -> None:
+    """Kill the flow-run processes (children of this one) and end, with a line saying so."""
+    sys.stderr.write(f"kontrol serve: stopped by force after {after}; its flow runs killed\n")
+    sys.stderr.flush()
+    for pid in _children():
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    os._exit(1)
+
+
+def _children() -> list[int]:
+    """The pids of this process's children (Linux; none elsewhere)."""
+    pids: list[int] = []
+    for task in Path("/proc/self/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            pids += [int(p) for p in task.read_text().split()]
+    return pids
 
 
 def serve(deployments: Sequence[RunnerDeployment], *, limit: int) -> None:

@@ -120,6 +120,7 @@ class Services:
     log_dir: Path
     env: dict[str, str]
     host: str = "127.0.0.1"
+    keep_fds: tuple[int, ...] = ()  # descriptors every child inherits (the demo's lock)
     children: list[Child] = field(default_factory=list)
 
     def start(
@@ -143,6 +144,7 @@ class Services:
                 stdin=subprocess.DEVNULL,
                 env={**self.env, **(env or {})},
                 start_new_session=True,
+                pass_fds=self.keep_fds,
                 preexec_fn=_child_setup(os.getpid()),
             )
             self.children.append(Child(name, proc, ports, grace))

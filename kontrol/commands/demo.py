@@ -83,7 +83,8 @@ def demo_cmd(
     var_dir = var_dir.resolve()
     lock = PidLock(var_dir / "demo.pid")
     lock.acquire()  # a second demo on this folder stops here, naming the first
-    services = Services(var_dir / "log", {}, host=HOST)
+    # the children hold the lock too: while one is left running, no demo starts beside it
+    services = Services(var_dir / "log", {}, host=HOST, keep_fds=(lock.fd,))
     try:
         with stop_signals():
             stopped = False

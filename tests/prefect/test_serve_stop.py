@@ -7,13 +7,16 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from prefect import get_client
@@ -127,6 +130,83 @@ def test_sigterm_cancels_the_runs_in_flight_and_pauses_no_schedule(
         for spec in specs:
             deployment = client.read_deployment_by_name(f"kontrol-cycle/{spec.name}")
             assert not deployment.paused, spec.name
+
+
+class Relay:
+    """A TCP relay to the Prefect test server, to be cut as a server that dies is (the demo's,
+    killed with the demo that started it and ``kontrol serve``)."""
+
+    def __init__(self, url: str) -> None:
+        parsed = urlsplit(url)
+        self.target = (parsed.hostname or "127.0.0.1", parsed.port or 80)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        port = self.listener.getsockname()[1]
+        self.url = urlunsplit(parsed._replace(netloc=f"127.0.0.1:{port}"))
+        self.sockets: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+                server = socket.create_connection(self.target)
+            except OSError:
+                return
+            self.sockets += [client, server]
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+
+    def cut(self) -> None:
+        self.listener.close()
+        for s in self.sockets:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            s.close()
+
+
+def test_sigterm_with_the_prefect_api_gone_still_ends_serve_and_its_flow_runs(
+    seeded_sqlite: str, prefect_server: str, tmp_path: Path
+) -> None:
+    """Nothing to report the cancellations to: it stops anyway (by force after a deadline)
+    instead of retrying for minutes, and leaves no flow-run process behind."""
+    specs = _with_catch_up(2)
+    relay = Relay(prefect_server)
+    env = {**os.environ, "PREFECT_API_URL": relay.url, "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "kontrol", "serve", "--no-catch-up", "--limit", "2"],
+        env=env,
+        cwd=tmp_path,
+        stdout=(tmp_path / "serve.log").open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        _until("deployments", lambda: _deployed([s.name for s in specs]), serve)
+        for s in specs:
+            run_deployment(
+                name=f"kontrol-cycle/{s.name}",
+                parameters={**s.parameters, "period": s.catch_up[0]},
+                timeout=0,
+                idempotency_key=str(uuid.uuid4()),
+            )
+        running = lambda: sum("prefect.engine" in c for c in _children(serve.pid)) == 2  # noqa: E731
+        _until("two flow runs in flight", running, serve)
+        relay.cut()
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(timeout=90)
+    finally:
+        relay.cut()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(serve.pid, signal.SIGKILL)
+        serve.wait()
+    with pytest.raises(ProcessLookupError):  # no flow-run process outlived it
+        os.killpg(serve.pid, 0)
 
 
 @pytest.fixture
