@@ -15,9 +15,11 @@ from deployments.compile import DeploymentSpec
 from kontrol.errors import KontrolError
 
 if TYPE_CHECKING:
+    from prefect.client.schemas.objects import FlowRun
     from prefect.deployments.runner import RunnerDeployment
 
 CYCLE_FLOW = "kontrol-cycle"
+CATCH_UP_ATTEMPTS = 5  # runs of one occurrence's catch-up, when the earlier ones were stopped
 
 
 def api_url() -> str:
@@ -103,14 +105,15 @@ def extra_deployments(app: object, *, for_work_pool: bool = False) -> list[Runne
 
 
 def serve(deployments: Sequence[RunnerDeployment], *, limit: int = 4) -> None:
-    """Prefect's ``serve`` for all of them in this process, until interrupted.
+    """Serve all of them in this process until SIGTERM or Ctrl-C, which stop it at once
+    (:mod:`deployments.serving`).
 
     ``limit`` bounds the flow-run subprocesses at once: a catch-up of dozens of occurrences
     on a small machine would otherwise start them all together.
     """
-    from prefect import serve as prefect_serve
+    from deployments.serving import serve as serve_prompt
 
-    prefect_serve(*deployments, print_starting_message=False, limit=limit)
+    serve_prompt(deployments, limit=limit)
 
 
 def register(deployments: Sequence[RunnerDeployment], *, work_pool: str | None) -> list[str]:
@@ -122,18 +125,46 @@ def register(deployments: Sequence[RunnerDeployment], *, work_pool: str | None) 
     return ids
 
 
+def catch_up_keys(spec: DeploymentSpec, key: str) -> list[str]:
+    """The idempotency keys of the catch-up runs of one occurrence, first attempt first."""
+    base = f"catch-up:{spec.roadmap}:{spec.obligation}:{key}"
+    return [base] + [f"{base}#{n}" for n in range(2, CATCH_UP_ATTEMPTS + 1)]
+
+
 def trigger_catch_up(specs: Sequence[DeploymentSpec]) -> int:
-    """Create a run now for each occurrence already issued on paper but not yet due."""
+    """Create a run now for each occurrence already issued on paper but not yet due.
+
+    Once per occurrence (an idempotency key): a later start finds the run it made — unless
+    that run was stopped from outside before it ended (crashed, or cancelled by a stopping
+    ``kontrol serve``), and then it makes another, at most :data:`CATCH_UP_ATTEMPTS` in all.
+    """
     from prefect.deployments import run_deployment
 
     count = 0
     for spec in specs:
         for key in spec.catch_up:
-            run_deployment(
-                name=f"{CYCLE_FLOW}/{spec.name}",
-                parameters={**spec.parameters, "period": key},
-                timeout=0,
-                idempotency_key=f"catch-up:{spec.roadmap}:{spec.obligation}:{key}",
-            )
+            for idempotency_key in catch_up_keys(spec, key):
+                run = run_deployment(
+                    name=f"{CYCLE_FLOW}/{spec.name}",
+                    parameters={**spec.parameters, "period": key},
+                    timeout=0,
+                    idempotency_key=idempotency_key,
+                )
+                if not stopped_from_outside(run):
+                    break
             count += 1
     return count
+
+
+def stopped_from_outside(run: FlowRun) -> bool:
+    """Crashed, or cancelled by a stopping ``kontrol serve``: not an end of its own."""
+    from prefect.client.schemas.objects import StateType
+
+    from deployments.serving import SERVE_STOPPED
+
+    state = run.state
+    if state is None:
+        return False
+    return state.type == StateType.CRASHED or (
+        state.type == StateType.CANCELLED and state.message == SERVE_STOPPED
+    )

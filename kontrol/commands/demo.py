@@ -1,8 +1,14 @@
 """``kontrol demo``: the README's one command — the whole system on embedded defaults.
 
-Starts (or reuses) a local Prefect server on 127.0.0.1, the local SMTP sink that stores mail
-as files, imports the seed decree with the example directory, registers and serves every
-deployment, issues one occurrence at once, and prints where to look. Ctrl-C stops it all.
+Starts a local Prefect server on 127.0.0.1, the local SMTP sink that stores mail as files and
+the executor page, imports the seed decree with the example directory, serves every deployment
+(``kontrol serve``, which at once issues the occurrences running today: the catch-up), and
+says how the catch-up and the mail go until both are finished, then only what changes.
+
+One demo per ``--var`` folder: ``var/demo.pid`` is locked while it runs, and a second one
+refuses, naming the first. A port taken by another program is an error naming the port and
+its option, never a server to reuse. Ctrl-C, SIGTERM and SIGHUP stop every child, newest
+first, and the demo waits until their ports are free (:mod:`kontrol.services`).
 
 The links in the demo's mails are real signed links: the key is KONTROL_SECRET_KEY when set,
 else a random key made on the first run and kept in ``var/secret_key`` (mode 0600), reused
@@ -19,13 +25,33 @@ from pathlib import Path
 import click
 
 from kontrol.cli import EXAMPLE_DIRECTORY, SEED, app_of
-from kontrol.context import App
+from kontrol.demo_watch import Watch, catch_up_of
 from kontrol.errors import KontrolError
 from kontrol.keyfile import load_or_create
 from kontrol.mail.links import signing_keys
-from kontrol.output import console
-from kontrol.services import Services, http_ok, port_open, python_argv
+from kontrol.output import console, err_console
+from kontrol.pidlock import PidLock
+from kontrol.progress import Progress
+from kontrol.services import (
+    Services,
+    Stopped,
+    http_ok,
+    ignore_stop_signals,
+    port_free,
+    port_open,
+    python_argv,
+    stop_signals,
+)
 from kontrol.settings import load_settings
+
+HOST = "127.0.0.1"
+SERVE_LIMIT = 4  # flow runs at once: the catch-up's two dozen runs on a 2-core machine
+# The catch-up queues its runs behind SERVE_LIMIT. Prefect's late-runs service marks a run
+# waiting over 15 s «Late», in transactions of their own that read first and write after:
+# on the demo's SQLite the writes that overlap fail at once with «database is locked» (110
+# tracebacks in the server log over one catch-up). Nothing is late here: the runs wait for
+# a slot, and the demo's runner takes every run that is due.
+PREFECT_SERVER_ENV = {"PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED": "false"}
 
 
 @click.command("demo")
@@ -37,9 +63,9 @@ from kontrol.settings import load_settings
     show_default=True,
     help="Folder for the database, mail, logs.",
 )
-@click.option("--prefect-port", default=4200, show_default=True)
-@click.option("--smtp-port", default=8025, show_default=True)
-@click.option("--portal-port", default=8080, show_default=True)
+@click.option("--prefect-port", default=4200, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--smtp-port", default=8025, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--portal-port", default=8080, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--no-serve", is_flag=True, help="Import and issue once, then exit (no Prefect).")
 @click.pass_context
 def demo_cmd(
@@ -50,23 +76,65 @@ def demo_cmd(
     portal_port: int,
     no_serve: bool,
 ) -> None:
-    """Run kontrol on the seed decree: Prefect UI, mail folder, everything on this machine."""
+    """Run kontrol on the seed decree: Prefect UI, mail folder, everything on this machine.
+
+    Ctrl-C (or SIGTERM) stops every process it started.
+    """
+    var_dir = var_dir.resolve()
+    lock = PidLock(var_dir / "demo.pid")
+    lock.acquire()  # a second demo on this folder stops here, naming the first
+    # the children hold the lock too: while one is left running, no demo starts beside it
+    services = Services(var_dir / "log", {}, host=HOST, keep_fds=(lock.fd,))
+    try:
+        with stop_signals():
+            stopped = False
+            try:
+                _run(ctx, services, var_dir, (prefect_port, smtp_port, portal_port), no_serve)
+            except Stopped:
+                stopped = True
+                console.print("stopping …")
+            finally:
+                ignore_stop_signals()
+                busy = services.stop()
+            for port in busy:
+                err_console.print(f"[yellow]warning[/] port {port} is still taken")
+            if stopped and not busy:
+                console.print("stopped: every process of the demo has ended, its ports are free")
+    finally:
+        lock.release()
+
+
+def _run(
+    ctx: click.Context,
+    services: Services,
+    var_dir: Path,
+    ports: tuple[int, int, int],
+    no_serve: bool,
+) -> None:
     from kontrol.commands.importing import import_cmd
 
     app = app_of(ctx)
-    var_dir = var_dir.resolve()
+    prefect_port, smtp_port, portal_port = ports
+    portal = _portal_installed()
+    _check_free(
+        {
+            "--prefect-port": None if no_serve else prefect_port,
+            "--smtp-port": smtp_port,
+            "--portal-port": portal_port if portal else None,
+        }
+    )
     key = app.settings.secret_key or load_or_create(var_dir / "secret_key")
     signing_keys(app.settings.model_copy(update={"secret_key": key}))  # a weak one stops here
     mail_dir = var_dir / "mail"
-    api = f"http://127.0.0.1:{prefect_port}/api"
+    api = f"http://{HOST}:{prefect_port}/api"
     env = {
         **os.environ,
         "KONTROL_DATABASE_URL": app.settings.database_url,
         "KONTROL_MAIL_DIR": str(mail_dir),
-        "KONTROL_SMTP_HOST": "127.0.0.1",
+        "KONTROL_SMTP_HOST": HOST,
         "KONTROL_SMTP_PORT": str(smtp_port),
         "KONTROL_SMTP_TLS": "none",
-        "KONTROL_PORTAL_BASE_URL": f"http://127.0.0.1:{portal_port}",
+        "KONTROL_PORTAL_BASE_URL": f"http://{HOST}:{portal_port}",
         "KONTROL_SECRET_KEY": key,
         "PREFECT_API_URL": api,
         "PREFECT_HOME": str(var_dir / "prefect"),
@@ -75,102 +143,108 @@ def demo_cmd(
         "DO_NOT_TRACK": "1",
         "PREFECT_LOGGING_LEVEL": "WARNING",
     }
-    os.environ.update(env)  # this process serves the deployments with the same settings
-    app.settings = load_settings()  # and issues with them (`--no-serve`): key, SMTP port, …
-    services = Services(var_dir / "log", env)
-    try:
-        if not no_serve:
-            if http_ok(api + "/health"):
-                console.print(f"Prefect server: reusing the one at {api}")
-            else:
-                console.print("starting a local Prefect server (first start takes ~20 s) …")
-                services.start(
-                    "prefect-server",
-                    python_argv(
-                        "prefect",
-                        "server",
-                        "start",
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(prefect_port),
-                    ),
-                    lambda: http_ok(api + "/health"),
-                )
-        if not port_open("127.0.0.1", smtp_port):
-            services.start(
-                "smtp-sink",
-                python_argv(
-                    "kontrol",
-                    "mail",
-                    "sink",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(smtp_port),
-                    "--dir",
-                    str(mail_dir),
-                ),
-                lambda: port_open("127.0.0.1", smtp_port),
-                timeout=30,
-            )
-        ctx.invoke(
-            import_cmd,
-            file=SEED,
-            directory=EXAMPLE_DIRECTORY,
-            strict=True,
-            update=False,
-            as_json=False,
-        )
-        _start_portal(services, portal_port)
-        if no_serve:
-            _issue_one(ctx)
-            return
+    os.environ.update(env)  # this process issues with the same settings (`--no-serve`)
+    app.settings = load_settings()  # key, SMTP port, …
+    services.env = env
+    if not no_serve:
+        console.print("starting the Prefect server (the first start takes ~20 s) …")
         services.start(
-            "serve", python_argv("kontrol", "serve", "--limit", "4"), lambda: True, timeout=5
+            "prefect-server",
+            python_argv("prefect", "server", "start", "--host", HOST, "--port", str(prefect_port)),
+            lambda: http_ok(api + "/health"),
+            ports=(prefect_port,),
+            env=PREFECT_SERVER_ENV,
         )
-        _banner(prefect_port, mail_dir, portal_port, var_dir)
-        _watch(app, mail_dir, services)
-    except KeyboardInterrupt:
-        console.print("stopping …")
-    finally:
-        services.stop()
+        console.print(f"  Prefect server: http://{HOST}:{prefect_port} ✓")
+    services.start(
+        "smtp-sink",
+        python_argv(
+            "kontrol",
+            "mail",
+            "sink",
+            "--host",
+            HOST,
+            "--port",
+            str(smtp_port),
+            "--dir",
+            str(mail_dir),
+        ),
+        lambda: port_open(HOST, smtp_port),
+        ports=(smtp_port,),
+        timeout=30,
+    )
+    console.print(f"  SMTP sink: {HOST}:{smtp_port}, mail into {_shown(mail_dir)} ✓")
+    ctx.invoke(
+        import_cmd,
+        file=SEED,
+        directory=EXAMPLE_DIRECTORY,
+        strict=True,
+        update=False,
+        as_json=False,
+    )
+    if portal:
+        _start_portal(services, portal_port)
+    if no_serve:
+        _issue_one(ctx)
+        return
+    catch_up = catch_up_of(app)
+    services.start(
+        "serve",
+        python_argv("kontrol", "serve", "--limit", str(SERVE_LIMIT)),
+        lambda: True,
+        timeout=5,
+        grace=20,  # it cancels its flow runs: a few seconds
+    )
+    _banner(prefect_port, mail_dir, portal_port, var_dir)
+    _watch(services, Watch(app, api, catch_up), Progress(_shown(mail_dir)))
 
 
-def _watch(app: App, mail_dir: Path, services: Services) -> None:
-    """Report what the served flows do until Ctrl-C (or a child dies)."""
-    from sqlalchemy import func, select
+def _check_free(ports: dict[str, int | None]) -> None:
+    """Every port the demo is to listen on is free: one taken by another program (an old
+    Prefect server, another demo on another folder) is never silently used instead."""
+    for option, port in ports.items():
+        if port is not None and not port_free(HOST, port):
+            raise KontrolError(
+                f"port {port} ({option}) is in use by another program: stop that program, or "
+                f"choose another port with {option}"
+            )
 
-    from models import Assignment
 
-    last = (-1, -1)
+def _watch(services: Services, watch: Watch, progress: Progress) -> None:
+    """Say how the catch-up and the mail go, and when each is finished; then speak only when
+    something changes. Until a stop signal (or a child dies: an error)."""
     while True:
-        for name, proc in services.children:
-            if proc.poll() is not None:
-                raise KontrolError(
-                    f"{name} stopped (code {proc.returncode}); see var/log/{name}.log"
-                )
-        with app.reading() as session:
-            issued = session.scalar(select(func.count()).select_from(Assignment)) or 0
-        mails = len(list(mail_dir.glob("*.eml"))) if mail_dir.exists() else 0
-        if (issued, mails) != last:
-            console.print(f"  {issued} assignments issued, {mails} mails in {mail_dir}")
-            last = (issued, mails)
-        time.sleep(5)
+        services.check()
+        for line in progress.lines(watch.snapshot()):
+            console.print("  " + line)
+        time.sleep(2)
 
 
-def _start_portal(services: Services, port: int) -> None:
+def _shown(path: Path) -> str:
+    """``var/mail`` under the current folder, the full path elsewhere."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _portal_installed() -> bool:
     try:
         import portal.app  # noqa: F401
     except ImportError:
-        return
-    if not port_open("127.0.0.1", port):
-        services.start(
-            "portal",
-            python_argv("kontrol", "portal", "--host", "127.0.0.1", "--port", str(port)),
-            lambda: port_open("127.0.0.1", port),
-            timeout=30,
-        )
+        return False
+    return True
+
+
+def _start_portal(services: Services, port: int) -> None:
+    services.start(
+        "portal",
+        python_argv("kontrol", "portal", "--host", HOST, "--port", str(port)),
+        lambda: port_open(HOST, port),
+        ports=(port,),
+        timeout=30,
+    )
+    console.print(f"  executor page: http://{HOST}:{port} ✓")
 
 
 def _issue_one(ctx: click.Context) -> None:
