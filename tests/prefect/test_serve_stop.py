@@ -20,7 +20,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from prefect import get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterIdempotencyKey
+from prefect.client.schemas.filters import (
+    FlowRunFilter,
+    FlowRunFilterIdempotencyKey,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
+from prefect.client.schemas.objects import StateType
 from prefect.deployments import run_deployment
 from prefect.states import Cancelled, Crashed
 
@@ -48,6 +54,28 @@ def seeded_sqlite(
     result = run(capsys, "import", str(seed_path), "--directory", str(directory_path), "--strict")
     assert result.code == 0, result.err
     return url
+
+
+def _no_runs_waiting() -> None:
+    """Remove runs other tests left waiting on the shared server: a serve with ``--limit 2``
+    would take those (the oldest first) instead of the two this test makes."""
+    waiting = FlowRunFilter(
+        state=FlowRunFilterState(
+            type=FlowRunFilterStateType(any_=[StateType.SCHEDULED, StateType.PENDING])
+        )
+    )
+    with get_client(sync_client=True) as client:
+        for flow_run in client.read_flow_runs(flow_run_filter=waiting):
+            client.delete_flow_run(flow_run.id)
+
+
+def _in_flight(ids: list[uuid.UUID], serve: subprocess.Popen[bytes]) -> bool:
+    """Both runs taken by this serve: each past Scheduled, two flow-run processes."""
+    if sum("prefect.engine" in c for c in _children(serve.pid)) != len(ids):
+        return False
+    with get_client(sync_client=True) as client:
+        states = [client.read_flow_run(i).state for i in ids]
+    return all(s is not None and s.type in (StateType.PENDING, StateType.RUNNING) for s in states)
 
 
 def _with_catch_up(n: int) -> list[DeploymentSpec]:
@@ -85,6 +113,7 @@ def test_sigterm_cancels_the_runs_in_flight_and_pauses_no_schedule(
     seeded_sqlite: str, prefect_server: str, tmp_path: Path
 ) -> None:
     specs = _with_catch_up(2)
+    _no_runs_waiting()
     env = {**os.environ, "PREFECT_API_URL": prefect_server, "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
     serve = subprocess.Popen(
         [sys.executable, "-m", "kontrol", "serve", "--no-catch-up", "--limit", "2"],
@@ -176,6 +205,7 @@ def test_sigterm_with_the_prefect_api_gone_still_ends_serve_and_its_flow_runs(
     """Nothing to report the cancellations to: it stops anyway (by force after a deadline)
     instead of retrying for minutes, and leaves no flow-run process behind."""
     specs = _with_catch_up(2)
+    _no_runs_waiting()
     relay = Relay(prefect_server)
     env = {**os.environ, "PREFECT_API_URL": relay.url, "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
     serve = subprocess.Popen(
@@ -188,15 +218,16 @@ def test_sigterm_with_the_prefect_api_gone_still_ends_serve_and_its_flow_runs(
     )
     try:
         _until("deployments", lambda: _deployed([s.name for s in specs]), serve)
-        for s in specs:
+        ids = [
             run_deployment(
                 name=f"kontrol-cycle/{s.name}",
                 parameters={**s.parameters, "period": s.catch_up[0]},
                 timeout=0,
                 idempotency_key=str(uuid.uuid4()),
-            )
-        running = lambda: sum("prefect.engine" in c for c in _children(serve.pid)) == 2  # noqa: E731
-        _until("two flow runs in flight", running, serve)
+            ).id
+            for s in specs
+        ]
+        _until("two flow runs in flight", lambda: _in_flight(ids, serve), serve)
         relay.cut()
         serve.send_signal(signal.SIGTERM)
         serve.wait(timeout=90)

@@ -68,7 +68,11 @@ def test_report_charts(world: World, kontrol_env: str, capsys, tmp_path: Path) -
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--year", "2019", "--xlsx", "r.xlsx"), "nothing issued in 2019"),
+        (("--year", "2031", "--xlsx", "r.xlsx"), "nothing issued in 2031"),
+        (
+            ("--year", "2019", "--xlsx", "r.xlsx"),
+            "вне допустимого диапазона 01.01.2020 – 31.12.2031",
+        ),
         (("--from", "2021-02-01", "--to", "2021-01-01"), "empty range"),
         (("--year", "2021", "--xlsx", "missing/r.xlsx"), "does not exist"),
         (("--year", "2021", "--xlsx", "r.csv"), "must end with .xlsx"),
