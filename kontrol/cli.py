@@ -22,6 +22,7 @@ from roadmap.errors import RoadmapError
 
 SEED = EXAMPLE_DIR / "000_e3bc991062043600.txt"
 EXAMPLE_DIRECTORY = EXAMPLE_DIR / "directory.yaml"
+EXAMPLE_EVENTS = EXAMPLE_DIR / "events.yaml"
 
 
 class KontrolGroup(click.Group):

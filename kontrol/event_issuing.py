@@ -17,11 +17,10 @@ from kontrol.config import load_rules
 from kontrol.context import App
 from kontrol.errors import KontrolError, NotFound
 from kontrol.events import utc
-from kontrol.issuing import IssuedRow, IssueSummary, issue_occurrence, recipients
+from kontrol.issuing import IssueSummary, issue_occurrence, issued_rows, recipients
 from kontrol.lookup import obligation_by_key, roadmap_by_number
 from kontrol.mail.links import signing_keys
-from kontrol.naming import body_cells, body_label, deployment_name
-from models import Body
+from kontrol.naming import deployment_name
 from models.event import EventRecord
 from roadmap.events import EventCatalogue, resolve_event
 from roadmap.occurrences import event_occurrence
@@ -117,20 +116,7 @@ def issue_event(
             settings=app.settings,
             only=only,
         )
-        cells = body_cells(session.scalars(select(Body)))
-        rows = tuple(
-            IssuedRow(
-                a.id,
-                a.body_id,
-                body_label(a.body),
-                a.role,
-                a.due_on,
-                a.status,
-                a.id in result.created,
-                cells[a.body_id],
-            )
-            for a in result.assignments
-        )
+        rows = issued_rows(session, result, rules=rules, now=app.now)
         return IssueSummary(
             rm.number,
             ob.key,

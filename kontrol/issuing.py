@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kontrol import standing
 from kontrol.config import Rules, load_rules
 from kontrol.context import App
 from kontrol.errors import KontrolError
@@ -189,6 +190,7 @@ class IssuedRow:
     status: str
     new: bool
     body_cell: str = ""  # the name as a table artifact shows it (``kontrol.naming.body_cells``)
+    standing: str = ""  # where it stands when issued, in words (``kontrol.standing``)
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,28 @@ class IssueSummary:
     def from_event(self) -> bool:
         """An occurrence counted from a reported event (key ``event:<row id>``)."""
         return self.occurrence.startswith("event:")
+
+
+def issued_rows(
+    session: Session, result: IssueResult, *, rules: Rules, now: dt.datetime
+) -> tuple[IssuedRow, ...]:
+    """The rows of an issue summary, each with its standing on the day of issuing."""
+    cells = body_cells(session.scalars(select(Body)))
+    today = now.astimezone(rules.policy.zone).date()
+    return tuple(
+        IssuedRow(
+            a.id,
+            a.body_id,
+            body_label(a.body),
+            a.role,
+            a.due_on,
+            a.status,
+            a.id in result.created,
+            cells[a.body_id],
+            standing.of(a, today, calendar=rules.calendar, zone=rules.policy.zone).words,
+        )
+        for a in result.assignments
+    )
 
 
 def issue(
@@ -244,20 +268,7 @@ def issue(
         result = issue_occurrence(
             session, ob, occ, rules=rules, now=app.now, actor=actor, settings=app.settings
         )
-        cells = body_cells(session.scalars(select(Body)))
-        rows = tuple(
-            IssuedRow(
-                a.id,
-                a.body_id,
-                body_label(a.body),
-                a.role,
-                a.due_on,
-                a.status,
-                a.id in result.created,
-                cells[a.body_id],
-            )
-            for a in result.assignments
-        )
+        rows = issued_rows(session, result, rules=rules, now=app.now)
         return IssueSummary(
             rm.number,
             ob.key,

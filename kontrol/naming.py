@@ -119,12 +119,6 @@ def item_artifact_key(roadmap_number: str, ob_key: str) -> str:
     return ascii_key("kontrol", roadmap_number, "item", ob_key.replace(".", "-").replace("/", "-p"))
 
 
-STATUS_WORDS = {
-    "issued": "выдано",
-    "done": "выполнено",
-    "overdue": "просрочено",
-    "cancelled": "отменено",
-}
 ROLE_WORDS = {"lead": "ответственный", "co_executor": "соисполнитель"}
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from kontrol.assignments import listing
 from kontrol.config import Rules
-from kontrol.naming import ROLE_WORDS, STATUS_WORDS, body_cells, body_label
+from kontrol.naming import ROLE_WORDS, body_cells, body_label
 from kontrol.standing import standing_sql
 from models import Assignment, Body, Item, Obligation, Roadmap
 
@@ -64,7 +64,7 @@ def item_table(summary: IssueSummary) -> list[dict[str, Any]]:
         {
             "Исполнитель": r.body_cell or r.body_name,
             "Срок": r.due_on.strftime("%d.%m.%Y"),
-            "Статус": STATUS_WORDS.get(r.status, r.status),
+            "Статус": r.standing,
             "Роль": ROLE_WORDS.get(r.role, r.role),
             "№": r.assignment_id,
         }

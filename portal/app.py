@@ -147,6 +147,31 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+class HeadAsGet:
+    """Pure ASGI middleware: ``HEAD`` answers what ``GET`` would, headers only.
+
+    Mail scanners and link checkers ask ``HEAD`` before a person clicks; FastAPI routes answer
+    only the methods they name (405 for ``HEAD``). Every page here is read-only, so the
+    ``GET`` answer is the right one; its ``content-length`` stays, as HTTP wants for ``HEAD``.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] != "http.response.body":
+                await send(message)
+            elif not message.get("more_body", False):
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
 class PortalApp(FastAPI):
     """FastAPI with ``SecurityHeaders`` outermost.
 
@@ -156,7 +181,7 @@ class PortalApp(FastAPI):
     """
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeaders(super().build_middleware_stack())
+        return SecurityHeaders(HeadAsGet(super().build_middleware_stack()))
 
 
 def template_env() -> Environment:
@@ -204,6 +229,10 @@ class Portal:
             raise ValueError("now() must return an aware datetime")
         return moment.astimezone(dt.UTC)
 
+    def today(self) -> dt.date:
+        """The roadmap's calendar day now: where an assignment stands is said as of it."""
+        return self.clock().astimezone(self.rules.policy.zone).date()
+
     def page(self, name: str, code: int = 200, /, **context: Any) -> HTMLResponse:
         html = self.env.get_template(name).render(**context)
         return HTMLResponse(html, status_code=code)
@@ -246,7 +275,7 @@ class Portal:
         with self.sessions() as session:
             a = service.executor_assignment(session, grant)
             data = pages.assignment_page(
-                session, a, grant, base=f"/a/{token}", zone=self.rules.policy.zone
+                session, a, grant, base=f"/a/{token}", rules=self.rules, today=self.today()
             )
         return self.page(
             "assignment.html",
@@ -298,7 +327,7 @@ class Portal:
         with self.sessions() as session:
             a = service.supervised_assignment(session, grant)
             data = pages.assignment_page(
-                session, a, grant, base=f"/s/{token}", zone=self.rules.policy.zone
+                session, a, grant, base=f"/s/{token}", rules=self.rules, today=self.today()
             )
             viewer = session.get(Body, grant.body_id)
             assert viewer is not None  # supervises() matched it to a body row
@@ -320,7 +349,7 @@ class Portal:
             data = pages.overview_page(
                 session,
                 body,
-                today=now.astimezone(self.rules.policy.zone).date(),
+                today=self.today(),
                 rules=self.rules,
                 link=link,
             )
@@ -360,8 +389,9 @@ class Portal:
                 context["pending"] = report.review_status == "pending" and a.status == "done"
             context["a"] = r.assignment_data(a)
             context["roadmap"] = r.roadmap_data(a)
-            context["status"] = a.status
-            context["status_words"] = pages.STATUS_WORDS.get(a.status, a.status)
+            now = pages.standing_of(a, self.rules, self.today())
+            context["status"] = now.kind
+            context["status_words"] = now.words
         return self.page("decision.html", 400 if error else 200, **context)
 
     def decide(self, purpose: str, grant: tokens.Grant, comment: str) -> service.Outcome:

@@ -14,7 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kontrol import oversight
+from kontrol import oversight, standing
 from kontrol.config import Rules
 from kontrol.mail import digest, russian
 from kontrol.mail import render as r
@@ -24,12 +24,6 @@ from models.report import Attachment, ExtensionRequest, Report
 from portal import tokens, uploads
 from portal.service import occurrence_mates
 
-STATUS_WORDS = {
-    "issued": "на исполнении",
-    "overdue": "просрочено",
-    "done": "выполнено",
-    "cancelled": "отменено",
-}
 REVIEW_WORDS = {
     "pending": "ждёт решения куратора",
     "accepted": "принят, поручение снято с контроля",
@@ -177,11 +171,18 @@ def reports_of(session: Session, a: Assignment, url: str, zone: ZoneInfo) -> lis
     return [report_data(session, rep, url, zone) for rep in rows]
 
 
+def standing_of(a: Assignment, rules: Rules, today: dt.date) -> standing.Standing:
+    """Where ``a`` stands today: the portal says what status and the report say."""
+    return standing.of(a, today, calendar=rules.calendar, zone=rules.policy.zone)
+
+
 def assignment_page(
-    session: Session, a: Assignment, grant: tokens.Grant, *, base: str, zone: ZoneInfo
+    session: Session, a: Assignment, grant: tokens.Grant, *, base: str, rules: Rules, today: dt.date
 ) -> dict[str, Any]:
     """Everything the executor page shows for the link ``base`` (``/a/{token}``)."""
+    zone = rules.policy.zone
     files_url = f"{base}/files"
+    now = standing_of(a, rules, today)
     team = []
     if a.role == "lead":
         for m in occurrence_mates(session, a):
@@ -189,7 +190,7 @@ def assignment_page(
                 {
                     "body": r.body_name(m.body),
                     "role": r.ROLE_WORDS.get(m.role, m.role),
-                    "status": STATUS_WORDS.get(m.status, m.status),
+                    "status": standing_of(m, rules, today).words,
                     "due_on": m.due_on,
                     "reports": reports_of(session, m, files_url, zone),
                 }
@@ -202,8 +203,8 @@ def assignment_page(
     return {
         "a": r.assignment_data(a),
         "roadmap": r.roadmap_data(a),
-        "status": a.status,
-        "status_words": STATUS_WORDS.get(a.status, a.status),
+        "status": now.kind,
+        "status_words": now.words,
         "is_open": a.is_open,
         "completed_at": local_words(a.completed_at, zone),
         "reports": reports_of(session, a, files_url, zone),

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shlex
 import time
 from pathlib import Path
 
 import click
 
-from kontrol.cli import EXAMPLE_DIRECTORY, SEED, app_of
+from kontrol.cli import EXAMPLE_DIRECTORY, EXAMPLE_EVENTS, SEED, app_of
 from kontrol.demo_watch import Watch, catch_up_of
 from kontrol.errors import KontrolError
 from kontrol.keyfile import load_or_create
@@ -123,7 +124,8 @@ def _run(
             "--portal-port": portal_port if portal else None,
         }
     )
-    key = app.settings.secret_key or load_or_create(var_dir / "secret_key")
+    given_key = app.settings.secret_key
+    key = given_key or load_or_create(var_dir / "secret_key")
     signing_keys(app.settings.model_copy(update={"secret_key": key}))  # a weak one stops here
     mail_dir = var_dir / "mail"
     api = f"http://{HOST}:{prefect_port}/api"
@@ -136,6 +138,9 @@ def _run(
         "KONTROL_SMTP_TLS": "none",
         "KONTROL_PORTAL_BASE_URL": f"http://{HOST}:{portal_port}",
         "KONTROL_SECRET_KEY": key,
+        # the seed's events and bodies, so `event emit` and `bodies check` work as shown
+        "KONTROL_EVENTS": os.environ.get("KONTROL_EVENTS") or str(EXAMPLE_EVENTS),
+        "KONTROL_DIRECTORY": os.environ.get("KONTROL_DIRECTORY") or str(EXAMPLE_DIRECTORY),
         "PREFECT_API_URL": api,
         "PREFECT_HOME": str(var_dir / "prefect"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -144,6 +149,7 @@ def _run(
         "PREFECT_LOGGING_LEVEL": "WARNING",
     }
     os.environ.update(env)  # this process issues with the same settings (`--no-serve`)
+    write_shell_env(var_dir / "env.sh", env, key_file=None if given_key else var_dir / "secret_key")
     app.settings = load_settings()  # key, SMTP port, …
     services.env = env
     if not no_serve:
@@ -247,6 +253,30 @@ def _start_portal(services: Services, port: int) -> None:
     console.print(f"  executor page: http://{HOST}:{port} ✓")
 
 
+# what a second terminal needs to work on the demo's data, its mail sink and its Prefect server
+SHELL_SETTINGS = (
+    "KONTROL_DATABASE_URL",
+    "KONTROL_MAIL_DIR",
+    "KONTROL_SMTP_HOST",
+    "KONTROL_SMTP_PORT",
+    "KONTROL_SMTP_TLS",
+    "KONTROL_PORTAL_BASE_URL",
+    "KONTROL_EVENTS",
+    "KONTROL_DIRECTORY",
+    "PREFECT_API_URL",
+)
+
+
+def write_shell_env(path: Path, env: dict[str, str], *, key_file: Path | None) -> None:
+    """``var/env.sh``: ``source`` it in another terminal to use the running demo. The key is
+    read from its owner-only file when sourced, never copied into this one."""
+    lines = ["# written by `kontrol demo`: source it to work on the running demo"]
+    lines += [f"export {name}={shlex.quote(env[name])}" for name in SHELL_SETTINGS]
+    if key_file is not None:
+        lines.append(f'export KONTROL_SECRET_KEY="$(cat {shlex.quote(str(key_file))})"')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def _issue_one(ctx: click.Context) -> None:
     from kontrol.commands.orchestrate import run_cmd
 
@@ -263,8 +293,7 @@ def _banner(prefect_port: int, mail_dir: Path, portal_port: int, var_dir: Path) 
         f"  Executor page: http://127.0.0.1:{portal_port}  (links are in the mails)\n"
         f"  Logs:         {var_dir / 'log'}\n"
         "  To see escalation now, in another terminal:\n"
-        f"    export KONTROL_DATABASE_URL=sqlite:///{var_dir / 'kontrol.db'} "
-        f"PREFECT_API_URL=http://127.0.0.1:{prefect_port}/api\n"
+        f"    source {_shown(var_dir / 'env.sh')}\n"
         "    .venv/bin/kontrol sweep --as-of 2027-01-20 --flow\n"
         "  Ctrl-C stops everything.\n"
     )

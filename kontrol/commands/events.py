@@ -79,8 +79,9 @@ def emit_cmd(
         print_json(accepted.to_json())
     else:
         state = "recorded" if accepted.new else "already recorded (same reference)"
+        local = utc(accepted.occurred_at).astimezone(policy.zone)  # as the person gave it
         console.print(
-            f"event #{accepted.id} {accepted.event} at {accepted.occurred_at:%d.%m.%Y %H:%M}"
+            f"event #{accepted.id} {accepted.event} at {local:%d.%m.%Y %H:%M} ({policy.timezone})"
             f"{' for ' + accepted.body if accepted.body else ''}: {state}; "
             + ("forwarded to Prefect" if accepted.forwarded else "NOT forwarded to Prefect")
         )

@@ -45,6 +45,12 @@ def report_range(
 
 @click.command("report")
 @click.option("--year", type=int, help="Calendar year (default: the previous year).")
+@click.option(
+    "--all",
+    "whole",
+    is_flag=True,
+    help="Everything issued: the roadmap's whole span, its adoption year to its horizon.",
+)
 @click.option("--from", "start", type=DATE, help="First issue date of the range.")
 @click.option("--to", "end", type=DATE, help="Last issue date of the range.")
 @click.option("--as-of", "as_of", type=DATE, help="Judge the state on this day (default today).")
@@ -65,6 +71,7 @@ def report_range(
 def report_cmd(
     ctx: click.Context,
     year: int | None,
+    whole: bool,
     start: dt.datetime | None,
     end: dt.datetime | None,
     as_of: dt.datetime | None,
@@ -88,6 +95,8 @@ def report_cmd(
     app.require_schema()
     rules = load_rules(app.settings)
     today = app.now.astimezone(rules.policy.zone).date()
+    if whole and (year is not None or start or end):
+        raise KontrolError("give one of --all, --year and --from/--to")
     first, last = report_range(year, _date(start), _date(end), today)
     judged = _date(as_of) or today
     for path, suffixes in (
@@ -104,6 +113,8 @@ def report_cmd(
         rm = roadmap_by_number(session, roadmap)
         # whole years of the roadmap's window: a report of its first year starts on 1 January
         years = whole_years(roadmap_window(rm))
+        if whole:
+            first, last = years.first, years.last
         for day, option in ((first, "--from"), (last, "--to"), (judged, "--as-of")):
             if day not in years:
                 raise KontrolError(f"{option}: {DateOutOfRange(day, years)}")

@@ -32,12 +32,12 @@ from matplotlib.patches import Patch
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kontrol import standing
 from kontrol.config import Rules
 from kontrol.errors import KontrolError
 from kontrol.issuing import obligation_occurrences, recipients
 from kontrol.lookup import obligations_of
 from kontrol.naming import body_label, short_title
-from kontrol.reporting.figures import local_date
 from kontrol.reporting.files import Written, check_target, write_atomic
 from models import Assignment, Body, Item, Obligation, Roadmap
 from roadmap.occurrences import co_executor_due
@@ -93,21 +93,19 @@ class TimelineRow:
         return [b.status for b in self.bars] + [m.status for m in self.marks]
 
 
-def _status_of(rows: list[Assignment], today: dt.date, zone: str) -> str:
-    """One colour for an issued occurrence: the worst state among its assignments at
-    ``today`` («planned» when every one of them is cancelled)."""
-    from zoneinfo import ZoneInfo
+# the colours of the timeline: a standing (``kontrol.standing``) in the picture's words
+CHART_STATE = {"done_on_time": "done", "done_late": "late", "open": "open", "overdue": "overdue"}
 
-    z = ZoneInfo(zone)
-    states = set()
-    for a in rows:
-        if a.status == "cancelled":
-            continue
-        done = local_date(a.completed_at, z) if a.completed_at else None
-        if a.status == "done" and done is not None and done <= today:
-            states.add("done" if done <= a.due_on else "late")
-        else:
-            states.add("open" if today <= a.due_on else "overdue")
+
+def _status_of(rows: list[Assignment], today: dt.date, rules: Rules) -> str:
+    """One colour for an issued occurrence: the worst standing among its assignments at
+    ``today`` («planned» when every one of them is cancelled)."""
+    states = {
+        CHART_STATE[kind]
+        for a in rows
+        if (kind := standing.of(a, today, calendar=rules.calendar, zone=rules.policy.zone).kind)
+        in CHART_STATE
+    }
     for s in ("overdue", "open", "late", "done"):
         if s in states:
             return s
@@ -133,7 +131,7 @@ def timeline_rows(
             if occ.state == "before_adoption":
                 status = "before_adoption"
             elif assignments:
-                status = _status_of(assignments, today, rules.policy.timezone)
+                status = _status_of(assignments, today, rules)
             else:
                 status = "not_issued" if occ.issue_on < today else "planned"
             if ob.kind == "once":

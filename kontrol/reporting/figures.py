@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from kontrol import standing
@@ -227,6 +227,7 @@ def execution_report(
     if not rows:
         raise NothingIssued(
             f"nothing issued in {range_label(start, end)} for roadmap № {roadmap.number}"
+            + _issued_span(session, roadmap)
         )
     ids = [a.id for a in rows]
     extensions = _extension_counts(session, ids, as_of, zone)
@@ -310,6 +311,22 @@ def _add(c: Counts, outcome: str, days: int, ext: int) -> None:
 
 def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
     return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+def _issued_span(session: Session, roadmap: Roadmap) -> str:
+    """Where the issued assignments are, so the person can ask for that range instead."""
+    first, last = session.execute(
+        select(func.min(Assignment.issue_on), func.max(Assignment.issue_on))
+        .join(Obligation, Assignment.obligation_id == Obligation.id)
+        .join(Item, Obligation.item_id == Item.id)
+        .where(Item.roadmap_id == roadmap.id)
+    ).one()
+    if first is None:
+        return "; nothing has been issued yet"
+    return (
+        f"; its assignments were issued from {first:%d.%m.%Y} to {last:%d.%m.%Y}"
+        f" (--from {first:%Y-%m-%d} --to {last:%Y-%m-%d}, or --all)"
+    )
 
 
 def _extension_counts(

@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from kontrol.context import REPO
 from models.event import EventRecord
+from models.report import Attachment
 from portal import tokens
 from portal.app import SECURITY_HEADERS
 from tests.portal import files
@@ -275,3 +276,23 @@ def test_other_methods_are_405_with_the_headers(env: PortalEnv, client: TestClie
         answer = client.request(method, f"/a/{env.token(env.co)}")
         assert answer.status_code == 405
         _secure(answer)
+
+
+def test_head_on_a_link_answers_as_get_does_without_a_body(
+    env: PortalEnv, client: TestClient
+) -> None:
+    """Mail scanners check a link with HEAD before the person clicks: not a 405."""
+    submit_report(env, env.token(env.co), "Положение утверждено.", [("Отчёт.pdf", files.PDF)])
+    before = env.snapshot()
+    token = env.token(env.co)
+    (att,) = env.rows(Attachment)
+    file_route = f"/a/{token}/files/{att.id}"
+    for path in (f"/a/{token}", "/static/portal.css", file_route, "/a/forged-token", "/nowhere"):
+        got, head = client.get(path), client.head(path)
+        assert (head.status_code, path) == (got.status_code, path)
+        assert head.content == b""
+        assert head.headers["content-type"] == got.headers["content-type"]
+        assert head.headers["content-length"] == str(len(got.content))
+        _secure(head)
+    assert client.head(f"/a/{token}").status_code == 200
+    assert env.snapshot() == before  # HEAD changes nothing

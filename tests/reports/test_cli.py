@@ -46,6 +46,35 @@ def test_report_writes_workbook_html_and_json(
     assert "Отчёт об исполнении" in (tmp_path / "r.html").read_text(encoding="utf-8")
 
 
+def test_report_all_is_the_roadmaps_whole_span(world: World, kontrol_env: str, capsys) -> None:
+    everything = run(capsys, "report", "--all", "--as-of", "2021-12-01", "--json")
+    assert everything.code == 0, everything.err
+    data = everything.json()
+    assert (data["start"], data["end"]) == ("2020-01-01", "2031-12-31")
+    by_year = [
+        run(capsys, "report", "--year", str(y), "--as-of", "2021-12-01", "--json")
+        for y in range(2020, 2032)
+    ]
+    issued = sum(r.json()["total"]["issued"] for r in by_year if r.code == 0)
+    assert data["total"]["issued"] == issued > 7
+
+    both = run(capsys, "report", "--all", "--year", "2021")
+    assert (both.code, both.err.strip()) == (
+        2,
+        "kontrol: error: give one of --all, --year and --from/--to",
+    )
+
+
+def test_nothing_issued_names_the_range_that_was(world: World, kontrol_env: str, capsys) -> None:
+    r = run(capsys, "report", "--year", "2031")
+    assert r.code == 2
+    assert "nothing issued in 2031" in r.err
+    assert r.err.strip().endswith(
+        "; its assignments were issued from 27.07.2020 to 11.01.2021"
+        " (--from 2020-07-27 --to 2021-01-11, or --all)"
+    )
+
+
 def test_report_charts(world: World, kontrol_env: str, capsys, tmp_path: Path) -> None:
     r = run(
         capsys,
