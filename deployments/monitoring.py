@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from deployments.compile import RDATES_PER_RULE
+from kontrol.deployments.compile import RDATES_PER_RULE
 
 DEPLOYMENT_NAME = "annual-monitoring"
 
@@ -14,10 +14,10 @@ def monitoring_deployment(app: object, *, for_work_pool: bool = False):  # type:
     from prefect.schedules import RRule
     from prefect.types.entrypoint import EntrypointType
 
-    from deployments.sweep import schedule_window
-    from flows.monitoring import annual_monitoring, monitoring_schedule
     from kontrol.config import load_rules
     from kontrol.context import App
+    from kontrol.deployments.sweep import schedule_window
+    from kontrol.flows.monitoring import annual_monitoring, monitoring_schedule
 
     assert isinstance(app, App)
     rules = load_rules(app.settings)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from deployments.compile import DeploymentSpec
+from kontrol.deployments.compile import DeploymentSpec
 from kontrol.errors import KontrolError
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def runner_deployments(
     from prefect.schedules import RRule
     from prefect.types.entrypoint import EntrypointType
 
-    from flows.cycle import issue_cycle
+    from kontrol.flows.cycle import issue_cycle
 
     result = []
     for spec in specs:
@@ -91,8 +91,8 @@ def extra_deployments(app: object, *, for_work_pool: bool = False) -> list[Runne
     """The daily sweep and the annual monitoring report, when those flows are installed."""
     result: list[RunnerDeployment] = []
     for module, factory in (
-        ("deployments.sweep", "sweep_deployment"),
-        ("deployments.monitoring", "monitoring_deployment"),
+        ("kontrol.deployments.sweep", "sweep_deployment"),
+        ("kontrol.deployments.monitoring", "monitoring_deployment"),
     ):
         try:
             mod = __import__(module, fromlist=[factory])
@@ -111,7 +111,7 @@ def serve(deployments: Sequence[RunnerDeployment], *, limit: int = 4) -> None:
     ``limit`` bounds the flow-run subprocesses at once: a catch-up of dozens of occurrences
     on a small machine would otherwise start them all together.
     """
-    from deployments.serving import serve as serve_prompt
+    from kontrol.deployments.serving import serve as serve_prompt
 
     serve_prompt(deployments, limit=limit)
 
@@ -160,7 +160,7 @@ def stopped_from_outside(run: FlowRun) -> bool:
     """Crashed, or cancelled by a stopping ``kontrol serve``: not an end of its own."""
     from prefect.client.schemas.objects import StateType
 
-    from deployments.serving import SERVE_STOPPED
+    from kontrol.deployments.serving import SERVE_STOPPED
 
     state = run.state
     if state is None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from deployments.compile import RDATES_PER_RULE
 from kontrol.config import Rules
+from kontrol.deployments.compile import RDATES_PER_RULE
 
 FLOW_NAME = "kontrol-sweep"
 DEPLOYMENT_NAME = "daily-sweep"
@@ -63,9 +63,9 @@ def sweep_deployment(app: object, *, for_work_pool: bool = False):  # type: igno
     from prefect.schedules import RRule
     from prefect.types.entrypoint import EntrypointType
 
-    from flows.sweep import daily_sweep
     from kontrol.config import load_rules
     from kontrol.context import App
+    from kontrol.flows.sweep import daily_sweep
 
     assert isinstance(app, App)
     rules = load_rules(app.settings)

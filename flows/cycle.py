@@ -13,15 +13,15 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 
-from flows.names import cycle_first_name, rename
 from kontrol import assignment_events, faults
 from kontrol.config import load_rules
+from kontrol.flows.names import cycle_first_name, rename
 from kontrol.issuing import IssueSummary
 from kontrol.naming import cycle_run_name, item_artifact_key, occurrence_title
 from kontrol.report import item_table
 from kontrol.settings import load_settings
-from tasks.delivery import deliver_outbox
-from tasks.issuing import issue_task
+from kontrol.tasks.delivery import deliver_outbox
+from kontrol.tasks.issuing import issue_task
 
 
 @flow(name="kontrol-cycle", flow_run_name=cycle_first_name, log_prints=False)
@@ -48,7 +48,7 @@ def issue_cycle(
     on = started.astimezone(ZoneInfo(rules.policy.timezone)).date()
     actor = f"flow-run:{flow_run.get_id() or 'local'}"
     if event:
-        from tasks.events import issue_event_task
+        from kontrol.tasks.events import issue_event_task
 
         summary = issue_event_task(roadmap, obligation, event, now, actor)
     else:

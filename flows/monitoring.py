@@ -15,10 +15,10 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
-from flows.cycle import deliver
-from flows.names import rename, report_first_name
 from kontrol.config import Rules, load_rules
 from kontrol.context import App
+from kontrol.flows.cycle import deliver
+from kontrol.flows.names import rename, report_first_name
 from kontrol.lookup import roadmap_by_number
 from kontrol.naming import report_run_name
 from kontrol.reporting import (

@@ -17,21 +17,21 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 
-from flows.cycle import deliver
-from flows.names import rename, sweep_first_name
 from kontrol import assignment_events
 from kontrol.config import Rules, load_rules
 from kontrol.context import App
 from kontrol.errors import KontrolError
 from kontrol.event_forwarding import ForwardReport, forward_pending
 from kontrol.events import load_catalogue
+from kontrol.flows.cycle import deliver
+from kontrol.flows.names import rename, sweep_first_name
+from kontrol.models.db import session_factory
 from kontrol.naming import sweep_run_name
 from kontrol.notify import Mailer
 from kontrol.report import overdue_table, summary_tables
+from kontrol.roadmap.errors import RoadmapError
 from kontrol.settings import load_settings
 from kontrol.sweep import Action, SweepReport, run_sweep, transactions
-from models.db import session_factory
-from roadmap.errors import RoadmapError
 
 
 @task(name="sweep", task_run_name="обход", retries=2, retry_delay_seconds=10)

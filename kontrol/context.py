@@ -16,8 +16,8 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session
 
 from kontrol.errors import KontrolError
+from kontrol.models.db import current_revision, head_revision, make_engine, migrate, session_factory
 from kontrol.settings import Settings
-from models.db import current_revision, head_revision, make_engine, migrate, session_factory
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_DIR = REPO / "examples" / "lenobl"

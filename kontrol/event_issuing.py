@@ -20,12 +20,12 @@ from kontrol.events import utc
 from kontrol.issuing import IssuedRow, IssueSummary, issue_occurrence, recipients
 from kontrol.lookup import obligation_by_key, roadmap_by_number
 from kontrol.mail.links import signing_keys
+from kontrol.models import Body
+from kontrol.models.event import EventRecord
 from kontrol.naming import body_cells, body_label, deployment_name
-from models import Body
-from models.event import EventRecord
-from roadmap.events import EventCatalogue, resolve_event
-from roadmap.occurrences import event_occurrence
-from roadmap.schedule import Kind, Phase, parse_schedule
+from kontrol.roadmap.events import EventCatalogue, resolve_event
+from kontrol.roadmap.occurrences import event_occurrence
+from kontrol.roadmap.schedule import Kind, Phase, parse_schedule
 
 
 def event_key(row_id: int) -> str:

@@ -63,12 +63,12 @@ from kontrol.events_api import events_router
 from kontrol.mail import render as r
 from kontrol.mail import russian
 from kontrol.mail.links import signing_keys
+from kontrol.models import Body
+from kontrol.models.db import make_engine, session_factory
+from kontrol.models.report import Attachment
+from kontrol.portal import pages, service, tokens, uploads
+from kontrol.portal.csrf import FIELD, csrf_ok, csrf_token
 from kontrol.settings import Settings
-from models import Body
-from models.db import make_engine, session_factory
-from models.report import Attachment
-from portal import pages, service, tokens, uploads
-from portal.csrf import FIELD, csrf_ok, csrf_token
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -374,7 +374,7 @@ class Portal:
 
 
 def _assignment(session: Session, assignment_id: int) -> Any:
-    from models import Assignment
+    from kontrol.models import Assignment
 
     a = session.get(Assignment, assignment_id)
     if a is None:

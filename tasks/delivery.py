@@ -22,8 +22,8 @@ from prefect.context import FlowRunContext
 
 from kontrol.mail import outbox
 from kontrol.mail.delivery import DeliveryStats, deliver_pending
+from kontrol.models.db import make_engine, session_factory
 from kontrol.settings import Settings, load_settings
-from models.db import make_engine, session_factory
 
 ARTIFACT_KEY = "kontrol-mail-delivery"
 T = TypeVar("T")

@@ -230,7 +230,7 @@ def _shown(path: Path) -> str:
 
 def _portal_installed() -> bool:
     try:
-        import portal.app  # noqa: F401
+        import kontrol.portal.app  # noqa: F401
     except ImportError:
         return False
     return True

@@ -10,11 +10,11 @@ from rich.table import Table
 from kontrol.cli import app_of, resolve_path
 from kontrol.importing import ImportReport, import_roadmap, refuse_truncated
 from kontrol.lookup import roadmap_by_number
+from kontrol.models import Item, Roadmap
 from kontrol.naming import short_title
 from kontrol.output import console, print_json
-from models import Item, Roadmap
-from roadmap.directory import load_directory
-from roadmap.reader import read_document
+from kontrol.roadmap.directory import load_directory
+from kontrol.roadmap.reader import read_document
 
 EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 

@@ -9,11 +9,11 @@ import yaml
 from rich.markup import escape
 from rich.table import Table
 
-from deployments.compile import DeploymentSpec, compile_roadmap
 from kontrol import faults
 from kontrol.cli import app_of
 from kontrol.config import load_rules
 from kontrol.context import REPO, App
+from kontrol.deployments.compile import DeploymentSpec, compile_roadmap
 from kontrol.errors import KontrolError
 from kontrol.issuing import issue
 from kontrol.lookup import obligation_by_key, roadmap_by_number
@@ -156,7 +156,7 @@ def build_cmd(ctx: click.Context, output: Path, work_pool: str | None, as_json: 
 @click.pass_context
 def serve_cmd(ctx: click.Context, backfill: bool, no_catch_up: bool, limit: int) -> None:
     """Serve every deployment of the roadmap in this process (Prefect's serve) until Ctrl-C."""
-    from deployments import prefect_io
+    from kontrol.deployments import prefect_io
 
     app = app_of(ctx)
     signing_keys(app.settings)  # every run it serves mails links: no key, no serving
@@ -170,7 +170,7 @@ def serve_cmd(ctx: click.Context, backfill: bool, no_catch_up: bool, limit: int)
 
 
 def _catch_up(specs, deployments) -> None:  # type: ignore[no-untyped-def]
-    from deployments import prefect_io
+    from kontrol.deployments import prefect_io
 
     prefect_io.register(deployments, work_pool=None)
     n = prefect_io.trigger_catch_up(specs)
@@ -185,7 +185,7 @@ def _catch_up(specs, deployments) -> None:  # type: ignore[no-untyped-def]
 @click.pass_context
 def deploy_cmd(ctx: click.Context, work_pool: str, backfill: bool, no_catch_up: bool) -> None:
     """Register the deployments on a Prefect server for `prefect worker start --pool NAME`."""
-    from deployments import prefect_io
+    from kontrol.deployments import prefect_io
 
     app = app_of(ctx)
     specs = build_specs(app, backfill=backfill)
@@ -248,7 +248,7 @@ def _deliver(app: App, *, as_json: bool) -> None:
     """Send what the run put in the outbox; what cannot go now waits there for the next run
     (the assignments are issued either way, so a stopped delivery is a warning, not an error).
     With ``--json`` the words go to stderr: stdout holds the JSON document alone."""
-    from tasks.delivery import deliver_outbox
+    from kontrol.tasks.delivery import deliver_outbox
 
     stats = deliver_outbox.fn(app.now, settings=app.settings)
     out = err_console if as_json else console

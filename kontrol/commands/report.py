@@ -14,8 +14,8 @@ from kontrol.errors import KontrolError
 from kontrol.lookup import roadmap_by_number
 from kontrol.output import console, print_json
 from kontrol.reporting.files import Written, check_target
+from kontrol.roadmap.datewindow import DateOutOfRange, whole_years
 from kontrol.windows import roadmap_window
-from roadmap.datewindow import DateOutOfRange, whole_years
 
 OUT = click.Path(dir_okay=False, path_type=Path)
 EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)

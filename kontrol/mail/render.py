@@ -24,7 +24,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from kontrol.mail import digest, russian
 from kontrol.mail.links import LinkFor, overview_url
-from models import Assignment, Body, Roadmap
+from kontrol.models import Assignment, Body, Roadmap
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates" / "email"
 KINDS = (

@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import text
 
 from kontrol.context import REPO
-from models.event import EventRecord
-from portal import tokens
-from portal.app import SECURITY_HEADERS
+from kontrol.models.event import EventRecord
+from kontrol.portal import tokens
+from kontrol.portal.app import SECURITY_HEADERS
 from tests.portal import files
 from tests.portal.conftest import KEY, PortalEnv, csrf_of, make_env
 from tests.portal.helpers import link_in, submit_report

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from kontrol.mail.links import read_token
-from models import Body
+from kontrol.models import Body
 from tests.portal.conftest import KEY, PortalEnv
 
 
