@@ -59,9 +59,10 @@ def check_work_pool(name: str) -> None:
             ) from None
 
 
-def runner_deployments(
-    specs: Sequence[DeploymentSpec], *, for_work_pool: bool = False
-) -> list[RunnerDeployment]:
+def runner_deployments(specs: Sequence[DeploymentSpec]) -> list[RunnerDeployment]:
+    """One deployment of the cycle flow per spec. Its entrypoint is the module path
+    (``kontrol.flows.cycle.issue_cycle``), never a file path: a worker or ``kontrol serve``
+    imports the flow from the installed package, wherever it runs and from whatever folder."""
     from prefect.events import DeploymentEventTrigger
     from prefect.schedules import RRule
     from prefect.types.entrypoint import EntrypointType
@@ -78,16 +79,14 @@ def runner_deployments(
                 description=spec.description,
                 tags=list(spec.tags),
                 version=f"{spec.roadmap}:{spec.obligation}",
-                entrypoint_type=(
-                    EntrypointType.MODULE_PATH if for_work_pool else EntrypointType.FILE_PATH
-                ),
+                entrypoint_type=EntrypointType.MODULE_PATH,
                 triggers=[DeploymentEventTrigger(**spec.trigger)] if spec.trigger else None,
             )
         )
     return result
 
 
-def extra_deployments(app: object, *, for_work_pool: bool = False) -> list[RunnerDeployment]:
+def extra_deployments(app: object) -> list[RunnerDeployment]:
     """The daily sweep and the annual monitoring report, when those flows are installed."""
     result: list[RunnerDeployment] = []
     for module, factory in (
@@ -100,7 +99,7 @@ def extra_deployments(app: object, *, for_work_pool: bool = False) -> list[Runne
             continue
         make = getattr(mod, factory, None)
         if make is not None:
-            result.append(make(app, for_work_pool=for_work_pool))
+            result.append(make(app))
     return result
 
 

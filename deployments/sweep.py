@@ -58,7 +58,7 @@ def schedule_window(app: object) -> tuple[dt.date, dt.date]:
     return today, dt.date(max(horizon or today.year + 1, today.year), 12, 31)
 
 
-def sweep_deployment(app: object, *, for_work_pool: bool = False):  # type: ignore[no-untyped-def]
+def sweep_deployment(app: object):  # type: ignore[no-untyped-def]
     """The ``daily-sweep`` deployment of ``flows.sweep.daily_sweep`` (for ``prefect_io``)."""
     from prefect.schedules import RRule
     from prefect.types.entrypoint import EntrypointType
@@ -78,5 +78,5 @@ def sweep_deployment(app: object, *, for_work_pool: bool = False):  # type: igno
         description="Reminders, overdue notices and escalations: every working day at the "
         "send hour (production calendar).",
         tags=["kontrol", "sweep"],
-        entrypoint_type=(EntrypointType.MODULE_PATH if for_work_pool else EntrypointType.FILE_PATH),
+        entrypoint_type=EntrypointType.MODULE_PATH,
     )
