@@ -13,15 +13,12 @@ import click
 from rich.markup import escape
 from sqlalchemy.exc import DBAPIError
 
-from kontrol.context import EXAMPLE_DIR, App
+from kontrol.context import App
 from kontrol.errors import KontrolError
 from kontrol.models.db import unavailable
 from kontrol.output import err_console
 from kontrol.roadmap.errors import RoadmapError
 from kontrol.settings import load_settings, shown
-
-SEED = EXAMPLE_DIR / "000_e3bc991062043600.txt"
-EXAMPLE_DIRECTORY = EXAMPLE_DIR / "directory.yaml"
 
 
 class KontrolGroup(click.Group):

@@ -68,10 +68,12 @@ from kontrol.models.db import make_engine, session_factory
 from kontrol.models.report import Attachment
 from kontrol.portal import pages, service, tokens, uploads
 from kontrol.portal.csrf import FIELD, csrf_ok, csrf_token
+from kontrol.resources import resource
 from kontrol.settings import Settings
 
 log = logging.getLogger(__name__)
-HERE = Path(__file__).resolve().parent
+TEMPLATES = resource("kontrol.portal", "templates")
+STATIC = resource("kontrol.portal", "static")
 SMALL_FORM = 64 * 1024
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -161,7 +163,7 @@ class PortalApp(FastAPI):
 
 def template_env() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(HERE / "templates"),
+        loader=FileSystemLoader(TEMPLATES),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -474,7 +476,7 @@ def create_app(
 
     @app.get("/static/portal.css")
     def css() -> Response:
-        return FileResponse(HERE / "static" / "portal.css", media_type="text/css")
+        return FileResponse(STATIC / "portal.css", media_type="text/css")
 
     @app.get("/a/{token}", response_class=HTMLResponse)
     def view(token: str, ok: str | None = None) -> HTMLResponse:

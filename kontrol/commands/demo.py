@@ -24,7 +24,7 @@ from pathlib import Path
 
 import click
 
-from kontrol.cli import EXAMPLE_DIRECTORY, SEED, app_of
+from kontrol.cli import app_of
 from kontrol.demo_watch import Watch, catch_up_of
 from kontrol.errors import KontrolError
 from kontrol.keyfile import load_or_create
@@ -32,6 +32,7 @@ from kontrol.mail.links import signing_keys
 from kontrol.output import console, err_console
 from kontrol.pidlock import PidLock
 from kontrol.progress import Progress
+from kontrol.resources import EXAMPLE_DIRECTORY, SEED
 from kontrol.services import (
     Services,
     Stopped,

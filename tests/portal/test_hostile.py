@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from kontrol.context import REPO
 from kontrol.models.event import EventRecord
 from kontrol.portal import tokens
 from kontrol.portal.app import SECURITY_HEADERS
+from tests.conftest import REPO
 from tests.portal import files
 from tests.portal.conftest import KEY, PortalEnv, csrf_of, make_env
 from tests.portal.helpers import link_in, submit_report

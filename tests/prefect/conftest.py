@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from kontrol.context import REPO
+from tests.conftest import REPO
 
 EVENTS = REPO / "examples" / "lenobl" / "events.yaml"
 MSK = dt.timezone(dt.timedelta(hours=3))

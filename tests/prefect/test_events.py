@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from kontrol.config import load_rules
-from kontrol.context import REPO, App
+from kontrol.context import App
 from kontrol.events import accept_event, parse_senders
 from kontrol.events_api import events_router
 from kontrol.models import Assignment
@@ -30,6 +30,7 @@ from kontrol.models.event import EventRecord
 from kontrol.roadmap.events import load_events
 from kontrol.settings import load_settings
 from tests.cli_runner import run
+from tests.conftest import REPO
 from tests.prefect.conftest import EVENTS, MSK
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
