@@ -40,9 +40,29 @@ class KontrolGroup(click.Group):
             raise KontrolError(f"{where}: cannot use the database: {problem}") from None
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``kontrol --version``: the package and the schema revision this code migrates to (no
+    database is opened: ``kontrol init`` says which revision a database has)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from kontrol.models.db import head_revision
+    from kontrol.version import version
+
+    click.echo(f"kontrol {version()} (database schema {head_revision()})")
+    ctx.exit()
+
+
 @click.group(
     cls=KontrolGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and the database schema it needs, and exit.",
 )
 @click.pass_context
 def cli(ctx: click.Context) -> None:

@@ -25,9 +25,16 @@ EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.pass_context
 def init_cmd(ctx: click.Context) -> None:
     """Create or upgrade the database schema (Alembic migrations)."""
+    from kontrol.models.db import current_revision
+    from kontrol.version import version
+
     app = app_of(ctx)
     app.ensure_schema()
-    console.print(f"database ready: {app.engine.url.render_as_string(hide_password=True)}")
+    console.print(
+        f"database ready: {app.engine.url.render_as_string(hide_password=True)} "
+        f"(schema revision {current_revision(app.engine)}, kontrol {version()})",
+        soft_wrap=True,
+    )
 
 
 @click.command("example")
