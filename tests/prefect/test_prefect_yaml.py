@@ -24,6 +24,7 @@ ENTRYPOINTS = {
 }
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the file is the same on both
 def test_prefect_deploy_registers_the_built_yaml_with_module_path_entrypoints(
     seeded: str, prefect_server: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
