@@ -29,11 +29,18 @@ from packaging.utils import canonicalize_name
 
 from tests.conftest import REPO
 
-# what a build never needs from the checkout (and what would make copying it slow)
-NOT_SOURCES = shutil.ignore_patterns(
-    ".venv", ".git", "var", "__pycache__", "*.egg-info", "build", "dist", "test-output",
-    ".pytest_cache", ".ruff_cache", ".hypothesis", "*.db",
-)  # fmt: skip
+NOT_SOURCES = shutil.ignore_patterns("__pycache__", "*.egg-info")
+
+
+def dockerfile_sources() -> list[str]:
+    """What the Dockerfile's wheel stage copies from the checkout (``COPY`` without
+    ``--from``): the package is built here from exactly those, as the image is."""
+    names: list[str] = []
+    for line in (REPO / "Dockerfile").read_text(encoding="utf-8").splitlines():
+        words = line.split()
+        if words[:1] == ["COPY"] and not any(w.startswith("--from") for w in words):
+            names += words[1:-1]
+    return names
 
 
 @dataclass(frozen=True)
@@ -61,12 +68,18 @@ class Installed:
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """``python -m build`` (sdist, then the wheel from the sdist) on a copy of the checkout:
-    the wheel tested is the one the sdist makes, so the sdist is proved to carry everything
-    too. ``--no-isolation``: the build tools come from the test extras, not the network."""
+    """``python -m build`` (sdist, then the wheel from the sdist) on the files the Dockerfile
+    copies, as its wheel stage does: the wheel tested is the one the sdist makes, so the
+    sdist is proved to carry everything too. ``--no-isolation`` (the image's way too): the
+    build tools come from the test extras, not the network."""
     work = tmp_path_factory.mktemp("build")
     source = work / "source"
-    shutil.copytree(REPO, source, ignore=NOT_SOURCES)
+    source.mkdir()
+    for name in dockerfile_sources():
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, source / name, ignore=NOT_SOURCES)
+        else:
+            shutil.copy2(REPO / name, source / name)
     out = work / "dist"
     subprocess.run(
         [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(source)],
