@@ -82,16 +82,14 @@ def prefect_yaml(
 def _yaml_entry(
     dep: RunnerDeployment, trigger: dict[str, Any] | None, work_pool: str | None
 ) -> dict[str, Any]:
-    schedules = [s.schedule for s in dep.schedules or []]
+    schedules = [s.schedule for s in dep.schedules or []]  # RRule schedules, every one
     return {
         "name": dep.name,
         "entrypoint": dep.entrypoint,
         "description": dep.description,
         "tags": list(dep.tags),
         "parameters": dep.parameters,
-        "schedules": [
-            {"rrule": s.rrule, "timezone": s.timezone} for s in schedules if hasattr(s, "rrule")
-        ],
+        "schedules": [{"rrule": s.rrule, "timezone": s.timezone} for s in schedules],
         "work_pool": {"name": work_pool or "kontrol"},
         **({"triggers": [{"type": "event", **trigger}]} if trigger else {}),
     }
