@@ -37,9 +37,9 @@ from sqlalchemy import select
 from kontrol.config import mail_zone
 from kontrol.mail import outbox
 from kontrol.mail.delivery import Outgoing, deliver_pending, load_batch
+from kontrol.models import Assignment, Body, Item, ItemExecutor, Obligation, OutboxMessage, Roadmap
+from kontrol.models.db import make_engine, migrate, scratch_postgres, session_factory
 from kontrol.settings import Settings
-from models import Assignment, Body, Item, ItemExecutor, Obligation, OutboxMessage, Roadmap
-from models.db import make_engine, migrate, scratch_postgres, session_factory
 
 NOW = dt.datetime(2021, 1, 11, 6, tzinfo=dt.UTC)
 

@@ -31,13 +31,13 @@ from sqlalchemy import select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kontrol.config import Rules
+from kontrol.models import Body, Obligation
+from kontrol.models.db import make_engine, scratch_postgres, session_factory
 from kontrol.notify import Mailer
+from kontrol.roadmap.policy import Policy
+from kontrol.roadmap.workcalendar import WorkCalendar
 from kontrol.settings import Settings
 from kontrol.sweep import run_sweep, transactions
-from models import Body, Obligation
-from models.db import make_engine, scratch_postgres, session_factory
-from roadmap.policy import Policy
-from roadmap.workcalendar import WorkCalendar
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "examples" / "lenobl" / "000_e3bc991062043600.txt"

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from kontrol.config import Rules
 from kontrol.issuing import obligation_occurrences, recipients
 from kontrol.lookup import obligations_of
+from kontrol.models import Body, Obligation, Roadmap
 from kontrol.naming import deployment_name
-from models import Body, Obligation, Roadmap
-from roadmap.events import EventCatalogue
-from roadmap.occurrences import Occurrence
+from kontrol.roadmap.events import EventCatalogue
+from kontrol.roadmap.occurrences import Occurrence
 
 RDATES_PER_RULE = 300  # 16 characters each: well under Prefect's 6,500-character limit
 FREQUENCY_WORDS = {

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from deployments.compile import RDATES_PER_RULE
+from kontrol.deployments.compile import RDATES_PER_RULE
 
 DEPLOYMENT_NAME = "annual-monitoring"
 
 
-def monitoring_deployment(app: object, *, for_work_pool: bool = False):  # type: ignore[no-untyped-def]
+def monitoring_deployment(app: object):  # type: ignore[no-untyped-def]
     """``flows.monitoring.annual_monitoring`` scheduled from now to the roadmap's horizon."""
     from prefect.schedules import RRule
     from prefect.types.entrypoint import EntrypointType
 
-    from deployments.sweep import schedule_window
-    from flows.monitoring import annual_monitoring, monitoring_schedule
     from kontrol.config import load_rules
     from kontrol.context import App
+    from kontrol.deployments.sweep import schedule_window
+    from kontrol.flows.monitoring import annual_monitoring, monitoring_schedule
 
     assert isinstance(app, App)
     rules = load_rules(app.settings)
@@ -41,5 +41,5 @@ def monitoring_deployment(app: object, *, for_work_pool: bool = False):  # type:
         description="Мониторинг исполнения плана мероприятий (п. 6.3): отчёт за прошедший год — "
         "артефакт Prefect и письмо контролёру и кураторам с книгой Excel.",
         tags=["kontrol", "мониторинг"],
-        entrypoint_type=EntrypointType.MODULE_PATH if for_work_pool else EntrypointType.FILE_PATH,
+        entrypoint_type=EntrypointType.MODULE_PATH,
     )

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from deployments.compile import DeploymentSpec
+from kontrol.deployments.compile import DeploymentSpec
 from kontrol.errors import KontrolError
 
 if TYPE_CHECKING:
@@ -59,14 +59,15 @@ def check_work_pool(name: str) -> None:
             ) from None
 
 
-def runner_deployments(
-    specs: Sequence[DeploymentSpec], *, for_work_pool: bool = False
-) -> list[RunnerDeployment]:
+def runner_deployments(specs: Sequence[DeploymentSpec]) -> list[RunnerDeployment]:
+    """One deployment of the cycle flow per spec. Its entrypoint is the module path
+    (``kontrol.flows.cycle.issue_cycle``), never a file path: a worker or ``kontrol serve``
+    imports the flow from the installed package, wherever it runs and from whatever folder."""
     from prefect.events import DeploymentEventTrigger
     from prefect.schedules import RRule
     from prefect.types.entrypoint import EntrypointType
 
-    from flows.cycle import issue_cycle
+    from kontrol.flows.cycle import issue_cycle
 
     result = []
     for spec in specs:
@@ -78,21 +79,19 @@ def runner_deployments(
                 description=spec.description,
                 tags=list(spec.tags),
                 version=f"{spec.roadmap}:{spec.obligation}",
-                entrypoint_type=(
-                    EntrypointType.MODULE_PATH if for_work_pool else EntrypointType.FILE_PATH
-                ),
+                entrypoint_type=EntrypointType.MODULE_PATH,
                 triggers=[DeploymentEventTrigger(**spec.trigger)] if spec.trigger else None,
             )
         )
     return result
 
 
-def extra_deployments(app: object, *, for_work_pool: bool = False) -> list[RunnerDeployment]:
+def extra_deployments(app: object) -> list[RunnerDeployment]:
     """The daily sweep and the annual monitoring report, when those flows are installed."""
     result: list[RunnerDeployment] = []
     for module, factory in (
-        ("deployments.sweep", "sweep_deployment"),
-        ("deployments.monitoring", "monitoring_deployment"),
+        ("kontrol.deployments.sweep", "sweep_deployment"),
+        ("kontrol.deployments.monitoring", "monitoring_deployment"),
     ):
         try:
             mod = __import__(module, fromlist=[factory])
@@ -100,7 +99,7 @@ def extra_deployments(app: object, *, for_work_pool: bool = False) -> list[Runne
             continue
         make = getattr(mod, factory, None)
         if make is not None:
-            result.append(make(app, for_work_pool=for_work_pool))
+            result.append(make(app))
     return result
 
 
@@ -111,7 +110,7 @@ def serve(deployments: Sequence[RunnerDeployment], *, limit: int = 4) -> None:
     ``limit`` bounds the flow-run subprocesses at once: a catch-up of dozens of occurrences
     on a small machine would otherwise start them all together.
     """
-    from deployments.serving import serve as serve_prompt
+    from kontrol.deployments.serving import serve as serve_prompt
 
     serve_prompt(deployments, limit=limit)
 
@@ -160,7 +159,7 @@ def stopped_from_outside(run: FlowRun) -> bool:
     """Crashed, or cancelled by a stopping ``kontrol serve``: not an end of its own."""
     from prefect.client.schemas.objects import StateType
 
-    from deployments.serving import SERVE_STOPPED
+    from kontrol.deployments.serving import SERVE_STOPPED
 
     state = run.state
     if state is None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from deployments.compile import RDATES_PER_RULE
 from kontrol.config import Rules
+from kontrol.deployments.compile import RDATES_PER_RULE
 
 FLOW_NAME = "kontrol-sweep"
 DEPLOYMENT_NAME = "daily-sweep"
@@ -58,14 +58,14 @@ def schedule_window(app: object) -> tuple[dt.date, dt.date]:
     return today, dt.date(max(horizon or today.year + 1, today.year), 12, 31)
 
 
-def sweep_deployment(app: object, *, for_work_pool: bool = False):  # type: ignore[no-untyped-def]
+def sweep_deployment(app: object):  # type: ignore[no-untyped-def]
     """The ``daily-sweep`` deployment of ``flows.sweep.daily_sweep`` (for ``prefect_io``)."""
     from prefect.schedules import RRule
     from prefect.types.entrypoint import EntrypointType
 
-    from flows.sweep import daily_sweep
     from kontrol.config import load_rules
     from kontrol.context import App
+    from kontrol.flows.sweep import daily_sweep
 
     assert isinstance(app, App)
     rules = load_rules(app.settings)
@@ -78,5 +78,5 @@ def sweep_deployment(app: object, *, for_work_pool: bool = False):  # type: igno
         description="Reminders, overdue notices and escalations: every working day at the "
         "send hour (production calendar).",
         tags=["kontrol", "sweep"],
-        entrypoint_type=(EntrypointType.MODULE_PATH if for_work_pool else EntrypointType.FILE_PATH),
+        entrypoint_type=EntrypointType.MODULE_PATH,
     )

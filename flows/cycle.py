@@ -13,15 +13,16 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 
-from flows.names import cycle_first_name, rename
 from kontrol import assignment_events, faults
 from kontrol.config import load_rules
+from kontrol.flows.names import cycle_first_name, rename
 from kontrol.issuing import IssueSummary
 from kontrol.naming import cycle_run_name, item_artifact_key, occurrence_title
 from kontrol.report import item_table
 from kontrol.settings import load_settings
-from tasks.delivery import deliver_outbox
-from tasks.issuing import issue_task
+from kontrol.tasks.delivery import deliver_outbox
+from kontrol.tasks.issuing import issue_task
+from kontrol.version import database_stamp, stamped
 
 
 @flow(name="kontrol-cycle", flow_run_name=cycle_first_name, log_prints=False)
@@ -48,7 +49,7 @@ def issue_cycle(
     on = started.astimezone(ZoneInfo(rules.policy.timezone)).date()
     actor = f"flow-run:{flow_run.get_id() or 'local'}"
     if event:
-        from tasks.events import issue_event_task
+        from kontrol.tasks.events import issue_event_task
 
         summary = issue_event_task(roadmap, obligation, event, now, actor)
     else:
@@ -56,7 +57,7 @@ def issue_cycle(
     rename(run_name(summary))
     faults.point("after-issue")
     deliver(now)
-    publish(summary)
+    publish(summary, database_stamp(settings.database_url))
     get_run_logger().info(
         "%s: поручений %d, из них новых %d", run_name(summary), len(summary.rows), summary.created
     )
@@ -83,14 +84,18 @@ def run_name(summary: IssueSummary) -> str:
     )
 
 
-def publish(summary: IssueSummary) -> None:
-    """A table artifact per obligation and an event per new assignment."""
+def publish(summary: IssueSummary, stamp: str) -> None:
+    """A table artifact per obligation (``stamp``: the version and schema under it) and an
+    event per new assignment."""
+    title = occurrence_title(summary.period_start, summary.period_end, event=summary.from_event)
     create_table_artifact(
         key=item_artifact_key(summary.roadmap, summary.obligation),
         table=item_table(summary),
-        description=f"**{summary.name}** — "
-        f"{occurrence_title(summary.period_start, summary.period_end, event=summary.from_event)} "
-        f"({summary.period_start:%d.%m.%Y}–{summary.period_end:%d.%m.%Y})",
+        description=stamped(
+            f"**{summary.name}** — {title} "
+            f"({summary.period_start:%d.%m.%Y}–{summary.period_end:%d.%m.%Y})",
+            stamp,
+        ),
     )
     assignment_events.emit(
         assignment_events.assignment_event(

@@ -15,10 +15,10 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
-from flows.cycle import deliver
-from flows.names import rename, report_first_name
 from kontrol.config import Rules, load_rules
 from kontrol.context import App
+from kontrol.flows.cycle import deliver
+from kontrol.flows.names import rename, report_first_name
 from kontrol.lookup import roadmap_by_number
 from kontrol.naming import report_run_name
 from kontrol.reporting import (
@@ -30,6 +30,7 @@ from kontrol.reporting import (
     year_range,
 )
 from kontrol.settings import load_settings
+from kontrol.version import database_stamp, stamped
 
 MONITORING_MONTH = 2  # February: the report on the year before (item 6.3: «1 квартал»)
 MONITORING_DAY = 1
@@ -86,11 +87,12 @@ def annual_monitoring(year: int | None = None) -> dict[str, Any]:
     rename(report_run_name(year))
     logger = get_run_logger()
     key = f"kontrol-report-{year}"
+    stamp = database_stamp(settings.database_url)
     try:
         result = monitoring(App(settings, now=now), rules, year=year, as_of=today)
     except NothingIssued as exc:
         create_markdown_artifact(
-            key=key, markdown=f"# Отчёт за {year}\n\n{exc}\n", description=str(exc)
+            key=key, markdown=f"# Отчёт за {year}\n\n{exc}\n", description=stamped(str(exc), stamp)
         )
         logger.warning("%s", exc)
         return {"year": year, "issued": 0, "mails": 0}
@@ -98,7 +100,7 @@ def annual_monitoring(year: int | None = None) -> dict[str, Any]:
     create_markdown_artifact(
         key=key,
         markdown=markdown_report(report),
-        description=f"Исполнение дорожной карты № {result['roadmap']} за {year}",
+        description=stamped(f"Исполнение дорожной карты № {result['roadmap']} за {year}", stamp),
     )
     deliver(now)
     logger.info(

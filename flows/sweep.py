@@ -17,21 +17,22 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 
-from flows.cycle import deliver
-from flows.names import rename, sweep_first_name
 from kontrol import assignment_events
 from kontrol.config import Rules, load_rules
 from kontrol.context import App
 from kontrol.errors import KontrolError
 from kontrol.event_forwarding import ForwardReport, forward_pending
 from kontrol.events import load_catalogue
+from kontrol.flows.cycle import deliver
+from kontrol.flows.names import rename, sweep_first_name
+from kontrol.models.db import session_factory
 from kontrol.naming import sweep_run_name
 from kontrol.notify import Mailer
 from kontrol.report import overdue_table, summary_tables
+from kontrol.roadmap.errors import RoadmapError
 from kontrol.settings import load_settings
 from kontrol.sweep import Action, SweepReport, run_sweep, transactions
-from models.db import session_factory
-from roadmap.errors import RoadmapError
+from kontrol.version import database_stamp, stamped
 
 
 @task(name="sweep", task_run_name="обход", retries=2, retry_delay_seconds=10)
@@ -72,8 +73,9 @@ def daily_sweep(as_of: dt.date | None = None) -> dict[str, Any]:
     day = as_of or started.astimezone(rules.policy.zone).date()
     rename(sweep_run_name(day))
     logger = get_run_logger()
+    stamp = database_stamp(settings.database_url)
     events = forward_events_task(now)
-    publish_events(events, rules, now)
+    publish_events(events, rules, now, stamp)
     in_use = (  # events in use: what this sweep forwarded and what is still pending
         {"events": {"forwarded": len(events.forwarded), "pending": len(events.pending)}}
         if events.recorded
@@ -87,7 +89,7 @@ def daily_sweep(as_of: dt.date | None = None) -> dict[str, Any]:
     actor = f"flow-run:{flow_run.get_id() or 'local'}"
     report = sweep_task(day, now, actor)
     deliver(now)
-    publish(App(settings, now=now), rules, day)
+    publish(App(settings, now=now), rules, day, stamp)
     emit(report.actions)
     counts = report.to_json()["counts"]
     logger.info(
@@ -103,22 +105,29 @@ def daily_sweep(as_of: dt.date | None = None) -> dict[str, Any]:
     return {"as_of": day.isoformat(), "working_day": True, "counts": counts, **in_use}
 
 
-def publish(app: App, rules: Rules, as_of: dt.date) -> None:
-    """Keyed artifacts: each run adds a version, the key always shows the latest state."""
+def publish(app: App, rules: Rules, as_of: dt.date, stamp: str) -> None:
+    """Keyed artifacts: each run adds a version, the key always shows the latest state;
+    ``stamp`` (the version and schema) under each."""
     with app.reading() as session:
         overdue = overdue_table(session, rules, as_of, app.now)
         by_body, by_item = summary_tables(session, rules, as_of, app.now)
     create_table_artifact(
         key="kontrol-overdue",
         table=overdue or [{"п.": "—", "Исполнитель": "просроченных поручений нет"}],
-        description=f"Просроченные поручения на {as_of:%d.%m.%Y}, самые давние первыми; "
-        "просрочка — в рабочих днях после срока. Номера: `kontrol status --overdue`.",
+        description=stamped(
+            f"Просроченные поручения на {as_of:%d.%m.%Y}, самые давние первыми; "
+            "просрочка — в рабочих днях после срока. Номера: `kontrol status --overdue`.",
+            stamp,
+        ),
     )
     create_table_artifact(
         key="kontrol-summary",
         table=by_body + by_item,
-        description=f"Итоги на {as_of:%d.%m.%Y}: по исполнителям, затем по пунктам. "
-        "Просрочено + в работе + в срок + с опозданием = выдано (без отменённых).",
+        description=stamped(
+            f"Итоги на {as_of:%d.%m.%Y}: по исполнителям, затем по пунктам. "
+            "Просрочено + в работе + в срок + с опозданием = выдано (без отменённых).",
+            stamp,
+        ),
     )
 
 
@@ -141,7 +150,7 @@ def pending_table(report: ForwardReport, rules: Rules) -> list[dict[str, str]]:
     ]
 
 
-def publish_events(report: ForwardReport, rules: Rules, now: dt.datetime) -> None:
+def publish_events(report: ForwardReport, rules: Rules, now: dt.datetime, stamp: str) -> None:
     """``kontrol-events-pending``: once events are in use, every sweep shows what Prefect has
     not got (an empty table when all is forwarded, so the key never shows a stale list)."""
     if not report.recorded:
@@ -150,10 +159,11 @@ def publish_events(report: ForwardReport, rules: Rules, now: dt.datetime) -> Non
         key="kontrol-events-pending",
         table=pending_table(report, rules)
         or [{"№": "—", "Событие": "все принятые события переданы в Prefect"}],
-        description=(
+        description=stamped(
             f"События, принятые, но не переданные в Prefect, на "
             f"{now.astimezone(rules.policy.zone):%d.%m.%Y %H:%M}: {len(report.pending)}; "
-            f"передано этим запуском: {len(report.forwarded)}"
+            f"передано этим запуском: {len(report.forwarded)}",
+            stamp,
         ),
     )
 

@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session, selectinload
 from kontrol import ladder, standing
 from kontrol.config import Rules
 from kontrol.errors import KontrolError, NotFound
+from kontrol.models import Assignment, AuditEvent, Body, Item, LadderStep, Obligation
 from kontrol.naming import body_label
 from kontrol.notify import Mailer
 from kontrol.standing import OPEN_KINDS, standing_sql
 from kontrol.windows import OutOfWindow, assignment_window
-from models import Assignment, AuditEvent, Body, Item, LadderStep, Obligation
 
 
 def parse_date(text: str, what: str) -> dt.date:

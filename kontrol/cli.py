@@ -13,16 +13,12 @@ import click
 from rich.markup import escape
 from sqlalchemy.exc import DBAPIError
 
-from kontrol.context import EXAMPLE_DIR, App
+from kontrol.context import App
 from kontrol.errors import KontrolError
+from kontrol.models.db import unavailable
 from kontrol.output import err_console
+from kontrol.roadmap.errors import RoadmapError
 from kontrol.settings import load_settings, shown
-from models.db import unavailable
-from roadmap.errors import RoadmapError
-
-SEED = EXAMPLE_DIR / "000_e3bc991062043600.txt"
-EXAMPLE_DIRECTORY = EXAMPLE_DIR / "directory.yaml"
-EXAMPLE_EVENTS = EXAMPLE_DIR / "events.yaml"
 
 
 class KontrolGroup(click.Group):
@@ -44,9 +40,29 @@ class KontrolGroup(click.Group):
             raise KontrolError(f"{where}: cannot use the database: {problem}") from None
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``kontrol --version``: the package and the schema revision this code migrates to (no
+    database is opened: ``kontrol init`` says which revision a database has)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from kontrol.models.db import head_revision
+    from kontrol.version import version
+
+    click.echo(f"kontrol {version()} (database schema {head_revision()})")
+    ctx.exit()
+
+
 @click.group(
     cls=KontrolGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and the database schema it needs, and exit.",
 )
 @click.pass_context
 def cli(ctx: click.Context) -> None:

@@ -7,9 +7,9 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from kontrol.roadmap.policy import Policy, load_policy
+from kontrol.roadmap.workcalendar import WorkCalendar, load_overrides
 from kontrol.settings import Settings
-from roadmap.policy import Policy, load_policy
-from roadmap.workcalendar import WorkCalendar, load_overrides
 
 
 @dataclass(frozen=True)

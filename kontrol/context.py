@@ -10,17 +10,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 
 from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session
 
 from kontrol.errors import KontrolError
+from kontrol.models.db import current_revision, head_revision, make_engine, migrate, session_factory
 from kontrol.settings import Settings
-from models.db import current_revision, head_revision, make_engine, migrate, session_factory
-
-REPO = Path(__file__).resolve().parent.parent
-EXAMPLE_DIR = REPO / "examples" / "lenobl"
 
 
 @dataclass

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from kontrol.context import App
 from kontrol.issuing import recipients
 from kontrol.lookup import obligations_of, roadmap_by_number
+from kontrol.models import Assignment, OutboxMessage
 from kontrol.progress import Snapshot
-from models import Assignment, OutboxMessage
 
 FINAL = {"COMPLETED", "FAILED", "CANCELLED", "CRASHED"}
 PAGE = 200  # the Prefect API's largest page
@@ -32,8 +32,8 @@ class Occurrence:
 
 def catch_up_of(app: App) -> list[Occurrence]:
     """The occurrences ``kontrol serve`` issues at its start, and how many assignments each."""
-    from deployments import prefect_io
     from kontrol.commands.orchestrate import build_specs
+    from kontrol.deployments import prefect_io
 
     specs = build_specs(app)
     with app.reading() as session:
@@ -93,7 +93,7 @@ class Watch:
         does not answer this time)."""
         from prefect.client.schemas.objects import FlowRun
 
-        from deployments.prefect_io import stopped_from_outside
+        from kontrol.deployments.prefect_io import stopped_from_outside
 
         keys = [k for o in self.catch_up for k in o.run_keys]
         if not keys:

@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from kontrol.context import App
 from kontrol.errors import KontrolError
-from models.event import EventRecord
-from roadmap.events import CatalogueEvent, EventCatalogue
+from kontrol.models.event import EventRecord
+from kontrol.roadmap.events import CatalogueEvent, EventCatalogue
 
 LEASE = dt.timedelta(minutes=5)
 NO_CATALOGUE = "no event catalogue is configured (KONTROL_EVENTS)"

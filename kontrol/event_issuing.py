@@ -20,11 +20,11 @@ from kontrol.events import utc
 from kontrol.issuing import IssueSummary, issue_occurrence, issued_rows, recipients
 from kontrol.lookup import obligation_by_key, roadmap_by_number
 from kontrol.mail.links import signing_keys
+from kontrol.models.event import EventRecord
 from kontrol.naming import deployment_name
-from models.event import EventRecord
-from roadmap.events import EventCatalogue, resolve_event
-from roadmap.occurrences import event_occurrence
-from roadmap.schedule import Kind, Phase, parse_schedule
+from kontrol.roadmap.events import EventCatalogue, resolve_event
+from kontrol.roadmap.occurrences import event_occurrence
+from kontrol.roadmap.schedule import Kind, Phase, parse_schedule
 
 
 def event_key(row_id: int) -> str:

@@ -62,14 +62,14 @@ from kontrol.event_forwarding import (
     prefect_event,
     utc,
 )
+from kontrol.models import Body
+from kontrol.models.db import insert_for
+from kontrol.models.event import EventRecord
+from kontrol.roadmap.datewindow import DateOutOfRange, DateWindow, day_in
+from kontrol.roadmap.events import CatalogueEvent, EventCatalogue, load_events
+from kontrol.roadmap.policy import Policy
 from kontrol.settings import Settings, load_settings
 from kontrol.windows import NO_ROADMAP, imported_window
-from models import Body
-from models.db import insert_for
-from models.event import EventRecord
-from roadmap.datewindow import DateOutOfRange, DateWindow, day_in
-from roadmap.events import CatalogueEvent, EventCatalogue, load_events
-from roadmap.policy import Policy
 
 CLI_SENDER = "cli"
 MAX_REF, MAX_NOTE = 200, 4000
@@ -437,9 +437,9 @@ def check_event_phrases(
 ) -> list[str]:
     """Every event-relative phrase must name a catalogue event; what does not is reported
     with the closest names (with ``strict``, the first is the error). Never dropped."""
-    from roadmap.errors import ScheduleError
-    from roadmap.events import EventCatalogueError, resolve_event
-    from roadmap.schedule import Kind, parse_schedule
+    from kontrol.roadmap.errors import ScheduleError
+    from kontrol.roadmap.events import EventCatalogueError, resolve_event
+    from kontrol.roadmap.schedule import Kind, parse_schedule
 
     warnings: list[str] = []
     for item in document.activities:

@@ -30,8 +30,8 @@ from kontrol.events import (
     require_catalogue,
     senders_from_env,
 )
+from kontrol.roadmap.errors import RoadmapError
 from kontrol.settings import load_settings
-from roadmap.errors import RoadmapError
 
 _bearer = HTTPBearer(auto_error=False)
 

@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kontrol.errors import KontrolError
-from models import Body, Curator, GroupMember, Item, ItemExecutor, Roadmap
-from roadmap.directory import Directory
-from roadmap.document import RoadmapDocument, SourceItem
-from roadmap.resolve import resolve_executors, resolve_name
+from kontrol.models import Body, Curator, GroupMember, Item, ItemExecutor, Roadmap
+from kontrol.roadmap.directory import Directory
+from kontrol.roadmap.document import RoadmapDocument, SourceItem
+from kontrol.roadmap.resolve import resolve_executors, resolve_name
 
 Status = Literal["created", "unchanged", "differs", "updated"]
 ITEM_FIELDS = ("kind", "title", "schedule_text", "executors_text", "parent", "executors")

@@ -21,12 +21,12 @@ from kontrol.errors import KontrolError
 from kontrol.lookup import obligation_by_key, roadmap_by_number
 from kontrol.mail.links import signing_keys
 from kontrol.mail.outbox import enqueue_assignment_issued
+from kontrol.models import Assignment, AuditEvent, Body, Item, Obligation
+from kontrol.models.db import insert_for
 from kontrol.naming import body_cells, body_label, deployment_name
+from kontrol.roadmap.occurrences import Occurrence, co_executor_due, occurrences
+from kontrol.roadmap.schedule import parse_schedule
 from kontrol.settings import Settings
-from models import Assignment, AuditEvent, Body, Item, Obligation
-from models.db import insert_for
-from roadmap.occurrences import Occurrence, co_executor_due, occurrences
-from roadmap.schedule import parse_schedule
 
 
 @dataclass(frozen=True)

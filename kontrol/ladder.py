@@ -25,8 +25,8 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from roadmap.policy import Policy
-from roadmap.workcalendar import WorkCalendar
+from kontrol.roadmap.policy import Policy
+from kontrol.roadmap.workcalendar import WorkCalendar
 
 OPEN = ("issued", "overdue")
 OVERDUE = "overdue"

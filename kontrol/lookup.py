@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kontrol.errors import NotFound
-from models import Item, Obligation, Roadmap
+from kontrol.models import Item, Obligation, Roadmap
 
 
 def roadmap_by_number(session: Session, number: str | None = None) -> Roadmap:

@@ -10,7 +10,7 @@ from typing import Protocol
 from slugify import slugify
 
 from kontrol.mail.russian import period_words
-from models import Obligation
+from kontrol.models import Obligation
 
 NAME_LIMIT = 90
 # Prefect refuses these in names (prefect.types.names.BANNED_CHARACTERS)

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from kontrol.mail import outbox
 from kontrol.mail.digest import Line
 from kontrol.mail.links import Links, make_link_for
+from kontrol.models import Assignment, Body, OutboxMessage
 from kontrol.settings import Settings
-from models import Assignment, Body, OutboxMessage
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from __future__ import annotations
 from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
-from models import Item, Obligation, Roadmap
-from roadmap.document import RoadmapDocument
-from roadmap.errors import ScheduleError
-from roadmap.schedule import Schedule, parse_schedule
+from kontrol.models import Item, Obligation, Roadmap
+from kontrol.roadmap.document import RoadmapDocument
+from kontrol.roadmap.errors import ScheduleError
+from kontrol.roadmap.schedule import Schedule, parse_schedule
 
 
 def check_schedules(document: RoadmapDocument, *, strict: bool) -> list[str]:

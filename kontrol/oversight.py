@@ -22,8 +22,8 @@ from kontrol import ladder
 from kontrol.config import Rules
 from kontrol.mail.digest import Line
 from kontrol.mail.russian import period_words
+from kontrol.models import Assignment, Body, Curator, Item, LadderStep, Obligation, Roadmap
 from kontrol.naming import body_label
-from models import Assignment, Body, Curator, Item, LadderStep, Obligation, Roadmap
 
 
 def escalation_chain(body: Body) -> Iterator[Body]:

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from kontrol.config import Rules
 from kontrol.issuing import obligation_occurrences, recipients
 from kontrol.lookup import obligations_of
+from kontrol.models import Body, Roadmap
 from kontrol.naming import ascii_key, body_label, deployment_name
-from models import Body, Roadmap
-from roadmap.occurrences import co_executor_due
+from kontrol.roadmap.occurrences import co_executor_due
 
 
 @dataclass(frozen=True)

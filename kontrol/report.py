@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 
 from kontrol.assignments import listing
 from kontrol.config import Rules
+from kontrol.models import Assignment, Body, Item, Obligation, Roadmap
 from kontrol.naming import ROLE_WORDS, body_cells, body_label
 from kontrol.standing import standing_sql
-from models import Assignment, Body, Item, Obligation, Roadmap
 
 if TYPE_CHECKING:
     from kontrol.issuing import IssueSummary

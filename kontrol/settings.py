@@ -13,7 +13,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kontrol.errors import KontrolError
-from models.db import database_url
+from kontrol.models.db import database_url
 
 
 class Settings(BaseSettings):

@@ -40,15 +40,15 @@ from kontrol.importing import import_roadmap
 from kontrol.issuing import issue_occurrence, obligation_occurrences, recipients
 from kontrol.lookup import obligations_of, roadmap_by_number
 from kontrol.mail.outbox import enqueue_assignment_issued
+from kontrol.models import Assignment, LadderStep, Obligation, OutboxMessage
+from kontrol.models.db import make_engine, migrate, session_factory
 from kontrol.obligations import is_referenced, sync_obligations
+from kontrol.roadmap.datewindow import DateOutOfRange, whole_years
+from kontrol.roadmap.directory import load_directory
+from kontrol.roadmap.occurrences import Occurrence
+from kontrol.roadmap.reader import read_document
 from kontrol.settings import Settings
 from kontrol.windows import roadmap_window
-from models import Assignment, LadderStep, Obligation, OutboxMessage
-from models.db import make_engine, migrate, session_factory
-from roadmap.datewindow import DateOutOfRange, whole_years
-from roadmap.directory import load_directory
-from roadmap.occurrences import Occurrence
-from roadmap.reader import read_document
 
 ACTOR = "simulation"
 ESCALATION_STEPS = ("curator", "controller", "escalate_curator", "escalate_controller")

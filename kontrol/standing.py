@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Date, case, cast, func
 from sqlalchemy.sql.elements import ColumnElement
 
-from roadmap.workcalendar import WorkCalendar
+from kontrol.roadmap.workcalendar import WorkCalendar
 
 Kind = Literal["open", "overdue", "done_on_time", "done_late", "cancelled"]
 KINDS: tuple[Kind, ...] = ("open", "overdue", "done_on_time", "done_late", "cancelled")

@@ -42,6 +42,8 @@ from sqlalchemy.orm import Session, selectinload
 from kontrol import ladder
 from kontrol.config import Rules
 from kontrol.mail.digest import NEW
+from kontrol.models import Assignment, AuditEvent, Body, Item, LadderStep, Obligation
+from kontrol.models.db import insert_for
 from kontrol.naming import body_label, deployment_name
 from kontrol.notify import Mailer, digest_written
 from kontrol.oversight import (
@@ -52,8 +54,6 @@ from kontrol.oversight import (
     supervises,
     supervisor,
 )
-from models import Assignment, AuditEvent, Body, Item, LadderStep, Obligation
-from models.db import insert_for
 
 Units = Callable[[], AbstractContextManager[Session]]
 BATCH = 200

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kontrol.errors import KontrolError
-from models import Assignment, Roadmap
-from roadmap.datewindow import DateOutOfRange, DateWindow, date_window, hull
+from kontrol.models import Assignment, Roadmap
+from kontrol.roadmap.datewindow import DateOutOfRange, DateWindow, date_window, hull
 
 
 class OutOfWindow(KontrolError):

@@ -1,13 +1,13 @@
 """SQLAlchemy 2.x typed models of kontrol; the schema is owned by Alembic migrations."""
 
-from models.assignment import Assignment, AuditEvent, LadderStep
-from models.base import Base
-from models.body import Body, GroupMember
-from models.event import EventRecord
-from models.obligation import Obligation
-from models.outbox import OutboxContent, OutboxMessage
-from models.report import Attachment, ExtensionRequest, Report
-from models.roadmap import Curator, Item, ItemExecutor, Roadmap
+from kontrol.models.assignment import Assignment, AuditEvent, LadderStep
+from kontrol.models.base import Base
+from kontrol.models.body import Body, GroupMember
+from kontrol.models.event import EventRecord
+from kontrol.models.obligation import Obligation
+from kontrol.models.outbox import OutboxContent, OutboxMessage
+from kontrol.models.report import Attachment, ExtensionRequest, Report
+from kontrol.models.roadmap import Curator, Item, ItemExecutor, Roadmap
 
 __all__ = [
     "Assignment",

@@ -12,9 +12,9 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, intpk, json_dict, str_id, timestamp
-from models.body import Body
-from models.obligation import Obligation
+from kontrol.models.base import Base, intpk, json_dict, str_id, timestamp
+from kontrol.models.body import Body
+from kontrol.models.obligation import Obligation
 
 STATUSES = ("issued", "done", "overdue", "cancelled")
 OPEN_STATUSES = ("issued", "overdue")

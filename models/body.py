@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, json_list, str_id, text
+from kontrol.models.base import Base, json_list, str_id, text
 
 
 class Body(Base):

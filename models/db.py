@@ -19,7 +19,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+# Alembic's package-resource form: the migrations are found through the installed package
+MIGRATIONS = "kontrol.models:migrations"
 # the databases kontrol runs on, as SQLAlchemy names them (postgresql means psycopg 3)
 DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
 WANTED = "sqlite:///PATH or postgresql://USER@HOST/DB"
@@ -113,7 +114,7 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def alembic_config(engine: Engine | None) -> Config:
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("script_location", MIGRATIONS)
     cfg.attributes["engine"] = engine
     return cfg
 

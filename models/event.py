@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, intpk, json_dict, timestamp
+from kontrol.models.base import Base, intpk, json_dict, timestamp
 
 
 class EventRecord(Base):

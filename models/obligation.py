@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, intpk, json_list
-from models.roadmap import Item
+from kontrol.models.base import Base, intpk, json_list
+from kontrol.models.roadmap import Item
 
 
 class Obligation(Base):

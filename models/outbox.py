@@ -17,7 +17,7 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, intpk, json_list, text, timestamp
+from kontrol.models.base import Base, intpk, json_list, text, timestamp
 
 OUTBOX_STATES = ("pending", "sending", "sent", "failed")
 

@@ -16,7 +16,7 @@ import datetime as dt
 from sqlalchemy import BigInteger, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, intpk, timestamp
+from kontrol.models.base import Base, intpk, timestamp
 
 REVIEW_STATES = ("pending", "accepted", "returned", "not_required")
 REQUEST_STATES = ("pending", "approved", "rejected")

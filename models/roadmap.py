@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, intpk, json_list, str_id, text, timestamp
+from kontrol.models.base import Base, intpk, json_list, str_id, text, timestamp
 
 
 class Roadmap(Base):
@@ -95,4 +95,4 @@ class ItemExecutor(Base):
     body: Mapped["Body"] = relationship()  # noqa: UP037
 
 
-from models.body import Body  # noqa: E402
+from kontrol.models.body import Body  # noqa: E402

@@ -63,15 +63,17 @@ from kontrol.events_api import events_router
 from kontrol.mail import render as r
 from kontrol.mail import russian
 from kontrol.mail.links import signing_keys
+from kontrol.models import Body
+from kontrol.models.db import make_engine, session_factory
+from kontrol.models.report import Attachment
+from kontrol.portal import pages, service, tokens, uploads
+from kontrol.portal.csrf import FIELD, csrf_ok, csrf_token
+from kontrol.resources import resource
 from kontrol.settings import Settings
-from models import Body
-from models.db import make_engine, session_factory
-from models.report import Attachment
-from portal import pages, service, tokens, uploads
-from portal.csrf import FIELD, csrf_ok, csrf_token
 
 log = logging.getLogger(__name__)
-HERE = Path(__file__).resolve().parent
+TEMPLATES = resource("kontrol.portal", "templates")
+STATIC = resource("kontrol.portal", "static")
 SMALL_FORM = 64 * 1024
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -186,7 +188,7 @@ class PortalApp(FastAPI):
 
 def template_env() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(HERE / "templates"),
+        loader=FileSystemLoader(TEMPLATES),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -404,7 +406,7 @@ class Portal:
 
 
 def _assignment(session: Session, assignment_id: int) -> Any:
-    from models import Assignment
+    from kontrol.models import Assignment
 
     a = session.get(Assignment, assignment_id)
     if a is None:
@@ -504,7 +506,7 @@ def create_app(
 
     @app.get("/static/portal.css")
     def css() -> Response:
-        return FileResponse(HERE / "static" / "portal.css", media_type="text/css")
+        return FileResponse(STATIC / "portal.css", media_type="text/css")
 
     @app.get("/a/{token}", response_class=HTMLResponse)
     def view(token: str, ok: str | None = None) -> HTMLResponse:

@@ -18,11 +18,11 @@ from kontrol import oversight, standing
 from kontrol.config import Rules
 from kontrol.mail import digest, russian
 from kontrol.mail import render as r
+from kontrol.models import Assignment, AuditEvent, Body
+from kontrol.models.report import Attachment, ExtensionRequest, Report
+from kontrol.portal import tokens, uploads
+from kontrol.portal.service import occurrence_mates
 from kontrol.settings import Settings
-from models import Assignment, AuditEvent, Body
-from models.report import Attachment, ExtensionRequest, Report
-from portal import tokens, uploads
-from portal.service import occurrence_mates
 
 REVIEW_WORDS = {
     "pending": "ждёт решения куратора",

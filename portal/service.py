@@ -28,13 +28,13 @@ from kontrol.errors import KontrolError
 from kontrol.mail import outbox
 from kontrol.mail import render as r
 from kontrol.mail.links import make_link_for, signing_keys
+from kontrol.models import Assignment, AuditEvent, Body
+from kontrol.models.report import Attachment, ExtensionRequest, Report
 from kontrol.naming import body_label, deployment_name
 from kontrol.oversight import curator_of, is_overseer, supervises
+from kontrol.portal import tokens, uploads
 from kontrol.settings import Settings
 from kontrol.windows import OutOfWindow, assignment_window
-from models import Assignment, AuditEvent, Body
-from models.report import Attachment, ExtensionRequest, Report
-from portal import tokens, uploads
 
 log = logging.getLogger(__name__)
 REASON_LIMIT = 2000

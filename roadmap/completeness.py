@@ -26,8 +26,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from roadmap.cells import normalize_line
-from roadmap.document import SourceItem
+from kontrol.roadmap.cells import normalize_line
+from kontrol.roadmap.document import SourceItem
 
 _WORD_RE = re.compile(r"[^\W\d_]+")
 _LAST_WORD_RE = re.compile(r"([^\W\d_]+)$")
@@ -204,7 +204,7 @@ def _cut_word(word: str, cell: str, corpus: Sequence[str]) -> str | None:
     """
     if len(word) == 1:
         return f"its last word «{word}» is a single letter"
-    from roadmap.lemmas import analyzer, lemma, lemma_variants  # loaded only for a cut file
+    from kontrol.roadmap.lemmas import analyzer, lemma, lemma_variants  # loaded only for a cut file
 
     low = word.lower()
     counts = Counter(w.lower() for text in (*corpus, cell) for w in _WORD_RE.findall(text))
@@ -224,7 +224,7 @@ def _cut_word(word: str, cell: str, corpus: Sequence[str]) -> str | None:
 
 def _dangling_word(word: str) -> str | None:
     """A preposition, conjunction, particle or adjective cannot end a cell."""
-    from roadmap.lemmas import analyzer  # the dictionaries load only when a file looks cut
+    from kontrol.roadmap.lemmas import analyzer  # the dictionaries load only when a file looks cut
 
     parses = analyzer().parse(word.lower())
     if parses and parses[0].tag.POS in _DANGLING_POS:

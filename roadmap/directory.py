@@ -34,8 +34,8 @@ from typing import Any
 
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
-from roadmap.errors import DirectoryError
-from roadmap.yamlfile import NodeReader, compose, read_text
+from kontrol.roadmap.errors import DirectoryError
+from kontrol.roadmap.yamlfile import NodeReader, compose, read_text
 
 KINDS = frozenset(
     {

@@ -19,13 +19,13 @@ from docx import Document
 from docx.table import Table, _Row
 from docx.text.paragraph import Paragraph
 
-from roadmap.cells import normalize_block
-from roadmap.completeness import TableEnd
-from roadmap.document import SourceItem
-from roadmap.docx_package import slim_package
-from roadmap.errors import DocumentError, RoadmapError
-from roadmap.limits import MAX_CELLS, MAX_PREAMBLE_LINES
-from roadmap.plan_table import (
+from kontrol.roadmap.cells import normalize_block
+from kontrol.roadmap.completeness import TableEnd
+from kontrol.roadmap.document import SourceItem
+from kontrol.roadmap.docx_package import slim_package
+from kontrol.roadmap.errors import DocumentError, RoadmapError
+from kontrol.roadmap.limits import MAX_CELLS, MAX_PREAMBLE_LINES
+from kontrol.roadmap.plan_table import (
     Columns,
     RowDraft,
     build_items,
@@ -36,7 +36,7 @@ from roadmap.plan_table import (
     role_text,
     split_number,
 )
-from roadmap.preamble import Preamble, parse_preamble
+from kontrol.roadmap.preamble import Preamble, parse_preamble
 
 _HEADER_SEARCH_ROWS = 6
 _KEPT_AFTER = 200  # paragraphs after the plan kept for the completeness checks

@@ -27,8 +27,8 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from roadmap.errors import DocumentError
-from roadmap.limits import (
+from kontrol.roadmap.errors import DocumentError
+from kontrol.roadmap.limits import (
     MAX_NAME_DEPTH,
     MAX_NAME_LENGTH,
     MAX_XML_DEPTH,

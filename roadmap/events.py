@@ -26,9 +26,9 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
-from roadmap.errors import RoadmapError
-from roadmap.lemmas import lemma, lemma_variants
-from roadmap.yamlfile import NodeReader, compose, read_text
+from kontrol.roadmap.errors import RoadmapError
+from kontrol.roadmap.lemmas import lemma, lemma_variants
+from kontrol.roadmap.yamlfile import NodeReader, compose, read_text
 
 __all__ = [
     "CatalogueEvent",

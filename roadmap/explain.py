@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from roadmap.occurrences import event_term, occurrences
-from roadmap.policy import Policy
-from roadmap.schedule.model import Schedule
-from roadmap.workcalendar import WorkCalendar
+from kontrol.roadmap.occurrences import event_term, occurrences
+from kontrol.roadmap.policy import Policy
+from kontrol.roadmap.schedule.model import Schedule
+from kontrol.roadmap.workcalendar import WorkCalendar
 
 __all__ = ["explain"]
 

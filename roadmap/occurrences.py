@@ -13,9 +13,17 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from roadmap.policy import Policy
-from roadmap.schedule.model import WHOLE_YEAR, Deadline, Kind, Phase, Schedule, Window, month_end
-from roadmap.workcalendar import WorkCalendar
+from kontrol.roadmap.policy import Policy
+from kontrol.roadmap.schedule.model import (
+    WHOLE_YEAR,
+    Deadline,
+    Kind,
+    Phase,
+    Schedule,
+    Window,
+    month_end,
+)
+from kontrol.roadmap.workcalendar import WorkCalendar
 
 __all__ = [
     "Occurrence",

@@ -10,10 +10,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from roadmap.cells import clean_cell, normalize_line
-from roadmap.document import SourceItem
-from roadmap.errors import DocumentError
-from roadmap.limits import MAX_ITEMS, MAX_ROW_LINES
+from kontrol.roadmap.cells import clean_cell, normalize_line
+from kontrol.roadmap.document import SourceItem
+from kontrol.roadmap.errors import DocumentError
+from kontrol.roadmap.limits import MAX_ITEMS, MAX_ROW_LINES
 
 ROLES = ("number", "title", "schedule", "executors")
 # Words of a header cell, tried in this order so «Срок исполнения» is a schedule, not executors.

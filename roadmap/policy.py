@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from roadmap.errors import PolicyError
+from kontrol.roadmap.errors import PolicyError
 
 __all__ = ["Policy", "RulePack", "load_policy"]
 

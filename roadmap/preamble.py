@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from roadmap.cells import normalize_line
-from roadmap.document import Controller, Curator
-from roadmap.errors import DocumentError
-from roadmap.russian import nominative_head, readable_name, surname_nominative
+from kontrol.roadmap.cells import normalize_line
+from kontrol.roadmap.document import Controller, Curator
+from kontrol.roadmap.errors import DocumentError
+from kontrol.roadmap.russian import nominative_head, readable_name, surname_nominative
 
 KINDS = ("распоряжение", "приказ", "постановление", "решение", "указ")
 MONTHS = (

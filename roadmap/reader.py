@@ -16,14 +16,14 @@ import pathlib
 import stat
 from typing import BinaryIO
 
-from roadmap.completeness import TableEnd, find_truncation
-from roadmap.document import RoadmapDocument, SourceItem
-from roadmap.docx_format import read_docx
-from roadmap.errors import DocumentError
-from roadmap.limits import MAX_TEXT_BYTES, READ_CHUNK
-from roadmap.preamble import Preamble
-from roadmap.text_format import read_text
-from roadmap.text_source import inspect_text, text_lines
+from kontrol.roadmap.completeness import TableEnd, find_truncation
+from kontrol.roadmap.document import RoadmapDocument, SourceItem
+from kontrol.roadmap.docx_format import read_docx
+from kontrol.roadmap.errors import DocumentError
+from kontrol.roadmap.limits import MAX_TEXT_BYTES, READ_CHUNK
+from kontrol.roadmap.preamble import Preamble
+from kontrol.roadmap.text_format import read_text
+from kontrol.roadmap.text_source import inspect_text, text_lines
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

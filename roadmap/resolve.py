@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from roadmap.directory import Directory
-from roadmap.errors import DirectoryError
-from roadmap.lemmas import lemma, lemma_variants, normalize
+from kontrol.roadmap.directory import Directory
+from kontrol.roadmap.errors import DirectoryError
+from kontrol.roadmap.lemmas import lemma, lemma_variants, normalize
 
 _TOKEN_RE = re.compile(
     r"(?P<word>[0-9A-Za-zА-Яа-яЁё]+(?:[-‐‑][0-9A-Za-zА-Яа-яЁё]+)*)"

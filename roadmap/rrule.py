@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from roadmap.occurrences import Occurrence
-from roadmap.policy import Policy
-from roadmap.schedule.model import Phase
+from kontrol.roadmap.occurrences import Occurrence
+from kontrol.roadmap.policy import Policy
+from kontrol.roadmap.schedule.model import Phase
 
 __all__ = ["MAX_RULE_CHARS", "issue_datetimes", "rrule_text", "rrule_texts"]
 

@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from roadmap.cells import normalize_line
-from roadmap.completeness import TableEnd
-from roadmap.document import SourceItem
-from roadmap.errors import DocumentError
-from roadmap.limits import MAX_CELLS, MAX_PREAMBLE_LINES, MAX_REPORTED_LINES
-from roadmap.plan_table import (
+from kontrol.roadmap.cells import normalize_line
+from kontrol.roadmap.completeness import TableEnd
+from kontrol.roadmap.document import SourceItem
+from kontrol.roadmap.errors import DocumentError
+from kontrol.roadmap.limits import MAX_CELLS, MAX_PREAMBLE_LINES, MAX_REPORTED_LINES
+from kontrol.roadmap.plan_table import (
     Columns,
     RowDraft,
     build_items,
@@ -31,7 +31,7 @@ from roadmap.plan_table import (
     role_text,
     split_number,
 )
-from roadmap.preamble import Preamble, parse_preamble
+from kontrol.roadmap.preamble import Preamble, parse_preamble
 
 _KEPT_AFTER = 200  # lines after the table kept for the completeness checks
 _KEPT_CHARS = 200  # of each

@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from roadmap.errors import DocumentError
-from roadmap.limits import MAX_TEXT_BYTES, MAX_TEXT_LINES, READ_CHUNK
+from kontrol.roadmap.errors import DocumentError
+from kontrol.roadmap.limits import MAX_TEXT_BYTES, MAX_TEXT_LINES, READ_CHUNK
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _UTF8_BOM = b"\xef\xbb\xbf"

@@ -16,7 +16,7 @@ from typing import Any
 import holidays
 import yaml
 
-from roadmap.errors import RoadmapError
+from kontrol.roadmap.errors import RoadmapError
 
 __all__ = ["CalendarError", "Overrides", "WorkCalendar", "load_overrides"]
 

@@ -12,7 +12,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-from roadmap.errors import RoadmapError
+from kontrol.roadmap.errors import RoadmapError
 
 
 def read_text(path: Path | str, what: str, error: type[RoadmapError]) -> str:

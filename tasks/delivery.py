@@ -22,8 +22,9 @@ from prefect.context import FlowRunContext
 
 from kontrol.mail import outbox
 from kontrol.mail.delivery import DeliveryStats, deliver_pending
+from kontrol.models.db import make_engine, session_factory
 from kontrol.settings import Settings, load_settings
-from models.db import make_engine, session_factory
+from kontrol.version import engine_stamp, stamped
 
 ARTIFACT_KEY = "kontrol-mail-delivery"
 T = TypeVar("T")
@@ -60,8 +61,9 @@ def counts_table(stats: DeliveryStats, totals: dict[str, int]) -> list[dict[str,
     return [{COUNT_COLUMN: what, RUN_COLUMN: n} for what, n in figures]
 
 
-def publish_counts(stats: DeliveryStats, totals: dict[str, int]) -> bool:
-    """A table artifact of the counts when running inside a flow run; False outside one."""
+def publish_counts(stats: DeliveryStats, totals: dict[str, int], stamp: str) -> bool:
+    """A table artifact of the counts (``stamp``: the version and schema under it) when
+    running inside a flow run; False outside one."""
     if FlowRunContext.get() is None:
         return False
     from prefect.artifacts import create_table_artifact
@@ -69,8 +71,11 @@ def publish_counts(stats: DeliveryStats, totals: dict[str, int]) -> bool:
     create_table_artifact(
         table=counts_table(stats, totals),
         key=ARTIFACT_KEY,
-        description="Доставка почты: этот запуск и вся очередь. Причины недоставки: "
-        "`kontrol mail list --status failed`.",
+        description=stamped(
+            "Доставка почты: этот запуск и вся очередь. Причины недоставки: "
+            "`kontrol mail list --status failed`.",
+            stamp,
+        ),
     )
     return True
 
@@ -100,7 +105,8 @@ def deliver_outbox(
         )
         with sessions() as session:
             totals = outbox.counts(session)
+        stamp = engine_stamp(engine) if FlowRunContext.get() is not None else ""
     finally:
         engine.dispose()
-    publish_counts(stats, totals)
+    publish_counts(stats, totals, stamp)
     return stats

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from models.db import scratch_postgres
+from kontrol.models.db import scratch_postgres
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "examples" / "lenobl" / "000_e3bc991062043600.txt"

@@ -13,8 +13,8 @@ from kontrol.cli import app_of, resolve_path
 from kontrol.commands.importing import EXISTING_FILE, active_items
 from kontrol.lookup import roadmap_by_number
 from kontrol.output import console, print_json
-from roadmap.directory import load_directory
-from roadmap.resolve import resolve_executors
+from kontrol.roadmap.directory import load_directory
+from kontrol.roadmap.resolve import resolve_executors
 
 
 @click.group("bodies")

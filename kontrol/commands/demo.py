@@ -25,7 +25,7 @@ from pathlib import Path
 
 import click
 
-from kontrol.cli import EXAMPLE_DIRECTORY, EXAMPLE_EVENTS, SEED, app_of
+from kontrol.cli import app_of
 from kontrol.demo_watch import Watch, catch_up_of
 from kontrol.errors import KontrolError
 from kontrol.keyfile import load_or_create
@@ -33,6 +33,7 @@ from kontrol.mail.links import signing_keys
 from kontrol.output import console, err_console
 from kontrol.pidlock import PidLock
 from kontrol.progress import Progress
+from kontrol.resources import EXAMPLE_DIRECTORY, EXAMPLE_EVENTS, SEED
 from kontrol.services import (
     Services,
     Stopped,
@@ -236,7 +237,7 @@ def _shown(path: Path) -> str:
 
 def _portal_installed() -> bool:
     try:
-        import portal.app  # noqa: F401
+        import kontrol.portal.app  # noqa: F401
     except ImportError:
         return False
     return True

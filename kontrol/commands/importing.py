@@ -1,4 +1,4 @@
-"""``kontrol init``, ``kontrol import``, ``kontrol items``."""
+"""``kontrol init``, ``kontrol example``, ``kontrol import``, ``kontrol items``."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ import click
 from rich.table import Table
 
 from kontrol.cli import app_of, resolve_path
+from kontrol.errors import KontrolError
 from kontrol.importing import ImportReport, import_roadmap, refuse_truncated
 from kontrol.lookup import roadmap_by_number
+from kontrol.models import Item, Roadmap
 from kontrol.naming import short_title
 from kontrol.output import console, print_json
-from models import Item, Roadmap
-from roadmap.directory import load_directory
-from roadmap.reader import read_document
+from kontrol.resources import EXAMPLE_DIRECTORY, EXAMPLE_EVENTS, SEED
+from kontrol.roadmap.directory import load_directory
+from kontrol.roadmap.reader import read_document
 
 EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -23,9 +25,51 @@ EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.pass_context
 def init_cmd(ctx: click.Context) -> None:
     """Create or upgrade the database schema (Alembic migrations)."""
+    from kontrol.models.db import current_revision
+    from kontrol.version import version
+
     app = app_of(ctx)
     app.ensure_schema()
-    console.print(f"database ready: {app.engine.url.render_as_string(hide_password=True)}")
+    console.print(
+        f"database ready: {app.engine.url.render_as_string(hide_password=True)} "
+        f"(schema revision {current_revision(app.engine)}, kontrol {version()})",
+        soft_wrap=True,
+    )
+
+
+@click.command("example")
+@click.argument(
+    "folder", type=click.Path(file_okay=False, path_type=Path), default=".", required=False
+)
+def example_cmd(folder: Path) -> None:
+    """Copy the example decree (No. 1302-б), its directory of bodies and event catalogue,
+    shipped in the package, into FOLDER (default: here) to import or adapt.
+
+    A file already there with other content is refused and nothing is written.
+    """
+    from kontrol.reporting.files import write_bytes_atomic
+
+    if not folder.is_dir():
+        if not folder.parent.is_dir():
+            raise KontrolError(f"cannot write into {folder}: {folder.parent} does not exist")
+        folder.mkdir()
+    wanted = {folder / f.name: f.read_bytes() for f in (SEED, EXAMPLE_DIRECTORY, EXAMPLE_EVENTS)}
+    for target, data in wanted.items():
+        if target.exists() and (target.is_dir() or target.read_bytes() != data):
+            raise KontrolError(
+                f"{target} exists and is not the example's: move it away or choose another "
+                "folder (nothing was written)"
+            )
+    for target, data in wanted.items():
+        if target.exists():
+            console.print(f"kept {target} (the example's already)", soft_wrap=True)
+        else:
+            write_bytes_atomic(target, data)
+            console.print(f"wrote {target}", soft_wrap=True)
+    seed, directory, events = wanted
+    console.print(
+        f"next: kontrol import {seed} --directory {directory} --events {events}", soft_wrap=True
+    )
 
 
 @click.command("import")
@@ -169,5 +213,6 @@ def active_items(roadmap: Roadmap) -> list[Item]:
 
 def register(cli: click.Group) -> None:
     cli.add_command(init_cmd)
+    cli.add_command(example_cmd)
     cli.add_command(import_cmd)
     cli.add_command(items_cmd)

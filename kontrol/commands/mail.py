@@ -14,9 +14,9 @@ from sqlalchemy.orm import lazyload
 
 from kontrol.cli import app_of
 from kontrol.errors import KontrolError
+from kontrol.models import OutboxMessage
+from kontrol.models.outbox import OUTBOX_STATES
 from kontrol.output import console, print_json
-from models import OutboxMessage
-from models.outbox import OUTBOX_STATES
 
 
 @click.group("mail")
@@ -48,7 +48,7 @@ def deliver_cmd(ctx: click.Context, concurrency: int, max_attempts: int, as_json
     (login, certificate, sender): every mail stays pending, with the reason, for a later run.
     """
     from kontrol.mail.delivery import deliver_pending
-    from models.db import session_factory
+    from kontrol.models.db import session_factory
 
     app = app_of(ctx)
     app.require_schema()

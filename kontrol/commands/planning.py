@@ -15,9 +15,9 @@ from kontrol.lookup import roadmap_by_number
 from kontrol.output import console, err_console, print_json
 from kontrol.planning import PlanRow, plan_rows, to_ics
 from kontrol.reporting.files import Written, check_target, write_bytes_atomic
-from roadmap.explain import explain
-from roadmap.rrule import rrule_texts
-from roadmap.schedule import parse_schedule
+from kontrol.roadmap.explain import explain
+from kontrol.roadmap.rrule import rrule_texts
+from kontrol.roadmap.schedule import parse_schedule
 
 STATE_WORDS = {"before_adoption": "до принятия", "scheduled": "по плану"}
 
@@ -66,7 +66,7 @@ def schedule_cmd(
         policy=rules.policy,
         calendar=rules.calendar,
     )
-    from roadmap.occurrences import occurrences
+    from kontrol.roadmap.occurrences import occurrences
 
     plans = occurrences(
         schedule,

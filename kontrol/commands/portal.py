@@ -23,7 +23,7 @@ def portal_cmd(ctx: click.Context, host: str, port: int) -> None:
     """Serve the executor page: reports, files, extension requests, curators' decisions."""
     import uvicorn
 
-    from portal.app import create_app
+    from kontrol.portal.app import create_app
 
     app = app_of(ctx)
     signing_keys(app.settings)

@@ -8,14 +8,15 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from kontrol.cli import EXAMPLE_DIRECTORY, SEED, app_of
+from kontrol.cli import app_of
 from kontrol.config import load_rules
 from kontrol.errors import KontrolError
 from kontrol.lookup import roadmap_by_number
 from kontrol.output import console, print_json
 from kontrol.reporting.files import Written, check_target
+from kontrol.resources import EXAMPLE_DIRECTORY, SEED
+from kontrol.roadmap.datewindow import DateOutOfRange, whole_years
 from kontrol.windows import roadmap_window
-from roadmap.datewindow import DateOutOfRange, whole_years
 
 OUT = click.Path(dir_okay=False, path_type=Path)
 EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)

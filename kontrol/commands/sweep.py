@@ -18,13 +18,13 @@ from kontrol.cli import app_of
 from kontrol.config import Rules, load_rules
 from kontrol.context import App
 from kontrol.errors import KontrolError
+from kontrol.models.db import session_factory
 from kontrol.naming import SWEEP_WORDS, sweep_counts
 from kontrol.notify import Mailer
 from kontrol.output import console, print_json
 from kontrol.report import STEP_WORDS
 from kontrol.sweep import SweepReport, one_transaction, run_sweep, transactions
 from kontrol.windows import OutOfWindow, check_option
-from models.db import session_factory
 
 ACTOR = "cli"
 KIND_WORDS = SWEEP_WORDS
@@ -87,7 +87,7 @@ def sweep_cmd(
     elif as_flow:
         _require_prefect()
         # the same flow the schedule runs: the UI gets its run, artifacts and events
-        from flows.sweep import daily_sweep
+        from kontrol.flows.sweep import daily_sweep
 
         result = daily_sweep(as_of=day)
         if as_json:
@@ -106,7 +106,7 @@ def sweep_cmd(
 
 def _require_prefect() -> None:
     """``--flow`` needs the Prefect server the supervisors look at, not a throw-away one."""
-    from deployments.prefect_io import check_api
+    from kontrol.deployments.prefect_io import check_api
 
     check_api()
 

@@ -48,8 +48,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from kontrol.config import mail_zone
 from kontrol.mail import outbox
 from kontrol.mail.message import build_message, list_id_for, parse_address
+from kontrol.models import OutboxMessage, Roadmap
 from kontrol.settings import Settings
-from models import OutboxMessage, Roadmap
 
 Clock = Callable[[], dt.datetime]
 Refusal = tuple[str, int, str]  # (address, SMTP code, the server's words)

@@ -38,7 +38,7 @@ from icalendar import Calendar, Event
 
 from kontrol.mail.render import one_line
 from kontrol.mail.russian import full_stop
-from models import OutboxMessage
+from kontrol.models import OutboxMessage
 
 _TRANSLIT = dict(
     zip(

@@ -36,9 +36,9 @@ from kontrol.mail.message import (
     message_id_for,
     parse_address,
 )
+from kontrol.models import Assignment, Body, OutboxContent, OutboxMessage, Roadmap
+from kontrol.models.db import insert_for
 from kontrol.settings import Settings
-from models import Assignment, Body, OutboxContent, OutboxMessage, Roadmap
-from models.db import insert_for
 
 BACKOFF_BASE = dt.timedelta(minutes=5)
 BACKOFF_CAP = dt.timedelta(hours=6)

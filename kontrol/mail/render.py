@@ -17,16 +17,16 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from kontrol.mail import digest, russian
 from kontrol.mail.links import LinkFor, overview_url
-from models import Assignment, Body, Roadmap
+from kontrol.models import Assignment, Body, Roadmap
+from kontrol.resources import resource
 
-TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates" / "email"
+TEMPLATES = resource("kontrol.templates", "email")
 KINDS = (
     "assignment_issued",
     "reminder",

@@ -37,10 +37,10 @@ from kontrol.config import Rules
 from kontrol.errors import KontrolError
 from kontrol.issuing import obligation_occurrences, recipients
 from kontrol.lookup import obligations_of
+from kontrol.models import Assignment, Body, Item, Obligation, Roadmap
 from kontrol.naming import body_label, short_title
 from kontrol.reporting.files import Written, check_target, write_atomic
-from models import Assignment, Body, Item, Obligation, Roadmap
-from roadmap.occurrences import co_executor_due
+from kontrol.roadmap.occurrences import co_executor_due
 
 STATUS_COLOURS = {
     "done": ("#2e7d32", "исполнено в срок"),

@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session, joinedload
 
 from kontrol import standing
 from kontrol.errors import KontrolError
+from kontrol.models import Assignment, AuditEvent, Item, LadderStep, Obligation, Roadmap
 from kontrol.naming import body_label
+from kontrol.roadmap.workcalendar import WorkCalendar
 from kontrol.standing import local_date
-from models import Assignment, AuditEvent, Item, LadderStep, Obligation, Roadmap
-from roadmap.workcalendar import WorkCalendar
 
 DISCIPLINE_FORMULA = (
     "Исполнительская дисциплина = (исполнено в срок + в работе, срок не наступил) "

@@ -15,11 +15,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from kontrol.reporting.figures import ROLE_WORDS, Report
 from kontrol.reporting.files import check_target, write_atomic
+from kontrol.resources import resource
 
 if TYPE_CHECKING:
     from matplotlib.textpath import TextToPath
 
-TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates" / "report"
+TEMPLATES = resource("kontrol.templates", "report")
 SEGMENTS = (  # (field of Counts, label, colour)
     ("done_on_time", "исполнено в срок", "#2e7d32"),
     ("done_late", "исполнено с нарушением срока", "#ef8c00"),

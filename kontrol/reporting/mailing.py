@@ -12,10 +12,10 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from kontrol.mail.outbox import body_addresses, enqueue
+from kontrol.models import Body, Roadmap
 from kontrol.reporting.figures import Report
 from kontrol.reporting.html import environment
 from kontrol.reporting.markdown import markdown_report
-from models import Body, Roadmap
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

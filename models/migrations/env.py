@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from alembic import context
 
-from models import Base
+from kontrol.models import Base
 
 config = context.config
 engine = config.attributes.get("engine")
 if engine is None:  # plain `alembic` command line: take the URL from the settings
+    from kontrol.models.db import make_engine
     from kontrol.settings import load_settings
-    from models.db import make_engine
 
     engine = make_engine(load_settings().database_url)
 

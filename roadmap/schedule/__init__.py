@@ -1,6 +1,6 @@
 """The schedule language: phrase → ``Schedule`` (phases, recurrence, bounds, flags)."""
 
-from roadmap.schedule.model import (
+from kontrol.roadmap.schedule.model import (
     DatedPeriod,
     Deadline,
     Flag,
@@ -9,7 +9,7 @@ from roadmap.schedule.model import (
     Schedule,
     Window,
 )
-from roadmap.schedule.parser import normalise, parse_schedule
+from kontrol.roadmap.schedule.parser import normalise, parse_schedule
 
 __all__ = [
     "DatedPeriod",

@@ -18,8 +18,8 @@ from itertools import pairwise
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
 
-from roadmap.errors import ScheduleSyntaxError, ScheduleValueError
-from roadmap.schedule.model import (
+from kontrol.roadmap.errors import ScheduleSyntaxError, ScheduleValueError
+from kontrol.roadmap.schedule.model import (
     WHOLE_YEAR,
     DatedPeriod,
     Deadline,
@@ -101,7 +101,7 @@ def normalise(phrase: str) -> str:
 
 @cache
 def _parser() -> Lark:
-    text = files("roadmap.schedule").joinpath("grammar.lark").read_text(encoding="utf-8")
+    text = files("kontrol.roadmap.schedule").joinpath("grammar.lark").read_text(encoding="utf-8")
     return Lark(text, parser="earley", lexer="dynamic", propagate_positions=True)
 
 

@@ -27,12 +27,12 @@ from hypothesis import strategies as st
 from sqlalchemy import MetaData, create_engine, select
 
 from kontrol.cli import main
-from roadmap.errors import ScheduleError
-from roadmap.occurrences import occurrences
-from roadmap.policy import Policy
-from roadmap.reader import read_document
-from roadmap.schedule import parse_schedule
-from roadmap.workcalendar import WorkCalendar
+from kontrol.roadmap.errors import ScheduleError
+from kontrol.roadmap.occurrences import occurrences
+from kontrol.roadmap.policy import Policy
+from kontrol.roadmap.reader import read_document
+from kontrol.roadmap.schedule import parse_schedule
+from kontrol.roadmap.workcalendar import WorkCalendar
 from tests.cli_runner import run
 from tests.roadmap.test_document_docx import build_docx
 from tests.roadmap.test_hostile_files import PEAK_BOUND_MB, MiB, run_child
@@ -235,8 +235,8 @@ def blown_up(draw: st.DrawFn, data: bytes) -> bytes:
 
 READ_ALL = """
 import pathlib
-from roadmap.errors import DocumentError
-from roadmap.reader import read_document
+from kontrol.roadmap.errors import DocumentError
+from kontrol.roadmap.reader import read_document
 for name in sys.argv:
     try:
         document = read_document(pathlib.Path(name))

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from models import Body, Curator, Item, ItemExecutor, Obligation, Roadmap
+from kontrol.models import Body, Curator, Item, ItemExecutor, Obligation, Roadmap
 from tests.cli_runner import run
 
 pytestmark = pytest.mark.usefixtures("kontrol_env")

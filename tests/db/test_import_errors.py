@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine, func, inspect, select
 from sqlalchemy.orm import Session
 
-from models import Body, Roadmap
+from kontrol.models import Body, Roadmap
 from tests.cli_runner import run
 
 pytestmark = pytest.mark.usefixtures("kontrol_env")

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, func, inspect, select
 from sqlalchemy.orm import Session
 
-from models import Curator, Item, Obligation, Roadmap
+from kontrol.models import Curator, Item, Obligation, Roadmap
 from tests.cli_runner import run
 
 pytestmark = pytest.mark.usefixtures("kontrol_env")

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, func, inspect, select
 from sqlalchemy.orm import Session
 
-from models import Roadmap
+from kontrol.models import Roadmap
 from tests.cli_runner import run
 from tests.roadmap.test_truncation import last_complete
 
@@ -58,7 +58,7 @@ def test_the_seed_cut_at_30000_warns_and_strict_refuses(
 def test_strict_import_of_a_cut_seed_fails_naming_the_last_complete_item(
     cut, capsys, seed_path, directory_path, db_url, tmp_path
 ):
-    from roadmap.reader import read_document
+    from kontrol.roadmap.reader import read_document
 
     path = _cut_seed(seed_path, tmp_path, cut)
     result = run(

@@ -8,8 +8,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
-from models import Base
-from models.db import make_engine, migrate
+from kontrol.models import Base
+from kontrol.models.db import make_engine, migrate
 
 ROW = {
     "key": "issued:1",
@@ -58,7 +58,7 @@ def test_outbox_content_moves_out_and_back_with_its_data(db_url: str) -> None:
 
     from alembic import command
 
-    from models.db import alembic_config
+    from kontrol.models.db import alembic_config
 
     command.downgrade(alembic_config(engine), "0006")
     with engine.connect() as conn:

@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from kontrol.cli import main
-from models import OutboxMessage
+from kontrol.models import OutboxMessage
 from tests.cli_runner import Result, run
 from tests.conftest import PG_URL
 from tests.mail.factory import enqueue_every_kind, make_world, settings_for

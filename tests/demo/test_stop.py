@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from deployments.serving import SERVE_STOPPED
+from kontrol.deployments.serving import SERVE_STOPPED
 from tests.demo.processes import (
     bindable,
     demo_argv,

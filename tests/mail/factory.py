@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from kontrol.models import Assignment, Body, Item, ItemExecutor, Obligation, Roadmap
+from kontrol.models.db import make_engine, migrate, session_factory
 from kontrol.settings import Settings
-from models import Assignment, Body, Item, ItemExecutor, Obligation, Roadmap
-from models.db import make_engine, migrate, session_factory
 
 NOW = dt.datetime(2021, 1, 11, 6, 0, tzinfo=dt.UTC)
 

@@ -19,8 +19,8 @@ from sqlalchemy import select
 from kontrol.mail import outbox
 from kontrol.mail.delivery import UNRECORDED, DeliveryStats, deliver_pending
 from kontrol.mail.sink import start_sink
+from kontrol.models import Assignment, OutboxMessage
 from kontrol.settings import Settings
-from models import Assignment, OutboxMessage
 from tests.mail.conftest import Recorder, deliver
 from tests.mail.factory import NOW, World, add_assignment, settings_for
 
@@ -312,7 +312,7 @@ def test_two_runs_at_once_on_a_slow_server_never_send_a_message_twice(world: Wor
 CHILD = """
 import asyncio, sys
 from kontrol.mail.delivery import UNRECORDED, DeliveryStats, deliver_pending
-from models.db import make_engine, session_factory
+from kontrol.models.db import make_engine, session_factory
 from tests.mail.factory import NOW, settings_for
 asyncio.run(deliver_pending(
     session_factory(make_engine(sys.argv[1])), settings_for(int(sys.argv[2])), now=NOW,

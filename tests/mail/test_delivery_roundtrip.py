@@ -10,8 +10,8 @@ import icalendar
 
 from kontrol.mail.links import read_token
 from kontrol.mail.sink import SinkHandle
+from kontrol.models import OutboxMessage
 from kontrol.settings import Settings
-from models import OutboxMessage
 from tests.mail.conftest import Recorder, deliver
 from tests.mail.factory import World, enqueue_every_kind
 

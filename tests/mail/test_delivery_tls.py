@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from kontrol.mail import outbox
 from kontrol.mail.sink import start_sink
-from models import Assignment, OutboxMessage
+from kontrol.models import Assignment, OutboxMessage
 from tests.cli_runner import Result, run
 from tests.mail.certs import Pki, make_pki
 from tests.mail.conftest import Recorder, deliver

@@ -17,9 +17,9 @@ import pytest
 from kontrol.mail import outbox
 from kontrol.mail.message import EW_MAX, LINE_MAX, build_message, encoded_words, format_address
 from kontrol.mail.sink import SinkHandle
+from kontrol.models import Assignment
+from kontrol.roadmap.directory import load_directory
 from kontrol.settings import Settings
-from models import Assignment
-from roadmap.directory import load_directory
 from tests.conftest import DIRECTORY
 from tests.mail.conftest import Recorder, deliver
 from tests.mail.factory import NOW, World, add_assignment, settings_for

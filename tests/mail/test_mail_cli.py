@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from kontrol.mail.sink import SinkHandle, start_sink
+from kontrol.models import OutboxMessage
 from kontrol.settings import Settings
-from models import OutboxMessage
-from tasks.delivery import COUNT_COLUMN, RUN_COLUMN, counts_table, deliver_outbox
+from kontrol.tasks.delivery import COUNT_COLUMN, RUN_COLUMN, counts_table, deliver_outbox
 from tests.cli_runner import run
 from tests.mail.conftest import Recorder
 from tests.mail.factory import World, enqueue_every_kind, make_world, settings_for

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from kontrol.mail import outbox
 from kontrol.mail.sink import SinkHandle
+from kontrol.models import Assignment, Body, Item, OutboxMessage
 from kontrol.settings import Settings
-from models import Assignment, Body, Item, OutboxMessage
 from tests.mail.conftest import Recorder, deliver
 from tests.mail.factory import NOW, World, add_assignment
 

@@ -8,8 +8,8 @@ import pytest
 from jinja2 import UndefinedError
 
 from kontrol.mail.render import KINDS, TEMPLATES, render
+from kontrol.models import Assignment, OutboxMessage
 from kontrol.settings import Settings
-from models import Assignment, OutboxMessage
 from tests.mail.factory import (
     NOW,
     World,

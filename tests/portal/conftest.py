@@ -24,18 +24,18 @@ from kontrol.events import Forward
 from kontrol.importing import import_roadmap
 from kontrol.issuing import issue_occurrence, obligation_occurrences
 from kontrol.lookup import obligation_by_key, roadmap_by_number
+from kontrol.models import Assignment, AuditEvent, OutboxMessage
+from kontrol.models.db import make_engine, migrate, session_factory
+from kontrol.models.report import Attachment, ExtensionRequest, Report
 from kontrol.obligations import is_referenced, sync_obligations
+from kontrol.portal import tokens
+from kontrol.portal.app import create_app
+from kontrol.portal.pages import PortalSettings
+from kontrol.roadmap.directory import load_directory
+from kontrol.roadmap.policy import Policy
+from kontrol.roadmap.reader import read_document
+from kontrol.roadmap.workcalendar import WorkCalendar
 from kontrol.settings import Settings
-from models import Assignment, AuditEvent, OutboxMessage
-from models.db import make_engine, migrate, session_factory
-from models.report import Attachment, ExtensionRequest, Report
-from portal import tokens
-from portal.app import create_app
-from portal.pages import PortalSettings
-from roadmap.directory import load_directory
-from roadmap.policy import Policy
-from roadmap.reader import read_document
-from roadmap.workcalendar import WorkCalendar
 from tests.conftest import DIRECTORY, SEED
 
 with warnings.catch_warnings():

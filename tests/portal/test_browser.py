@@ -24,10 +24,10 @@ from sqlalchemy import select
 
 from kontrol.mail.delivery import deliver_pending
 from kontrol.mail.sink import start_sink
-from models import Assignment
-from models.db import session_factory
-from models.report import Attachment
-from portal.app import create_app
+from kontrol.models import Assignment
+from kontrol.models.db import session_factory
+from kontrol.models.report import Attachment
+from kontrol.portal.app import create_app
 from tests.portal import files
 from tests.portal.conftest import build_world, settings_for
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 
-from models import Assignment
-from models.report import Attachment, Report
-from portal import tokens
+from kontrol.models import Assignment
+from kontrol.models.report import Attachment, Report
+from kontrol.portal import tokens
 from tests.portal import files
 from tests.portal.conftest import PortalEnv, make_env
 from tests.portal.helpers import link_in, submit_report

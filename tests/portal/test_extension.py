@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from kontrol.mail.links import read_token
-from models.report import ExtensionRequest
+from kontrol.models.report import ExtensionRequest
 from tests.portal.conftest import KEY, PortalEnv
 from tests.portal.helpers import decide, link_in, request_extension
 

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import update
 
-from models import Assignment
-from models.report import ExtensionRequest
-from roadmap.datewindow import DateWindow
+from kontrol.models import Assignment
+from kontrol.models.report import ExtensionRequest
+from kontrol.roadmap.datewindow import DateWindow
 from tests.portal.conftest import RULES, PortalEnv
 from tests.portal.helpers import decide, link_in, request_extension
 

@@ -28,11 +28,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
-from kontrol.context import REPO
-from models.report import Attachment
-from portal import tokens
-from portal.app import SECURITY_HEADERS
-from portal.csrf import csrf_token
+from kontrol.models.report import Attachment
+from kontrol.portal import tokens
+from kontrol.portal.app import SECURITY_HEADERS
+from kontrol.portal.csrf import csrf_token
+from tests.conftest import REPO
 from tests.portal import files
 from tests.portal.conftest import KEY, PortalEnv, make_env
 from tests.portal.helpers import link_in, request_extension, submit_report

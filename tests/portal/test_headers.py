@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.report import Attachment
+from kontrol.models.report import Attachment
 from tests.portal import files
 from tests.portal.conftest import PortalEnv
 from tests.portal.helpers import submit_report

@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from kontrol.context import REPO
-from models.event import EventRecord
-from models.report import Attachment
-from portal import tokens
-from portal.app import SECURITY_HEADERS
+from kontrol.models.event import EventRecord
+from kontrol.models.report import Attachment
+from kontrol.portal import tokens
+from kontrol.portal.app import SECURITY_HEADERS
+from tests.conftest import REPO
 from tests.portal import files
 from tests.portal.conftest import KEY, PortalEnv, csrf_of, make_env
 from tests.portal.helpers import link_in, submit_report

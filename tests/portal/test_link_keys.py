@@ -11,10 +11,10 @@ import pytest
 from fastapi import FastAPI
 
 from kontrol.errors import KontrolError
-from models import AuditEvent
-from portal.app import create_app
-from portal.pages import PortalSettings
-from portal.tokens import token_id
+from kontrol.models import AuditEvent
+from kontrol.portal.app import create_app
+from kontrol.portal.pages import PortalSettings
+from kontrol.portal.tokens import token_id
 from tests.portal.conftest import KEY, RULES, PortalEnv, csrf_of, settings_for
 from tests.portal.helpers import submit_report
 

@@ -16,12 +16,12 @@ from collections.abc import Callable
 import pytest
 
 from kontrol import ladder
+from kontrol.models import Assignment, Body
+from kontrol.models.report import Attachment
 from kontrol.notify import Mailer
 from kontrol.oversight import Overdue, supervisor
-from models import Assignment, Body
-from models.report import Attachment
-from portal import tokens
-from portal.csrf import csrf_token
+from kontrol.portal import tokens
+from kontrol.portal.csrf import csrf_token
 from tests.portal import files
 from tests.portal.conftest import KEY, PortalEnv
 from tests.portal.helpers import submit_report

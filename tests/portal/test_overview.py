@@ -14,9 +14,9 @@ from collections.abc import Callable
 
 import pytest
 
-from models import Assignment, Body
-from portal import tokens
-from portal.csrf import csrf_token
+from kontrol.models import Assignment, Body
+from kontrol.portal import tokens
+from kontrol.portal.csrf import csrf_token
 from tests.portal.conftest import KEY, MSK, PortalEnv
 from tests.portal.test_headers import _secure
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from models.report import Attachment
-from portal import tokens
+from kontrol.models.report import Attachment
+from kontrol.portal import tokens
 from tests.portal import files
 from tests.portal.conftest import KEY, PortalEnv, csrf_of
 from tests.portal.helpers import link_in, request_extension, submit_report
@@ -56,7 +56,7 @@ def _altered(token: str) -> str:
 )
 def test_a_bad_link_is_refused_and_changes_nothing(env: PortalEnv, make) -> None:  # type: ignore[no-untyped-def]
     token = make(env)
-    from portal.csrf import csrf_token
+    from kontrol.portal.csrf import csrf_token
 
     before = env.snapshot()
 
@@ -101,8 +101,8 @@ def test_curator_links_cannot_be_swapped_altered_or_replayed(env: PortalEnv) -> 
     (mail,) = env.outbox("extension_request")
     approve = link_in(mail.body_text, "approve")
     token = approve.rsplit("/", 1)[1]
-    req_id = env.rows(__import__("models.report").report.ExtensionRequest)[0].id
-    from portal.csrf import csrf_token
+    req_id = env.rows(__import__("kontrol.models.report").models.report.ExtensionRequest)[0].id
+    from kontrol.portal.csrf import csrf_token
 
     bad = {
         "reject-token-on-approve": (approve, link_in(mail.body_text, "reject").rsplit("/", 1)[1]),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from models.report import Report
+from kontrol.models.report import Report
 from tests.portal import files
 from tests.portal.conftest import MSK, PortalEnv
 from tests.portal.helpers import decide, link_in, submit_report

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from models.report import Attachment
-from portal import uploads
+from kontrol.models.report import Attachment
+from kontrol.portal import uploads
 from tests.portal import files
 from tests.portal.conftest import PortalEnv, make_env
 from tests.portal.helpers import submit_report

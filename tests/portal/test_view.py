@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 from kontrol.mail.links import read_token
-from models import Body
+from kontrol.models import Body
 from tests.portal.conftest import KEY, MSK, PortalEnv
 from tests.portal.helpers import submit_report
 

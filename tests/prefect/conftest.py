@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from kontrol.context import REPO
+from tests.conftest import REPO
 
 EVENTS = REPO / "examples" / "lenobl" / "events.yaml"
 MSK = dt.timezone(dt.timedelta(hours=3))
@@ -45,8 +45,8 @@ def event_items(seeded: str, monkeypatch: pytest.MonkeyPatch) -> str:
     from sqlalchemy import create_engine, select, update
     from sqlalchemy.orm import Session
 
+    from kontrol.models import Item
     from kontrol.obligations import sync_obligations
-    from models import Item
 
     monkeypatch.setenv("KONTROL_EVENTS", str(EVENTS))
     with Session(create_engine(seeded)) as s, s.begin():
@@ -147,7 +147,7 @@ def db_rows(url: str, statement: Any) -> list[Any]:
     a property test reads hundreds of times, and PostgreSQL's connections are few."""
     from sqlalchemy.orm import Session
 
-    from models.db import make_engine
+    from kontrol.models.db import make_engine
 
     engine = make_engine(url)
     try:

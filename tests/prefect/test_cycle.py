@@ -12,8 +12,8 @@ from prefect import get_client
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from flows.cycle import issue_cycle
-from models import Assignment, AuditEvent, OutboxMessage
+from kontrol.flows.cycle import issue_cycle
+from kontrol.models import Assignment, AuditEvent, OutboxMessage
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 

@@ -8,10 +8,10 @@ import pytest
 from prefect import get_client
 from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 
-from deployments import prefect_io
-from deployments.compile import compile_roadmap
 from kontrol.config import load_rules
 from kontrol.context import App
+from kontrol.deployments import prefect_io
+from kontrol.deployments.compile import compile_roadmap
 from kontrol.lookup import roadmap_by_number
 from kontrol.settings import load_settings
 
@@ -74,7 +74,7 @@ def test_upcoming_runs_in_the_prefect_api_equal_the_plan(seeded):
 
 
 def test_on_demand_obligation_gets_a_deployment_without_schedule():
-    from deployments.compile import DeploymentSpec
+    from kontrol.deployments.compile import DeploymentSpec
 
     spec = DeploymentSpec(
         name="9.9 По мере необходимости",

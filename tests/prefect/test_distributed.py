@@ -15,7 +15,7 @@ from prefect.deployments import run_deployment
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from models import Assignment
+from kontrol.models import Assignment
 from tests.cli_runner import run
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

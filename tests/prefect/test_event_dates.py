@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from models.event import EventRecord
-from roadmap.datewindow import DateWindow
+from kontrol.models.event import EventRecord
+from kontrol.roadmap.datewindow import DateWindow
 from tests.cli_runner import run
 from tests.prefect.conftest import Prefect, db_rows, events_client
 

@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from kontrol.context import App
 from kontrol.event_forwarding import LEASE, forward_one, forward_pending, forward_to_prefect
+from kontrol.models.event import EventRecord
+from kontrol.roadmap.events import load_events
 from kontrol.settings import load_settings
-from models.event import EventRecord
-from roadmap.events import load_events
 from tests.cli_runner import run
 from tests.prefect.conftest import EVENTS, db_rows, in_prefect, prefect_down
 

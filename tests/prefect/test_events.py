@@ -22,14 +22,15 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from kontrol.config import load_rules
-from kontrol.context import REPO, App
+from kontrol.context import App
 from kontrol.events import accept_event, parse_senders
 from kontrol.events_api import events_router
+from kontrol.models import Assignment
+from kontrol.models.event import EventRecord
+from kontrol.roadmap.events import load_events
 from kontrol.settings import load_settings
-from models import Assignment
-from models.event import EventRecord
-from roadmap.events import load_events
 from tests.cli_runner import run
+from tests.conftest import REPO
 from tests.prefect.conftest import EVENTS, MSK
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -47,7 +48,7 @@ def _events(db_url: str) -> int:
 
 
 def _specs(obligations: set[str]):  # type: ignore[no-untyped-def]
-    from deployments.compile import compile_roadmap
+    from kontrol.deployments.compile import compile_roadmap
     from kontrol.lookup import roadmap_by_number
 
     app = App(load_settings())
@@ -85,7 +86,7 @@ def _serve(specs, db_url: str, tmp_path: Path) -> subprocess.Popen[bytes]:  # ty
     blob = tmp_path / "specs.pickle"
     blob.write_bytes(pickle.dumps(specs))
     code = (
-        "import pickle, sys; from deployments import prefect_io; "
+        "import pickle, sys; from kontrol.deployments import prefect_io; "
         f"specs = pickle.load(open({str(blob)!r}, 'rb')); "
         "prefect_io.serve(prefect_io.runner_deployments(specs), limit=2)"
     )

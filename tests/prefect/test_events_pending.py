@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from kontrol.events import utc
-from models.event import EventRecord
+from kontrol.models.event import EventRecord
 from tests.cli_runner import run
 from tests.prefect.conftest import (
     Prefect,
@@ -116,7 +116,7 @@ def test_the_api_leaves_no_database_connection_behind(event_items):
         pytest.skip("SQLite has no server connections to count")
     from sqlalchemy import text
 
-    from models.db import make_engine
+    from kontrol.models.db import make_engine
 
     def connections() -> int:
         engine = make_engine(event_items)

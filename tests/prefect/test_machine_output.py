@@ -20,9 +20,9 @@ import click
 import pytest
 
 from kontrol.cli import cli, register
-from kontrol.context import REPO
 from kontrol.mail.sink import start_sink
 from tests.cli_runner import Result, run
+from tests.conftest import REPO
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 

@@ -30,11 +30,11 @@ from prefect.client.schemas.objects import StateType
 from prefect.deployments import run_deployment
 from prefect.states import Cancelled, Crashed
 
-from deployments import prefect_io
-from deployments.compile import DeploymentSpec
-from deployments.serving import SERVE_STOPPED
 from kontrol.commands.orchestrate import build_specs
 from kontrol.context import App
+from kontrol.deployments import prefect_io
+from kontrol.deployments.compile import DeploymentSpec
+from kontrol.deployments.serving import SERVE_STOPPED
 from kontrol.settings import load_settings
 from tests.cli_runner import run
 

@@ -11,7 +11,7 @@ import pytest
 from prefect.artifacts import Artifact
 from sqlalchemy import select
 
-from models.event import EventRecord
+from kontrol.models.event import EventRecord
 from tests.cli_runner import run
 from tests.prefect.conftest import EVENTS, db_rows, in_prefect, prefect_down
 

@@ -18,11 +18,11 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from flows.cycle import issue_cycle
-from flows.monitoring import annual_monitoring
-from flows.sweep import daily_sweep
+from kontrol.flows.cycle import issue_cycle
+from kontrol.flows.monitoring import annual_monitoring
+from kontrol.flows.sweep import daily_sweep
+from kontrol.models import Body
 from kontrol.naming import body_cells, body_label
-from models import Body
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 

@@ -37,8 +37,8 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from kontrol.mail.sink import start_sink
+from kontrol.models import Assignment, Body
 from kontrol.naming import body_cells, body_label
-from models import Assignment, Body
 from tests.portal.test_browser import ARGS, CHROMIUM, _browser_missing
 
 REPO = Path(__file__).resolve().parents[2]
@@ -68,10 +68,10 @@ def drive() -> None:
     from prefect import get_client
     from prefect.client.schemas.actions import WorkPoolCreate
 
-    from flows.cycle import issue_cycle
-    from flows.monitoring import annual_monitoring
-    from flows.sweep import daily_sweep
     from kontrol.cli import main
+    from kontrol.flows.cycle import issue_cycle
+    from kontrol.flows.monitoring import annual_monitoring
+    from kontrol.flows.sweep import daily_sweep
 
     def kontrol(*args: str) -> None:
         try:
@@ -220,8 +220,8 @@ def _link(mail_dir: Path, assignment_id: int) -> str:
 def _serve_portal(env: dict[str, str], port: int):  # type: ignore[no-untyped-def]
     import uvicorn
 
+    from kontrol.portal.app import create_app
     from kontrol.settings import Settings
-    from portal.app import create_app
 
     settings = Settings(
         database_url=env["KONTROL_DATABASE_URL"],

@@ -15,11 +15,11 @@ from kontrol.assignments import cancel, extend, mark_done
 from kontrol.config import Rules
 from kontrol.issuing import find_occurrence, issue_occurrence, obligation_occurrences
 from kontrol.lookup import obligation_by_key, roadmap_by_number
+from kontrol.models import Assignment, LadderStep, Roadmap
+from kontrol.models.db import make_engine, session_factory
+from kontrol.roadmap.policy import Policy
+from kontrol.roadmap.workcalendar import WorkCalendar
 from kontrol.simulate import scratch_import
-from models import Assignment, LadderStep, Roadmap
-from models.db import make_engine, session_factory
-from roadmap.policy import Policy
-from roadmap.workcalendar import WorkCalendar
 from tests.conftest import DIRECTORY, SEED
 
 AS_OF = dt.date(2021, 12, 1)

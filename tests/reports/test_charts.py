@@ -162,7 +162,7 @@ def test_a_past_occurrence_never_issued_is_not_issued_not_planned(world: World) 
     legend entry of its own; issue date today or later: «запланировано»."""
     from sqlalchemy import select
 
-    from models import Assignment
+    from kontrol.models import Assignment
 
     with world.session() as s:
         rm = world.roadmap(s)

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import openpyxl
 from sqlalchemy import select
 
-from flows.monitoring import monitoring, monitoring_schedule
 from kontrol.context import App
+from kontrol.flows.monitoring import monitoring, monitoring_schedule
+from kontrol.models import OutboxMessage
 from kontrol.settings import Settings
-from models import OutboxMessage
 from tests.reports.conftest import World
 
 

@@ -171,7 +171,7 @@ def _chart(report: Report) -> lxml.html.HtmlElement:
 
     from kontrol.reporting import render_html
     from kontrol.reporting.figures import Counts, Row
-    from roadmap.directory import load_directory
+    from kontrol.roadmap.directory import load_directory
     from tests.conftest import DIRECTORY
 
     names = sorted((b.name for b in load_directory(DIRECTORY).bodies), key=len)[-6:]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from kontrol.config import Rules
 from kontrol.lookup import roadmap_by_number
+from kontrol.models.db import make_engine, session_factory
 from kontrol.planning import plan_rows
 from kontrol.simulate import scratch_import, simulate
-from models.db import make_engine, session_factory
 from tests.conftest import DIRECTORY, SEED
 
 START, END = dt.date(2021, 1, 1), dt.date(2030, 12, 31)

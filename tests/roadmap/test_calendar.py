@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from roadmap.errors import RoadmapError
-from roadmap.workcalendar import Overrides, WorkCalendar, load_overrides
+from kontrol.roadmap.errors import RoadmapError
+from kontrol.roadmap.workcalendar import Overrides, WorkCalendar, load_overrides
 
 CAL = WorkCalendar()
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from roadmap.datewindow import DateOutOfRange, DateWindow, date_window, day_in, hull
+from kontrol.roadmap.datewindow import DateOutOfRange, DateWindow, date_window, day_in, hull
 
 MSK = ZoneInfo("Europe/Moscow")
 SEED = date_window(dt.date(2020, 7, 27), 2030)

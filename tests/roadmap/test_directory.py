@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from roadmap.directory import Body, Directory, load_directory, load_directory_text
-from roadmap.errors import DirectoryError
+from kontrol.roadmap.directory import Body, Directory, load_directory, load_directory_text
+from kontrol.roadmap.errors import DirectoryError
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "lenobl" / "directory.yaml"

@@ -10,9 +10,9 @@ from docx import Document
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from roadmap.document import RoadmapDocument
-from roadmap.errors import DocumentError
-from roadmap.reader import read_document, read_document_bytes
+from kontrol.roadmap.document import RoadmapDocument
+from kontrol.roadmap.errors import DocumentError
+from kontrol.roadmap.reader import read_document, read_document_bytes
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SEED = ROOT / "examples" / "lenobl" / "000_e3bc991062043600.txt"

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from roadmap.document import RoadmapDocument
-from roadmap.reader import read_document, read_document_bytes
+from kontrol.roadmap.document import RoadmapDocument
+from kontrol.roadmap.reader import read_document, read_document_bytes
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SEED = ROOT / "examples" / "lenobl" / "000_e3bc991062043600.txt"

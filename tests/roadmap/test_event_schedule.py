@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from roadmap.errors import ScheduleValueError
-from roadmap.events import EventCatalogueError, load_events, load_events_text, resolve_event
-from roadmap.explain import explain
-from roadmap.occurrences import event_due, event_occurrence, event_term, occurrences
-from roadmap.policy import Policy
-from roadmap.schedule import Kind, parse_schedule
-from roadmap.workcalendar import WorkCalendar
+from kontrol.roadmap.errors import ScheduleValueError
+from kontrol.roadmap.events import EventCatalogueError, load_events, load_events_text, resolve_event
+from kontrol.roadmap.explain import explain
+from kontrol.roadmap.occurrences import event_due, event_occurrence, event_term, occurrences
+from kontrol.roadmap.policy import Policy
+from kontrol.roadmap.schedule import Kind, parse_schedule
+from kontrol.roadmap.workcalendar import WorkCalendar
 
 CAL = WorkCalendar()
 EVENTS = Path(__file__).resolve().parents[2] / "examples" / "lenobl" / "events.yaml"

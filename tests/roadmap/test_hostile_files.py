@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from roadmap.errors import DocumentError
-from roadmap.reader import read_document
+from kontrol.roadmap.errors import DocumentError
+from kontrol.roadmap.reader import read_document
 from tests.roadmap.test_document_docx import build_docx
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,9 +42,9 @@ sys.argv = sys.argv[1:]
 """
 READ = """
 import pathlib
-from roadmap.errors import DocumentError
-from roadmap.errors import DocumentError
-from roadmap.reader import read_document
+from kontrol.roadmap.errors import DocumentError
+from kontrol.roadmap.errors import DocumentError
+from kontrol.roadmap.reader import read_document
 try:
     document = read_document(pathlib.Path(sys.argv[0]))
 except DocumentError as exc:

@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 
-from roadmap.explain import explain
-from roadmap.occurrences import co_executor_due, occurrences
-from roadmap.policy import Policy, RulePack
-from roadmap.rrule import MAX_RULE_CHARS, issue_datetimes, rrule_text, rrule_texts
-from roadmap.schedule import parse_schedule
-from roadmap.workcalendar import Overrides, WorkCalendar
+from kontrol.roadmap.explain import explain
+from kontrol.roadmap.occurrences import co_executor_due, occurrences
+from kontrol.roadmap.policy import Policy, RulePack
+from kontrol.roadmap.rrule import MAX_RULE_CHARS, issue_datetimes, rrule_text, rrule_texts
+from kontrol.roadmap.schedule import parse_schedule
+from kontrol.roadmap.workcalendar import Overrides, WorkCalendar
 
 A = date(2020, 7, 27)
 CAL = WorkCalendar()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from roadmap.errors import PolicyError
-from roadmap.policy import Policy, RulePack, load_policy
+from kontrol.roadmap.errors import PolicyError
+from kontrol.roadmap.policy import Policy, RulePack, load_policy
 
 
 def test_defaults() -> None:

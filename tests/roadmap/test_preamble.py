@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from roadmap.errors import DocumentError
-from roadmap.preamble import parse_preamble
+from kontrol.roadmap.errors import DocumentError
+from kontrol.roadmap.preamble import parse_preamble
 
 OTHER_TEXT = """МИНИСТЕРСТВО ОБРАЗОВАНИЯ И НАУКИ
 РЕСПУБЛИКИ САХА (ЯКУТИЯ)

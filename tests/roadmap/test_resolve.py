@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from roadmap.directory import Directory, load_directory, load_directory_text
-from roadmap.errors import DirectoryError
-from roadmap.lemmas import lemma, lemma_variants
-from roadmap.resolve import Resolution, resolve_executors, resolve_name
+from kontrol.roadmap.directory import Directory, load_directory, load_directory_text
+from kontrol.roadmap.errors import DirectoryError
+from kontrol.roadmap.lemmas import lemma, lemma_variants
+from kontrol.roadmap.resolve import Resolution, resolve_executors, resolve_name
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "examples" / "lenobl" / "000_e3bc991062043600.txt"

@@ -11,11 +11,11 @@ from datetime import date
 
 import pytest
 
-from roadmap.errors import ScheduleSyntaxError, ScheduleValueError
-from roadmap.occurrences import occurrences
-from roadmap.policy import Policy
-from roadmap.schedule import Kind, parse_schedule
-from roadmap.workcalendar import WorkCalendar
+from kontrol.roadmap.errors import ScheduleSyntaxError, ScheduleValueError
+from kontrol.roadmap.occurrences import occurrences
+from kontrol.roadmap.policy import Policy
+from kontrol.roadmap.schedule import Kind, parse_schedule
+from kontrol.roadmap.workcalendar import WorkCalendar
 
 A = date(2020, 7, 27)
 CAL = WorkCalendar()

@@ -8,11 +8,11 @@ from itertools import pairwise
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from roadmap.errors import ScheduleError
-from roadmap.occurrences import occurrences
-from roadmap.policy import Policy, RulePack
-from roadmap.schedule import Schedule, parse_schedule
-from roadmap.workcalendar import WorkCalendar
+from kontrol.roadmap.errors import ScheduleError
+from kontrol.roadmap.occurrences import occurrences
+from kontrol.roadmap.policy import Policy, RulePack
+from kontrol.roadmap.schedule import Schedule, parse_schedule
+from kontrol.roadmap.workcalendar import WorkCalendar
 from tests.roadmap.test_schedule_catalogue import CATALOGUE, PHASED
 from tests.roadmap.test_schedule_seed import ITEMS
 

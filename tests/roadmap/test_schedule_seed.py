@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from roadmap.occurrences import Occurrence, occurrences
-from roadmap.policy import Policy
-from roadmap.schedule import Kind, parse_schedule
-from roadmap.workcalendar import WorkCalendar
+from kontrol.roadmap.occurrences import Occurrence, occurrences
+from kontrol.roadmap.policy import Policy
+from kontrol.roadmap.schedule import Kind, parse_schedule
+from kontrol.roadmap.workcalendar import WorkCalendar
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "lenobl" / "000_e3bc991062043600.txt"
 A = date(2020, 7, 27)

@@ -13,8 +13,8 @@ import re
 
 import pytest
 
-from roadmap.document import RoadmapDocument
-from roadmap.reader import read_document_bytes
+from kontrol.roadmap.document import RoadmapDocument
+from kontrol.roadmap.reader import read_document_bytes
 from tests.roadmap.test_document_docx import build_docx
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]

@@ -15,13 +15,13 @@ from kontrol.commands import sweep as sweep_commands
 from kontrol.config import Rules
 from kontrol.issuing import issue_occurrence, obligation_occurrences
 from kontrol.lookup import obligation_by_key, roadmap_by_number
+from kontrol.models import AuditEvent, LadderStep, OutboxMessage
+from kontrol.models.db import make_engine, session_factory
 from kontrol.notify import Mailer
+from kontrol.roadmap.policy import Policy
+from kontrol.roadmap.workcalendar import WorkCalendar
 from kontrol.settings import Settings
 from kontrol.sweep import Hook, SweepReport, run_sweep, transactions
-from models import AuditEvent, LadderStep, OutboxMessage
-from models.db import make_engine, session_factory
-from roadmap.policy import Policy
-from roadmap.workcalendar import WorkCalendar
 from tests.cli_runner import run
 
 MSK = ZoneInfo("Europe/Moscow")

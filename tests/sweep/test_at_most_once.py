@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from kontrol.models import AuditEvent, OutboxMessage
 from kontrol.sweep import Action, SweepReport
-from models import AuditEvent, OutboxMessage
 from tests.sweep.conftest import issue, steps, sweep
 
 D = dt.date

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from models import Assignment, AuditEvent
+from kontrol.models import Assignment, AuditEvent
 from tests.cli_runner import run
 from tests.sweep.conftest import counts, issue, steps
 

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from models import Assignment
-from models.db import make_engine
-from roadmap.datewindow import DateWindow
+from kontrol.models import Assignment
+from kontrol.models.db import make_engine
+from kontrol.roadmap.datewindow import DateWindow
 from tests.cli_runner import run
 from tests.sweep.conftest import RULES, counts, issue
 

@@ -24,7 +24,7 @@ def test_daily_sweep_acts_as_of_its_day_and_publishes_artifacts(
 ) -> None:
     from prefect.client.orchestration import get_client
 
-    from flows.sweep import daily_sweep
+    from kontrol.flows.sweep import daily_sweep
 
     issue(seeded, {"1.3": ["2021-01"]})
     assert daily_sweep(as_of=dt.date(2021, 2, 6)) == {"as_of": "2021-02-06", "working_day": False}

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from kontrol.ladder import check_policy, decide, first_working_day_of_week, ladder, reached
-from roadmap.policy import Policy
-from roadmap.workcalendar import WorkCalendar
+from kontrol.roadmap.policy import Policy
+from kontrol.roadmap.workcalendar import WorkCalendar
 
 CAL = WorkCalendar()
 POLICY = Policy()

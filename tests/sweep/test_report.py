@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from kontrol.assignments import mark_done
+from kontrol.models.db import make_engine
 from kontrol.report import overdue_table, summary_tables
-from models.db import make_engine
 from tests.sweep.conftest import RULES, at, issue, sweep
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from deployments.sweep import sweep_issue_times, sweep_rrules
 from kontrol.config import Rules
-from roadmap.policy import Policy
-from roadmap.workcalendar import WorkCalendar
+from kontrol.deployments.sweep import sweep_issue_times, sweep_rrules
+from kontrol.roadmap.policy import Policy
+from kontrol.roadmap.workcalendar import WorkCalendar
 
 RULES = Rules(Policy(), WorkCalendar())
 MSK = ZoneInfo("Europe/Moscow")

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from kontrol.mail.links import read_token
-from models import Assignment, OutboxMessage
+from kontrol.models import Assignment, OutboxMessage
 from tests.cli_runner import run
 from tests.conftest import TEST_SECRET_KEY
 from tests.sweep.conftest import counts, issue

@@ -12,9 +12,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from kontrol import standing
+from kontrol.models import Assignment
+from kontrol.models.db import make_engine
 from kontrol.report import overdue_table, summary_tables
-from models import Assignment
-from models.db import make_engine
 from tests.cli_runner import run
 from tests.sweep.conftest import MSK, RULES, at, issue, sweep
 

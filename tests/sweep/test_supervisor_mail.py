@@ -20,17 +20,17 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from deployments.compile import compile_roadmap
+from kontrol.deployments.compile import compile_roadmap
 from kontrol.issuing import issue_occurrence, obligation_occurrences
 from kontrol.lookup import obligation_by_key, roadmap_by_number
 from kontrol.mail.russian import plural
+from kontrol.models import Assignment, OutboxMessage
+from kontrol.models.db import make_engine
 from kontrol.oversight import curator_of
+from kontrol.portal import tokens
+from kontrol.portal.app import create_app
+from kontrol.portal.pages import PortalSettings
 from kontrol.settings import Settings
-from models import Assignment, OutboxMessage
-from models.db import make_engine
-from portal import tokens
-from portal.app import create_app
-from portal.pages import PortalSettings
 from tests.conftest import TEST_SECRET_KEY
 from tests.portal.conftest import TestClient
 from tests.sweep.conftest import MSK, RULES, at, issue, steps, sweep

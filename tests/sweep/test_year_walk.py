@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from kontrol.assignments import extend, mark_done
 from kontrol.ladder import first_working_day_of_week, ladder
-from models import Assignment, OutboxMessage
+from kontrol.models import Assignment, OutboxMessage
 from tests.sweep.conftest import MSK, RULES, at, issue, steps, sweep
 
 D = dt.date
