@@ -33,11 +33,16 @@ def parse_date(text: str, what: str) -> dt.date:
         raise KontrolError(f"{what}: {text!r} is not a date (expected YYYY-MM-DD)") from None
 
 
+MAX_ID = 2**31 - 1  # the largest id the database holds (PostgreSQL integer)
+
+
 def get_assignment(session: Session, ref: str | int) -> Assignment:
     try:
         aid = int(ref)
     except ValueError:
         raise KontrolError(f"assignment must be a number, not {ref!r}") from None
+    if not 1 <= aid <= MAX_ID:  # a number no row can have: beyond the database's integers
+        raise NotFound(f"no assignment {aid}")
     a = session.get(Assignment, aid, with_for_update=_lock(session))
     if a is None:
         raise NotFound(f"no assignment {aid}")

@@ -94,7 +94,16 @@ def register() -> None:
     )
 
     for module in (
-        importing, bodies, planning, orchestrate, sweep, events, mail, report, portal, demo
+        importing,
+        bodies,
+        planning,
+        orchestrate,
+        sweep,
+        events,
+        mail,
+        report,
+        portal,
+        demo,
     ):
         module.register(cli)
 
@@ -114,6 +123,16 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         err_console.print("aborted")
         sys.exit(130)
+    except click.UsageError as exc:
+        # a mistake on the command line is one line, like every other (click prints three)
+        where = exc.ctx.command_path if exc.ctx is not None else "kontrol"
+        err_console.print(
+            f"[bold red]kontrol: error:[/] {escape(exc.format_message())} "
+            f"(see {escape(where)} --help)",
+            markup=True,
+            soft_wrap=True,
+        )
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

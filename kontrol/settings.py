@@ -6,6 +6,7 @@ Read once at the CLI/flow edge and passed down; nothing below reads the environm
 from __future__ import annotations
 
 import re
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal
 
@@ -48,8 +49,19 @@ class Settings(BaseSettings):
     event_senders: str | None = None  # JSON, or the path of a YAML file: senders and tokens
     # the portal's numbers (KONTROL_PORTAL_*; portal.pages.PortalSettings takes them from
     # here), checked with the rest at load time; unset: the portal's defaults
-    portal_link_ttl_days: int | None = Field(None, gt=0)
-    portal_max_upload_mb: float | None = Field(None, gt=0)
+    # bounded: a link's expiry must stay a date (at most ten years), an upload a sane size
+    portal_link_ttl_days: int | None = Field(None, gt=0, le=3650)
+    portal_max_upload_mb: float | None = Field(None, gt=0, le=1024)
+
+    @field_validator("mail_from")
+    @classmethod
+    def _an_address(cls, value: str) -> str:
+        # every mail's From: refused here, not in the middle of a delivery run
+        _, address = parseaddr(value)
+        local, _, domain = address.rpartition("@")
+        if not local or "." not in domain or any(c.isspace() for c in address):
+            raise ValueError("an e-mail address is wanted, e.g. kontrol@edu.example.org")
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -41,7 +41,5 @@ def csrf_ok(keys: Keys, link_token: str, form: str, given: str | None) -> bool:
     # bytes: compare_digest raises on a str with non-ASCII characters, and a form may carry any
     sent = given.encode("utf-8", "replace")
     # every key is tried (no early exit), so the time taken says nothing about which matched
-    matches = [
-        hmac.compare_digest(_token(k, link_token, form).encode(), sent) for k in _keys(keys)
-    ]
+    matches = [hmac.compare_digest(_token(k, link_token, form).encode(), sent) for k in _keys(keys)]
     return any(matches)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,8 +39,8 @@ class PortalSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="KONTROL_PORTAL_", extra="ignore")
 
-    link_ttl_days: int = 60
-    max_upload_mb: float = 20
+    link_ttl_days: int = Field(60, gt=0, le=3650)
+    max_upload_mb: float = Field(20, gt=0, le=1024)
     report_acceptance: bool = True
 
     @classmethod

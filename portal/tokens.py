@@ -116,6 +116,9 @@ def overview_token(body_id: str, *, secret_key: links.Keys, clock: Clock | None 
     return str(_serializer(secret_key, OVERVIEW, clock).dumps([body_id]))
 
 
+MAX_ID = 2**31 - 1  # the largest id the database holds (PostgreSQL integer)
+
+
 def _payload(
     token: str, *, purpose: str, secret_key: links.Keys, now: dt.datetime, ttl: dt.timedelta
 ) -> object:
@@ -131,6 +134,12 @@ def _payload(
     if now - signed_at > ttl:
         raise InvalidLink("expired")
     return payload
+
+
+def _an_id(value: object) -> bool:
+    """A row id the database can hold: a signed number beyond it is a malformed link (the
+    driver's OverflowError answered 500), not a lookup."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
 
 
 def read(
@@ -149,10 +158,10 @@ def read(
     if not isinstance(payload, list) or len(payload) != expected:
         raise InvalidLink("malformed")
     aid, body = payload[0], payload[1]
-    if not isinstance(aid, int) or isinstance(aid, bool) or not isinstance(body, str):
+    if not _an_id(aid) or not isinstance(body, str):
         raise InvalidLink("malformed")
     ref = payload[2] if expected == 3 else None
-    if expected == 3 and (not isinstance(ref, int) or isinstance(ref, bool)):
+    if expected == 3 and not _an_id(ref):
         raise InvalidLink("malformed")
     return Grant(aid, body, token_id(token), purpose, ref)
 

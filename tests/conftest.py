@@ -24,6 +24,19 @@ PG_URL = os.environ.get("KONTROL_TEST_POSTGRES_URL")
 TEST_SECRET_KEY = "kontrol-test-secret-key-0123456789-abcdefghij"
 
 
+# the longest files (a whole demo, ten simulated years, a real browser on a real Prefect UI)
+# start first: with the suite spread over workers they would otherwise be the last to end
+SLOW_FIRST = (
+    "tests/demo/",
+    "tests/reports/test_simulate.py",
+    "tests/prefect/test_ui_screenshots.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(SLOW_FIRST))  # stable otherwise
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _secret_key() -> Iterator[str]:
     with pytest.MonkeyPatch.context() as mp:

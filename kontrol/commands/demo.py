@@ -125,6 +125,9 @@ def _run(
             "--portal-port": portal_port if portal else None,
         }
     )
+    if "KONTROL_DATABASE_URL" not in os.environ:  # the demo's data lives in its own folder
+        url = f"sqlite:///{var_dir / 'kontrol.db'}"
+        app.settings = app.settings.model_copy(update={"database_url": url})
     given_key = app.settings.secret_key
     key = given_key or load_or_create(var_dir / "secret_key")
     signing_keys(app.settings.model_copy(update={"secret_key": key}))  # a weak one stops here

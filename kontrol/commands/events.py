@@ -121,7 +121,8 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         print_json(rows)
         return
-    table = Table("#", "event", "sender", "ref", "body", "occurred", "forwarded")
+    zone = load_rules(app.settings).policy.zone
+    table = Table("#", "event", "sender", "ref", "body", f"occurred ({zone.key})", "forwarded")
     for r in rows:
         table.add_row(
             str(r["id"]),
@@ -129,7 +130,7 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
             r["sender"],
             r["ref"],
             r["body"] or "—",
-            r["occurred_at"],
+            f"{dt.datetime.fromisoformat(r['occurred_at']).astimezone(zone):%d.%m.%Y %H:%M}",
             "yes" if r["forwarded"] else f"NO: {r['forward_error'] or 'not yet tried'}",
         )
     console.print(table)

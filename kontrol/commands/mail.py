@@ -106,7 +106,7 @@ def check_cmd(ctx: click.Context, timeout: float, as_json: bool) -> None:
 
 
 @mail_group.command("retry")
-@click.argument("ids", nargs=-1, type=int)
+@click.argument("ids", nargs=-1, type=click.IntRange(1, 2**31 - 1))
 @click.option("--all-failed", is_flag=True, help="Every failed message (instead of IDS).")
 @click.option("--json", "as_json", is_flag=True, help="Print the requeued ids as JSON.")
 @click.pass_context

@@ -12,6 +12,7 @@ from kontrol.cli import app_of
 from kontrol.config import load_rules
 from kontrol.errors import KontrolError
 from kontrol.lookup import roadmap_by_number
+from kontrol.mail.russian import percent
 from kontrol.output import console, print_json
 from kontrol.reporting.files import Written, check_target
 from kontrol.resources import EXAMPLE_DIRECTORY, SEED
@@ -45,7 +46,11 @@ def report_range(
 
 
 @click.command("report")
-@click.option("--year", type=int, help="Calendar year (default: the previous year).")
+@click.option(
+    "--year",
+    type=click.IntRange(1, 9999),
+    help="Calendar year (default: the previous year).",
+)
 @click.option(
     "--all",
     "whole",
@@ -168,7 +173,7 @@ def _written(paths: list[Path | Written]) -> None:
 
 def show(report) -> None:  # type: ignore[no-untyped-def]
     t = report.total
-    pct = "—" if t.discipline is None else f"{t.discipline:.1f} %"
+    pct = percent(t.discipline)
     console.print(
         f"[bold]Дорожная карта № {report.roadmap_number}, {report.label}[/] "
         f"(состояние на {report.as_of:%d.%m.%Y}): выдано {t.issued}, в срок {t.done_on_time}, "
@@ -196,7 +201,7 @@ def show(report) -> None:  # type: ignore[no-untyped-def]
             str(c.done_late),
             str(c.open),
             str(c.overdue),
-            "—" if c.discipline is None else f"{c.discipline:.1f} %",
+            percent(c.discipline),
         )
     console.print(table)
 

@@ -327,13 +327,14 @@ def mark_retry(
 def release(
     session: Session, message_id: int, *, now: dt.datetime, reason: str, token: str | None = None
 ) -> bool:
-    """Back to pending without counting the attempt: the run stopped before trying it."""
+    """Back to pending without counting the attempt: the run stopped before trying it. Its
+    turn is kept (``next_attempt_at`` as it was): the next run sends it as soon as the cause is
+    fixed, and this one's claim loop has ended (a release only happens when it stops)."""
     return _finish(
         session,
         message_id,
         token,
         status="pending",
-        next_attempt_at=utc(now) + backoff(1),
         attempts=OutboxMessage.attempts - 1,
         last_error=reason,
     )

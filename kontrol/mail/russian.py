@@ -48,6 +48,12 @@ def working_days(n: int) -> str:
     return count(n, "рабочий день", "рабочих дня", "рабочих дней")
 
 
+def percent(value: float | None) -> str:
+    """«66,7 %»: a decimal comma, as in every Russian document; «—» when there is nothing to
+    divide by."""
+    return "—" if value is None else f"{value:.1f} %".replace(".", ",")
+
+
 def date_words(d: dt.date) -> str:
     """«1 февраля 2021 г.»"""
     return f"{d.day} {MONTHS_GENITIVE[d.month - 1]} {d.year} г."

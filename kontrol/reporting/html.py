@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from kontrol.mail.russian import percent
 from kontrol.reporting.figures import ROLE_WORDS, Report
 from kontrol.reporting.files import check_target, write_atomic
 from kontrol.resources import resource
@@ -193,7 +194,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["d"] = lambda d: f"{d:%d.%m.%Y}" if d else "—"
-    env.filters["pct"] = lambda v: "—" if v is None else f"{v:.1f} %".replace(".", ",")
+    env.filters["pct"] = percent
     env.filters["short"] = lambda s, n=60: s if len(s) <= n else s[: n - 1].rstrip() + "…"
     return env
 

@@ -85,6 +85,16 @@ def test_a_database_missing_on_a_real_server_is_one_line(
         ("KONTROL_SMTP_PORT", "0", "KONTROL_SMTP_PORT='0': Input should be greater than"),
         ("KONTROL_PORTAL_MAX_UPLOAD_MB", "0", "KONTROL_PORTAL_MAX_UPLOAD_MB='0'"),
         ("KONTROL_PORTAL_LINK_TTL_DAYS", "-5", "KONTROL_PORTAL_LINK_TTL_DAYS='-5'"),
+        # a link's expiry past the calendar: every link answered 500
+        (
+            "KONTROL_PORTAL_LINK_TTL_DAYS",
+            "99999999999",
+            "Input should be less than or equal to 3650",
+        ),
+        ("KONTROL_PORTAL_MAX_UPLOAD_MB", "1e12", "Input should be less than or equal to 1024"),
+        # every mail's From: delivery crashed with the rows it claimed left in «sending»
+        ("KONTROL_MAIL_FROM", "not an address", "KONTROL_MAIL_FROM='not an address': an e-mail"),
+        ("KONTROL_MAIL_FROM", "kontrol@localhost", "KONTROL_MAIL_FROM='kontrol@localhost'"),
     ],
 )
 def test_a_number_out_of_range_is_refused_at_load_time(
@@ -111,6 +121,10 @@ def test_an_smtp_port_out_of_range_leaves_the_outbox_as_it_was(
     monkeypatch.setenv("KONTROL_SMTP_PORT", "99999")
     one_line_error(run(capsys, "mail", "deliver"), "KONTROL_SMTP_PORT='99999'")
     one_line_error(run(capsys, "mail", "check", "--json"), "KONTROL_SMTP_PORT='99999'")
+    monkeypatch.setenv("KONTROL_SMTP_PORT", "8025")
+    monkeypatch.setenv("KONTROL_MAIL_FROM", "not an address")
+    one_line_error(run(capsys, "mail", "deliver"), "KONTROL_MAIL_FROM='not an address'")
+    one_line_error(run(capsys, "mail", "check"), "KONTROL_MAIL_FROM='not an address'")
     with world.transaction() as s:
         rows = s.execute(select(OutboxMessage.status, OutboxMessage.attempts)).all()
     world.engine.dispose()

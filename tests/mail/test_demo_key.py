@@ -25,9 +25,7 @@ def test_the_demo_signs_with_its_own_key_and_every_child_gets_it(tmp_path: Path)
     """``kontrol demo --no-serve`` without KONTROL_SECRET_KEY: the key file is made, the portal
     child starts on it (a child without a key would exit at once), the mail's link verifies."""
     var = tmp_path / "var"
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("KONTROL_", "PREFECT_"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KONTROL_", "PREFECT_"))}
     env["KONTROL_DATABASE_URL"] = f"sqlite:///{var / 'kontrol.db'}"
     argv = [sys.executable, "-m", "kontrol", "demo", "--var", str(var), "--no-serve"]
     argv += ["--smtp-port", str(_free_port()), "--portal-port", str(_free_port())]

@@ -80,8 +80,11 @@ def test_the_current_key_among_the_previous_ones_is_listed_once() -> None:
 def test_only_the_signers_spelling_of_a_token_is_canonical() -> None:
     token = make_link_for(_settings(NEW))(7, "loiro")
     head, last = token[:-1], token[-1]
-    spare = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-             if c != last and (ord(c) >> 2) == (ord(last) >> 2) and c.isalnum()]
+    spare = [
+        c
+        for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+        if c != last and (ord(c) >> 2) == (ord(last) >> 2) and c.isalnum()
+    ]
 
     assert canonical(token)
     assert not canonical(token + "=")

@@ -94,8 +94,16 @@ def test_deliver_with_the_server_down_says_so_and_keeps_every_mail(
         )
     with world.transaction() as s:
         rows = s.execute(select(OutboxMessage.status, OutboxMessage.attempts)).all()
-    world.engine.dispose()
     assert len(rows) == 5 and set(rows) == {("pending", 0)}
+
+    # the server is back: the next run sends them all at once (they were held for 5 minutes)
+    with start_sink(port=port) as smtp:
+        again = run(capsys, "mail", "deliver", "--json")
+    assert again.code == 0, again
+    assert again.json()["sent"] == 5 and smtp.handler.count == 5
+    with world.transaction() as s:
+        assert set(s.scalars(select(OutboxMessage.status))) == {"sent"}
+    world.engine.dispose()
 
 
 def test_sink_on_a_port_in_use_is_one_line(

@@ -48,6 +48,8 @@ RULES = Rules(Policy(), WorkCalendar())
 KEY = "portal-test-secret-0123456789-abcdefghij"
 ISSUED_AT = dt.datetime(2021, 1, 11, 9, 0, tzinfo=MSK)
 TODAY = dt.datetime(2021, 2, 1, 10, 0, tzinfo=MSK)
+
+
 class Clock:
     def __init__(self, now: dt.datetime) -> None:
         self.now = now

@@ -78,6 +78,17 @@ def test_a_file_id_that_is_no_id_is_404_not_500(env: PortalEnv, client: TestClie
             _secure(answer)
 
 
+def test_a_signed_link_to_an_id_beyond_the_database_is_refused_not_500(
+    env: PortalEnv, client: TestClient
+) -> None:
+    """Only a key holder can sign one, but 10³⁰ overflowed the driver as a file id did."""
+    for aid in (10**30, 2**31):
+        token = tokens.view_token(aid, "loiro", secret_key=KEY, clock=env.clock)
+        answer = client.get(f"/a/{token}")
+        assert answer.status_code == 403, answer.text[:200]
+        _secure(answer)
+
+
 def test_a_server_error_is_a_russian_page_with_the_security_headers(
     env: PortalEnv, client: TestClient
 ) -> None:

@@ -127,9 +127,7 @@ def test_the_view_shows_reports_and_their_files_but_changes_nothing(env: PortalE
 @pytest.mark.parametrize(
     "body", ["loiro", "committee", "dept-vocational", "mo-luzhsky", "no-such-body"]
 )
-def test_a_link_naming_a_body_that_does_not_supervise_is_refused(
-    env: PortalEnv, body: str
-) -> None:
+def test_a_link_naming_a_body_that_does_not_supervise_is_refused(env: PortalEnv, body: str) -> None:
     page = env.client.get(f"/s/{_oversee(env, env.co, body)}")
     assert page.status_code == 403
     assert REFUSED in page.text

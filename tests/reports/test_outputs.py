@@ -121,6 +121,11 @@ def test_markdown_states_formula_and_figures(report: Report) -> None:
     assert DISCIPLINE_FORMULA in text
     assert "Исполнительская дисциплина: 66,7 %" in text
     assert "| 3.1.2 | ЛОИРО | 24.03.2021 |" in text
+    # the artifact sits beside the run's details in the Prefect UI: at most five columns
+    # (eight overlapped the sidebar at 1366 px), the most telling first
+    rows = [line for line in text.splitlines() if line.startswith("|")]
+    assert rows and max(line.count("|") - line.count("\\|") - 1 for line in rows) <= 5
+    assert "| Исполнитель | Дисциплина | Просрочено | С нарушением | Выдано |" in text
 
 
 @pytest.mark.parametrize("writer", [write_xlsx, write_html])

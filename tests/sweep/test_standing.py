@@ -94,9 +94,7 @@ def test_status_report_and_artifacts_agree_after_a_sweep_as_of_a_later_day(
     assert {r["status"] for r in after["assignments"]} == {"overdue"}
 
     for day, overdue in ((early, 0), (late, 8)):
-        result = run(
-            capsys, "report", "--year", "2021", "--as-of", day.isoformat(), "--json"
-        )
+        result = run(capsys, "report", "--year", "2021", "--as-of", day.isoformat(), "--json")
         assert result.code == 0, result.err
         assert json.loads(result.out)["total"]["overdue"] == overdue
         engine = make_engine(seeded)
