@@ -15,6 +15,7 @@ from prefect.runtime import flow_run
 
 from kontrol import assignment_events, faults
 from kontrol.config import load_rules
+from kontrol.flows.clock import scheduled_start
 from kontrol.flows.names import cycle_first_name, rename
 from kontrol.issuing import IssueSummary
 from kontrol.naming import cycle_run_name, item_artifact_key, occurrence_title
@@ -45,7 +46,7 @@ def issue_cycle(
     settings = load_settings()
     rules = load_rules(settings)
     now = dt.datetime.now(dt.UTC)
-    started = flow_run.get_scheduled_start_time() or now
+    started = scheduled_start(now)
     on = started.astimezone(ZoneInfo(rules.policy.timezone)).date()
     actor = f"flow-run:{flow_run.get_id() or 'local'}"
     if event:

@@ -13,10 +13,10 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
-from prefect.runtime import flow_run
 
 from kontrol.config import Rules, load_rules
 from kontrol.context import App
+from kontrol.flows.clock import scheduled_start
 from kontrol.flows.cycle import deliver
 from kontrol.flows.names import rename, report_first_name
 from kontrol.lookup import roadmap_by_number
@@ -81,7 +81,7 @@ def annual_monitoring(year: int | None = None) -> dict[str, Any]:
     settings = load_settings()
     rules = load_rules(settings)
     now = dt.datetime.now(dt.UTC)
-    started = flow_run.get_scheduled_start_time() or now
+    started = scheduled_start(now)
     today = started.astimezone(rules.policy.zone).date()
     year = year or today.year - 1
     rename(report_run_name(year))

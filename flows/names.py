@@ -15,6 +15,7 @@ from typing import Any
 from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 
+from kontrol.flows.clock import scheduled_start
 from kontrol.naming import BANNED, RUN_SEPARATOR, report_run_name, sweep_run_name
 
 
@@ -27,7 +28,7 @@ def _parameters() -> dict[str, Any]:
 
 def _scheduled() -> dt.datetime:
     try:
-        return flow_run.get_scheduled_start_time() or dt.datetime.now(dt.UTC)
+        return scheduled_start(dt.datetime.now(dt.UTC))
     except Exception:
         return dt.datetime.now(dt.UTC)
 

@@ -23,6 +23,7 @@ from kontrol.context import App
 from kontrol.errors import KontrolError
 from kontrol.event_forwarding import ForwardReport, forward_pending
 from kontrol.events import load_catalogue
+from kontrol.flows.clock import scheduled_start
 from kontrol.flows.cycle import deliver
 from kontrol.flows.names import rename, sweep_first_name
 from kontrol.models.db import session_factory
@@ -69,7 +70,7 @@ def daily_sweep(as_of: dt.date | None = None) -> dict[str, Any]:
     settings = load_settings()
     rules = load_rules(settings)
     now = dt.datetime.now(dt.UTC)
-    started = flow_run.get_scheduled_start_time() or now
+    started = scheduled_start(now)
     day = as_of or started.astimezone(rules.policy.zone).date()
     rename(sweep_run_name(day))
     logger = get_run_logger()

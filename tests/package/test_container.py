@@ -45,7 +45,9 @@ def _compose() -> dict:  # type: ignore[type-arg]
 def _kontrol_commands(service: dict) -> list[list[str]]:  # type: ignore[type-arg]
     command = service.get("command") or []
     if command[:2] == ["sh", "-ec"]:
-        return [shlex.split(line) for line in command[2].splitlines() if line.startswith("kontrol")]
+        # each line's kontrol command, also after a guard (`[ -e … ] || kontrol example …`)
+        lines = (line.rpartition("|| ")[2].strip() for line in command[2].splitlines())
+        return [shlex.split(line) for line in lines if line.startswith("kontrol")]
     return [command] if command[:1] == ["kontrol"] else []
 
 

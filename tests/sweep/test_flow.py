@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -39,3 +40,17 @@ def test_daily_sweep_acts_as_of_its_day_and_publishes_artifacts(
                 artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key]))
             )
             assert found, key
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_daily_sweep_on_its_scheduled_day_runs_on_sqlite(seeded: str, prefect_server: None) -> None:
+    """As a worker runs it: no ``as_of``, the day from the scheduled start. That start is a
+    pendulum DateTime, whose date sqlite3 could not bind: the run failed every day."""
+    from kontrol.flows.sweep import daily_sweep
+
+    issue(seeded, {"1.3": ["2021-01"]})
+    result = daily_sweep()
+    today = dt.datetime.now(ZoneInfo("Europe/Moscow")).date()  # the policy's zone
+    assert result["as_of"] in (today.isoformat(), (today - dt.timedelta(days=1)).isoformat())
+    if result["working_day"]:
+        assert result["counts"]["overdue_notice"] == 1  # January 2021's occurrence, long past
