@@ -90,3 +90,13 @@ def test_compose_sets_only_settings_prefect_knows(monkeypatch: pytest.MonkeyPatc
         monkeypatch.setenv(name, re.sub(r"\$\{[^}]*\}", "x", value))
         assert PrefectSettings().model_dump() != before, name
         monkeypatch.delenv(name)
+
+
+def test_every_long_running_service_has_a_healthcheck_and_secrets_stay_with_kontrol() -> None:
+    services = _compose()["services"]
+    for name in ("postgres", "prefect", "worker", "portal"):
+        assert "healthcheck" in services[name], name
+    prefect_env = services["prefect"]["environment"]
+    assert not {k for k in prefect_env if k.startswith("KONTROL_")}, prefect_env
+    for name in ("worker", "portal"):
+        assert "KONTROL_SECRET_KEY" in services[name]["environment"], name
