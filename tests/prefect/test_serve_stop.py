@@ -78,6 +78,39 @@ def _in_flight(ids: list[uuid.UUID], serve: subprocess.Popen[bytes]) -> bool:
     return all(s is not None and s.type in (StateType.PENDING, StateType.RUNNING) for s in states)
 
 
+def _serve(api_url: str, tmp_path: Path) -> subprocess.Popen[bytes]:
+    """``kontrol serve`` of two runs at a time against ``api_url``, on a server with no run of
+    another test waiting; its output in ``serve.log``."""
+    _no_runs_waiting()
+    env = {**os.environ, "PREFECT_API_URL": api_url, "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "kontrol", "serve", "--no-catch-up", "--limit", "2"],
+        env=env,
+        cwd=tmp_path,
+        stdout=(tmp_path / "serve.log").open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def _two_runs_in_flight(
+    specs: list[DeploymentSpec], serve: subprocess.Popen[bytes]
+) -> list[uuid.UUID]:
+    """A run of each deployment, once served, and back when ``serve`` has both in flight."""
+    _until("deployments", lambda: _deployed([s.name for s in specs]), serve)
+    ids = [
+        run_deployment(
+            name=f"kontrol-cycle/{s.name}",
+            parameters={**s.parameters, "period": s.catch_up[0]},
+            timeout=0,
+            idempotency_key=str(uuid.uuid4()),
+        ).id
+        for s in specs
+    ]
+    _until("two flow runs in flight", lambda: _in_flight(ids, serve), serve)
+    return ids
+
+
 def _with_catch_up(n: int) -> list[DeploymentSpec]:
     return [s for s in build_specs(App(load_settings())) if s.catch_up][:n]
 
@@ -113,29 +146,9 @@ def test_sigterm_cancels_the_runs_in_flight_and_pauses_no_schedule(
     seeded_sqlite: str, prefect_server: str, tmp_path: Path
 ) -> None:
     specs = _with_catch_up(2)
-    _no_runs_waiting()
-    env = {**os.environ, "PREFECT_API_URL": prefect_server, "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
-    serve = subprocess.Popen(
-        [sys.executable, "-m", "kontrol", "serve", "--no-catch-up", "--limit", "2"],
-        env=env,
-        cwd=tmp_path,
-        stdout=(tmp_path / "serve.log").open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    serve = _serve(prefect_server, tmp_path)
     try:
-        _until("deployments", lambda: _deployed([s.name for s in specs]), serve)
-        ids = [
-            run_deployment(
-                name=f"kontrol-cycle/{s.name}",
-                parameters={**s.parameters, "period": s.catch_up[0]},
-                timeout=0,
-                idempotency_key=str(uuid.uuid4()),
-            ).id
-            for s in specs
-        ]
-        running = lambda: sum("prefect.engine" in c for c in _children(serve.pid)) == 2  # noqa: E731
-        _until("two flow runs in flight", running, serve)
+        ids = _two_runs_in_flight(specs, serve)
         serve.send_signal(signal.SIGTERM)
         code = serve.wait(timeout=120)
     finally:
@@ -205,29 +218,10 @@ def test_sigterm_with_the_prefect_api_gone_still_ends_serve_and_its_flow_runs(
     """Nothing to report the cancellations to: it stops anyway (by force after a deadline)
     instead of retrying for minutes, and leaves no flow-run process behind."""
     specs = _with_catch_up(2)
-    _no_runs_waiting()
     relay = Relay(prefect_server)
-    env = {**os.environ, "PREFECT_API_URL": relay.url, "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
-    serve = subprocess.Popen(
-        [sys.executable, "-m", "kontrol", "serve", "--no-catch-up", "--limit", "2"],
-        env=env,
-        cwd=tmp_path,
-        stdout=(tmp_path / "serve.log").open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    serve = _serve(relay.url, tmp_path)
     try:
-        _until("deployments", lambda: _deployed([s.name for s in specs]), serve)
-        ids = [
-            run_deployment(
-                name=f"kontrol-cycle/{s.name}",
-                parameters={**s.parameters, "period": s.catch_up[0]},
-                timeout=0,
-                idempotency_key=str(uuid.uuid4()),
-            ).id
-            for s in specs
-        ]
-        _until("two flow runs in flight", lambda: _in_flight(ids, serve), serve)
+        _two_runs_in_flight(specs, serve)
         relay.cut()
         serve.send_signal(signal.SIGTERM)
         serve.wait(timeout=90)
