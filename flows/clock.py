@@ -11,12 +11,12 @@ import datetime as dt
 
 from prefect.runtime import flow_run
 
+from kontrol.models.base import utc
+
 
 def plain(moment: dt.datetime) -> dt.datetime:
     """``moment`` as a ``datetime.datetime`` in UTC (a naive one is taken as UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return dt.datetime.fromtimestamp(moment.timestamp(), dt.UTC)
+    return dt.datetime.fromtimestamp(utc(moment).timestamp(), dt.UTC)
 
 
 def scheduled_start(now: dt.datetime) -> dt.datetime:

@@ -19,6 +19,7 @@ from kontrol import ladder, standing
 from kontrol.config import Rules
 from kontrol.errors import KontrolError, NotFound
 from kontrol.models import Assignment, AuditEvent, Body, Item, LadderStep, Obligation
+from kontrol.models.base import utc
 from kontrol.naming import body_label
 from kontrol.notify import Mailer
 from kontrol.standing import OPEN_KINDS, standing_sql
@@ -47,11 +48,6 @@ def get_assignment(session: Session, ref: str | int) -> Assignment:
     if a is None:
         raise NotFound(f"no assignment {aid}")
     return a
-
-
-def utc(now: dt.datetime) -> dt.datetime:
-    """Stored in UTC: SQLite keeps a timestamp's wall clock and drops its zone."""
-    return now.astimezone(dt.UTC)
 
 
 def _lock(session: Session) -> bool:

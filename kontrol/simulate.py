@@ -283,7 +283,7 @@ def _months(factory: sessionmaker[Session], rules: Rules) -> dict[str, Month]:
         ):
             months[_key(issue_on)].issued += 1
             if completed_at is not None:
-                done = completed_at.replace(tzinfo=completed_at.tzinfo or dt.UTC).astimezone(zone)
+                done = completed_at.astimezone(zone)
                 m = months[_key(done)]
                 if done.date() <= due_on:
                     m.done_on_time += 1
@@ -294,7 +294,7 @@ def _months(factory: sessionmaker[Session], rules: Rules) -> dict[str, Month]:
                 OutboxMessage.created_at, OutboxMessage.kind
             )
         ):
-            at = created_at.replace(tzinfo=created_at.tzinfo or dt.UTC).astimezone(zone)
+            at = created_at.astimezone(zone)
             months[_key(at)].mails[kind] += int(n)
         for taken_on, n in session.execute(
             select(LadderStep.taken_on, func.count())

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Date, case, cast, func
 from sqlalchemy.sql.elements import ColumnElement
 
+from kontrol.models.base import utc
 from kontrol.roadmap.workcalendar import WorkCalendar
 
 Kind = Literal["open", "overdue", "done_on_time", "done_late", "cancelled"]
@@ -54,10 +55,8 @@ class Standing:
 
 
 def local_date(moment: dt.datetime, zone: ZoneInfo) -> dt.date:
-    """The local calendar day of a stored moment (a naive value is UTC, as SQLite returns it)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(zone).date()
+    """The local calendar day of a moment (a naive value is UTC)."""
+    return utc(moment).astimezone(zone).date()
 
 
 def standing(
@@ -94,9 +93,7 @@ def local_date_sql(column: Any, dialect: str, zone: ZoneInfo, now: dt.datetime) 
     ``now`` is applied (right for zones without daylight saving, such as Moscow since 2014).
     """
     if dialect == "postgresql":
-        aware = getattr(getattr(column, "type", None), "timezone", False)
-        utc = column if aware else func.timezone("UTC", column)  # a naive value is UTC
-        return cast(func.timezone(zone.key, utc), Date)
+        return cast(func.timezone(zone.key, column), Date)  # every timestamp is timestamptz
     offset = now.astimezone(zone).utcoffset() or dt.timedelta()
     return func.date(column, f"{int(offset.total_seconds() // 60):+d} minutes")
 

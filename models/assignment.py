@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kontrol.models.base import Base, intpk, json_dict, str_id, timestamp
+from kontrol.models.base import Base, intpk, json_dict, str_id
 from kontrol.models.body import Body
 from kontrol.models.obligation import Obligation
 
@@ -39,7 +39,7 @@ class Assignment(Base):
     original_due_on: Mapped[dt.date]
     due_on: Mapped[dt.date]
     status: Mapped[str] = mapped_column(String(16), default="issued")
-    issued_at: Mapped[timestamp]
+    issued_at: Mapped[dt.datetime]
     issued_by: Mapped[str]
     completed_at: Mapped[dt.datetime | None]
     completion_note: Mapped[str | None] = mapped_column(Text)
@@ -66,7 +66,7 @@ class LadderStep(Base):
     step: Mapped[str] = mapped_column(String(32))
     due_on: Mapped[dt.date]
     taken_on: Mapped[dt.date]
-    at: Mapped[timestamp]
+    at: Mapped[dt.datetime]
     by: Mapped[str]
 
 
@@ -76,7 +76,7 @@ class AuditEvent(Base):
     __tablename__ = "audit_events"
 
     id: Mapped[intpk]
-    at: Mapped[timestamp]
+    at: Mapped[dt.datetime]
     actor: Mapped[str]
     action: Mapped[str] = mapped_column(String(64))
     assignment_id: Mapped[int | None] = mapped_column(

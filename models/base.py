@@ -8,8 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from sqlalchemy import JSON, DateTime, MetaData, String, Text
+from sqlalchemy import JSON, DateTime, Dialect, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -24,9 +25,34 @@ str_id = Annotated[str, mapped_column(String(64))]
 text = Annotated[str, mapped_column(Text)]
 json_list = Annotated[list[Any], mapped_column(JSON)]
 json_dict = Annotated[dict[str, Any], mapped_column(JSON)]
-timestamp = Annotated[dt.datetime, mapped_column(DateTime(timezone=True))]
+
+
+def utc(moment: dt.datetime) -> dt.datetime:
+    """The one way a moment becomes aware UTC; a naive value is taken as UTC already."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """Every timestamp column: written as UTC, read back as aware UTC on every database.
+
+    PostgreSQL keeps the zone (``timestamptz``); SQLite keeps only the wall clock, so a moment
+    is converted to UTC before it is written and given its zone back when read. Code above the
+    models therefore only ever sees aware UTC datetimes, and comparisons in SQL are between UTC
+    wall clocks on both databases.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        return None if value is None else utc(value)
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        return None if value is None else utc(value)
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {str: String(255)}  # noqa: RUF012
+    type_annotation_map = {str: String(255), dt.datetime: UtcDateTime}  # noqa: RUF012

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kontrol.models.base import Base, intpk, json_dict, timestamp
+from kontrol.models.base import Base, intpk, json_dict
 
 
 class EventRecord(Base):
@@ -23,13 +23,13 @@ class EventRecord(Base):
     sender: Mapped[str] = mapped_column(String(64))
     sender_ref: Mapped[str] = mapped_column(String(200))
     body_id: Mapped[str | None] = mapped_column(ForeignKey("bodies.id"))
-    occurred_at: Mapped[timestamp]
-    received_at: Mapped[timestamp]
+    occurred_at: Mapped[dt.datetime]
+    received_at: Mapped[dt.datetime]
     note: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[json_dict]
-    forwarded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    forwarded_at: Mapped[dt.datetime | None]
     # while not forwarded: the attempts so far and the last one's reason (shown to people), and
     # the lease of the forwarder holding the row, so two forwarders never send it at once
     forward_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     forward_error: Mapped[str | None] = mapped_column(Text)
-    forward_lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    forward_lease_until: Mapped[dt.datetime | None]

@@ -17,7 +17,7 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kontrol.models.base import Base, intpk, json_list, text, timestamp
+from kontrol.models.base import Base, intpk, json_list, text
 
 OUTBOX_STATES = ("pending", "sending", "sent", "failed")
 
@@ -40,8 +40,8 @@ class OutboxMessage(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[timestamp]
-    next_attempt_at: Mapped[timestamp]
+    created_at: Mapped[dt.datetime]
+    next_attempt_at: Mapped[dt.datetime]
     lease_until: Mapped[dt.datetime | None]
     # the delivery run holding the row in "sending": only that run may record its outcome or
     # renew its lease, so a late run can never overwrite the state another run has set

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, String, Text
+from sqlalchemy import BigInteger, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kontrol.models.base import Base, intpk, timestamp
+from kontrol.models.base import Base, intpk
 
 REVIEW_STATES = ("pending", "accepted", "returned", "not_required")
 REQUEST_STATES = ("pending", "approved", "rejected")
@@ -31,11 +31,11 @@ class Report(Base):
     )
     body_id: Mapped[str] = mapped_column(String(64), ForeignKey("bodies.id"))
     text: Mapped[str] = mapped_column(Text)
-    submitted_at: Mapped[timestamp]
+    submitted_at: Mapped[dt.datetime]
     submitted_via: Mapped[str] = mapped_column(String(32))  # link id (hash), never the token
     review_status: Mapped[str] = mapped_column(String(16), default="pending")
     reviewer_body_id: Mapped[str | None] = mapped_column(String(64), ForeignKey("bodies.id"))
-    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_at: Mapped[dt.datetime | None]
     reviewed_via: Mapped[str | None] = mapped_column(String(32))
     review_comment: Mapped[str | None] = mapped_column(Text)
 
@@ -55,7 +55,7 @@ class Attachment(Base):
     content_type: Mapped[str] = mapped_column(String(100))
     original_name: Mapped[str] = mapped_column(String(255))  # for display only
     stored_path: Mapped[str] = mapped_column(String(255))  # relative to upload_dir
-    uploaded_at: Mapped[timestamp]
+    uploaded_at: Mapped[dt.datetime]
     uploaded_by: Mapped[str] = mapped_column(String(64))  # body id
 
 
@@ -70,10 +70,10 @@ class ExtensionRequest(Base):
     current_due_on: Mapped[dt.date]
     requested_due_on: Mapped[dt.date]
     reason: Mapped[str] = mapped_column(Text)
-    requested_at: Mapped[timestamp]
+    requested_at: Mapped[dt.datetime]
     requested_via: Mapped[str] = mapped_column(String(32))
     curator_body_id: Mapped[str | None] = mapped_column(String(64), ForeignKey("bodies.id"))
     status: Mapped[str] = mapped_column(String(16), default="pending")
-    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[dt.datetime | None]
     decided_via: Mapped[str | None] = mapped_column(String(32))
     decision_comment: Mapped[str | None] = mapped_column(Text)

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kontrol.models.base import Base, intpk, json_list, str_id, text, timestamp
+from kontrol.models.base import Base, intpk, json_list, str_id, text
 
 
 class Roadmap(Base):
@@ -28,8 +28,8 @@ class Roadmap(Base):
     controller_position: Mapped[str | None]
     controller_person: Mapped[str | None]
     controller_body_id: Mapped[str | None] = mapped_column(ForeignKey("bodies.id"))
-    imported_at: Mapped[timestamp]
-    updated_at: Mapped[timestamp]
+    imported_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
 
     items: Mapped[list[Item]] = relationship(
         back_populates="roadmap", order_by="Item.position", cascade="all, delete-orphan"

@@ -49,6 +49,7 @@ from kontrol.config import mail_zone
 from kontrol.mail import outbox
 from kontrol.mail.message import build_message, list_id_for, parse_address
 from kontrol.models import OutboxMessage, Roadmap
+from kontrol.models.base import utc
 from kontrol.settings import Settings
 
 Clock = Callable[[], dt.datetime]
@@ -410,7 +411,7 @@ def _record(
                     temporary = tuple(r for r in o.refused if r[1] < 500)
                     _split_off(session, o, temporary, now=now, stats=stats)
             elif o.status in ("retry", "refused") and o.attempts < max_attempts:
-                retry_at = outbox.utc(now) + outbox.backoff(o.attempts)
+                retry_at = utc(now) + outbox.backoff(o.attempts)
                 outbox.mark_retry(
                     session, o.id, next_attempt_at=retry_at, reason=o.reason or "", token=token
                 )

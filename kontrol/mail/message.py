@@ -39,6 +39,7 @@ from icalendar import Calendar, Event
 from kontrol.mail.render import one_line
 from kontrol.mail.russian import full_stop
 from kontrol.models import OutboxMessage
+from kontrol.models.base import utc
 
 _TRANSLIT = dict(
     zip(
@@ -215,7 +216,7 @@ def build_message(
         msg.set_raw("Cc", encoded_addresses("Cc", [parse_address(a) for a in row.cc_addrs]))
     if row.reply_to:
         msg.set_raw("Reply-To", encoded_addresses("Reply-To", [parse_address(row.reply_to)]))
-    msg["Date"] = utils.format_datetime(_aware(date).astimezone(zone))
+    msg["Date"] = utils.format_datetime(utc(date).astimezone(zone))
     msg["Message-ID"] = one_line(row.message_id)
     if list_id:
         msg["List-Id"] = one_line(list_id)
@@ -230,11 +231,6 @@ def build_message(
     for att in row.attachments:
         add_attachment(msg, att)
     return msg
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """A naive moment is UTC (as the database returns it)."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 def add_attachment(msg: EmailMessage, att: Mapping[str, Any]) -> None:

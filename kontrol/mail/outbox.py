@@ -10,7 +10,7 @@ id`` on SQLite; ``SELECT … FOR UPDATE SKIP LOCKED`` then that update on Postgr
 deliverers never get the same row, and a row left in "sending" by a crash becomes claimable
 again when its lease runs out.
 
-Times are stored in UTC; ``lease_until`` and ``sent_at`` are naive UTC (their columns are).
+Times are UTC (the columns' type, ``UtcDateTime``, sees to it on both databases).
 """
 
 from __future__ import annotations
@@ -37,20 +37,12 @@ from kontrol.mail.message import (
     parse_address,
 )
 from kontrol.models import Assignment, Body, OutboxContent, OutboxMessage, Roadmap
+from kontrol.models.base import utc
 from kontrol.models.db import insert_for
 from kontrol.settings import Settings
 
 BACKOFF_BASE = dt.timedelta(minutes=5)
 BACKOFF_CAP = dt.timedelta(hours=6)
-
-
-def utc(moment: dt.datetime) -> dt.datetime:
-    """Aware UTC; a naive value is taken as UTC already."""
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
-
-
-def naive_utc(moment: dt.datetime) -> dt.datetime:
-    return utc(moment).replace(tzinfo=None)
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -151,7 +143,7 @@ def prebuild(
 def _claimable(now: dt.datetime) -> Any:
     return or_(
         and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= utc(now)),
-        and_(OutboxMessage.status == "sending", OutboxMessage.lease_until < naive_utc(now)),
+        and_(OutboxMessage.status == "sending", OutboxMessage.lease_until < utc(now)),
     )
 
 
@@ -194,7 +186,7 @@ def claim_rows(
             .where(OutboxMessage.id.in_(target), _claimable(now))
             .values(
                 status="sending",
-                lease_until=naive_utc(now) + dt.timedelta(seconds=lease_seconds),
+                lease_until=utc(now) + dt.timedelta(seconds=lease_seconds),
                 attempts=OutboxMessage.attempts + 1,
                 claim_token=token,
             )
@@ -251,7 +243,7 @@ def renew_leases(session_factory: sessionmaker[Session], token: str, *, until: d
         result = session.execute(
             update(OutboxMessage)
             .where(_held(token))
-            .values(lease_until=naive_utc(until))
+            .values(lease_until=utc(until))
             .execution_options(synchronize_session=False)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
@@ -265,9 +257,7 @@ def mark_sent(
     note: str | None = None,
     token: str | None = None,
 ) -> bool:
-    return _finish(
-        session, message_id, token, status="sent", sent_at=naive_utc(now), last_error=note
-    )
+    return _finish(session, message_id, token, status="sent", sent_at=utc(now), last_error=note)
 
 
 _OUTBOX = OutboxMessage.__table__
@@ -301,7 +291,7 @@ def mark_sent_many(
     if isinstance(conn, Session):
         conn = conn.connection()
     result = conn.execute(
-        _SENT_MANY, {"ids": list(message_ids), "token": token, "sent_at": naive_utc(now)}
+        _SENT_MANY, {"ids": list(message_ids), "token": token, "sent_at": utc(now)}
     )
     return int(result.rowcount)
 
