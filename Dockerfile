@@ -10,6 +10,7 @@ WORKDIR /src
 RUN pip install --no-cache-dir "build==1.*" "setuptools>=77"
 COPY pyproject.toml README.md LICENSE ./
 COPY kontrol kontrol
+COPY cli cli
 COPY roadmap roadmap
 COPY models models
 COPY flows flows

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from kontrol.config import Rules
+from kontrol.errors import KontrolError
 from kontrol.issuing import obligation_occurrences, recipients
 from kontrol.lookup import obligations_of
-from kontrol.models import Body, Obligation, Roadmap
+from kontrol.models import Body, ItemExecutor, Obligation, Roadmap
 from kontrol.naming import deployment_name
 from kontrol.roadmap.events import EventCatalogue
 from kontrol.roadmap.occurrences import Occurrence
@@ -58,7 +60,7 @@ class DeploymentSpec:
         return {"roadmap": self.roadmap, "obligation": self.obligation}
 
     @property
-    def trigger(self) -> dict[str, object] | None:
+    def trigger(self) -> dict[str, Any] | None:
         """The deployment trigger of an on_event obligation (DeploymentEventTrigger fields).
 
         One run per recorded event (``for_each`` its resource, ``kontrol.event.<row id>``);
@@ -98,11 +100,18 @@ def issue_time(occ: Occurrence, rules: Rules) -> dt.datetime:
 
 
 def compile_roadmap(
-    session: Session, roadmap: Roadmap, rules: Rules, *, now: dt.datetime, backfill: bool = False
+    session: Session,
+    roadmap: Roadmap,
+    rules: Rules,
+    *,
+    now: dt.datetime,
+    events: EventCatalogue | None,
+    backfill: bool = False,
 ) -> list[DeploymentSpec]:
-    obligations = obligations_of(session, roadmap)
+    """The specs of every obligation; ``events`` is the catalogue on_event ones count from."""
     return [
-        compile_obligation(session, ob, rules, now=now, backfill=backfill) for ob in obligations
+        compile_obligation(session, ob, rules, now=now, events=events, backfill=backfill)
+        for ob in obligations_of(session, roadmap)
     ]
 
 
@@ -112,12 +121,12 @@ def compile_obligation(
     rules: Rules,
     *,
     now: dt.datetime,
+    events: EventCatalogue | None,
     backfill: bool = False,
-    events: EventCatalogue | None = None,
 ) -> DeploymentSpec:
     """``catch_up``: occurrences issued on paper before ``now`` and not yet due (with
     ``backfill``, also those wholly past) — to be issued at once when first deployed.
-    An on_event obligation gets its catalogue event (``events``, default: KONTROL_EVENTS)."""
+    An on_event obligation gets its catalogue event from ``events`` (KONTROL_EVENTS)."""
     event = _event_of(ob, events) if ob.kind == "on_event" else None
     occs = obligation_occurrences(ob, rules)
     scheduled = [o for o in occs if o.state == "scheduled"]
@@ -144,13 +153,12 @@ def compile_obligation(
 def _event_of(ob: Obligation, events: EventCatalogue | None) -> str:
     """The catalogue id an on_event obligation is counted from (an error when unresolved)."""
     from kontrol.event_issuing import phase_of, resolve_phase_event
-    from kontrol.events import require_catalogue
-    from kontrol.settings import load_settings
 
-    catalogue = events or require_catalogue(load_settings())
+    if events is None:
+        raise KontrolError("no event catalogue: set KONTROL_EVENTS to the events.yaml file")
     phase = phase_of(ob.item.number, ob.item.schedule_text, ob.phase_index)
     assert phase is not None and phase.event is not None
-    return resolve_phase_event(phase, catalogue, ob.key)
+    return resolve_phase_event(phase, events, ob.key)
 
 
 def _due_end(occ: Occurrence, rules: Rules) -> dt.datetime:
@@ -206,7 +214,7 @@ def describe(session: Session, ob: Obligation, scheduled: list[Occurrence]) -> s
     return "\n".join(lines)
 
 
-def _names(session: Session, executors: list) -> str:  # type: ignore[type-arg]
+def _names(session: Session, executors: list[ItemExecutor]) -> str:
     names = []
     for e in executors:
         body = session.get(Body, e.body_id)

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from kontrol.context import App
 from kontrol.deployments.compile import DeploymentSpec
+from kontrol.deployments.dispatch import synchronous
 from kontrol.errors import KontrolError
 
 if TYPE_CHECKING:
@@ -72,35 +74,28 @@ def runner_deployments(specs: Sequence[DeploymentSpec]) -> list[RunnerDeployment
     result = []
     for spec in specs:
         result.append(
-            issue_cycle.to_deployment(
-                name=spec.name,
-                schedules=[RRule(r, timezone=spec.timezone) for r in spec.rrules()],
-                parameters=spec.parameters,
-                description=spec.description,
-                tags=list(spec.tags),
-                version=f"{spec.roadmap}:{spec.obligation}",
-                entrypoint_type=EntrypointType.MODULE_PATH,
-                triggers=[DeploymentEventTrigger(**spec.trigger)] if spec.trigger else None,
+            synchronous(
+                issue_cycle.to_deployment(
+                    name=spec.name,
+                    schedules=[RRule(r, timezone=spec.timezone) for r in spec.rrules()],
+                    parameters=spec.parameters,
+                    description=spec.description,
+                    tags=list(spec.tags),
+                    version=f"{spec.roadmap}:{spec.obligation}",
+                    entrypoint_type=EntrypointType.MODULE_PATH,
+                    triggers=[DeploymentEventTrigger(**spec.trigger)] if spec.trigger else None,
+                )
             )
         )
     return result
 
 
-def extra_deployments(app: object) -> list[RunnerDeployment]:
-    """The daily sweep and the annual monitoring report, when those flows are installed."""
-    result: list[RunnerDeployment] = []
-    for module, factory in (
-        ("kontrol.deployments.sweep", "sweep_deployment"),
-        ("kontrol.deployments.monitoring", "monitoring_deployment"),
-    ):
-        try:
-            mod = __import__(module, fromlist=[factory])
-        except ImportError:
-            continue
-        make = getattr(mod, factory, None)
-        if make is not None:
-            result.append(make(app))
-    return result
+def extra_deployments(app: App) -> list[RunnerDeployment]:
+    """The daily sweep and the annual monitoring report, beside the roadmap's own."""
+    from kontrol.deployments.monitoring import monitoring_deployment
+    from kontrol.deployments.sweep import sweep_deployment
+
+    return [sweep_deployment(app), monitoring_deployment(app)]
 
 
 def serve(deployments: Sequence[RunnerDeployment], *, limit: int = 4) -> None:
@@ -143,11 +138,13 @@ def trigger_catch_up(specs: Sequence[DeploymentSpec]) -> int:
     for spec in specs:
         for key in spec.catch_up:
             for idempotency_key in catch_up_keys(spec, key):
-                run = run_deployment(
-                    name=f"{CYCLE_FLOW}/{spec.name}",
-                    parameters={**spec.parameters, "period": key},
-                    timeout=0,
-                    idempotency_key=idempotency_key,
+                run = synchronous(
+                    run_deployment(
+                        name=f"{CYCLE_FLOW}/{spec.name}",
+                        parameters={**spec.parameters, "period": key},
+                        timeout=0,
+                        idempotency_key=idempotency_key,
+                    )
                 )
                 if not stopped_from_outside(run):
                     break

@@ -8,10 +8,20 @@ the upcoming runs. Times are local (Prefect localises RDATEs to the schedule's t
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from kontrol.config import Rules
+from sqlalchemy.exc import DBAPIError
+
+from kontrol.config import Rules, load_rules
+from kontrol.context import App
 from kontrol.deployments.compile import RDATES_PER_RULE
+from kontrol.deployments.dispatch import synchronous
+from kontrol.errors import NotFound
+from kontrol.lookup import roadmap_by_number
+
+if TYPE_CHECKING:
+    from prefect.deployments.runner import RunnerDeployment
 
 FLOW_NAME = "kontrol-sweep"
 DEPLOYMENT_NAME = "daily-sweep"
@@ -40,43 +50,36 @@ def sweep_rrules(rules: Rules, start: dt.date, end: dt.date) -> list[str]:
     ]
 
 
-def schedule_window(app: object) -> tuple[dt.date, dt.date]:
+def schedule_window(app: App) -> tuple[dt.date, dt.date]:
     """From today to the end of the latest roadmap's horizon (next year when there is none)."""
-    from kontrol.context import App
-    from kontrol.lookup import roadmap_by_number
-
-    assert isinstance(app, App)
-    from kontrol.config import load_rules
-
     zone = load_rules(app.settings).policy.zone
     today = app.now.astimezone(zone).date()
     try:
         with app.reading() as session:
             horizon = roadmap_by_number(session).horizon_year
-    except Exception:  # no schema or no roadmap yet: a year ahead is still useful
+    except (NotFound, DBAPIError):  # no roadmap or no schema yet: a year ahead still serves
         horizon = None
     return today, dt.date(max(horizon or today.year + 1, today.year), 12, 31)
 
 
-def sweep_deployment(app: object):  # type: ignore[no-untyped-def]
+def sweep_deployment(app: App) -> RunnerDeployment:
     """The ``daily-sweep`` deployment of ``flows.sweep.daily_sweep`` (for ``prefect_io``)."""
     from prefect.schedules import RRule
     from prefect.types.entrypoint import EntrypointType
 
-    from kontrol.config import load_rules
-    from kontrol.context import App
     from kontrol.flows.sweep import daily_sweep
 
-    assert isinstance(app, App)
     rules = load_rules(app.settings)
     start, end = schedule_window(app)
-    return daily_sweep.to_deployment(
-        name=DEPLOYMENT_NAME,
-        schedules=[
-            RRule(r, timezone=rules.policy.timezone) for r in sweep_rrules(rules, start, end)
-        ],
-        description="Reminders, overdue notices and escalations: every working day at the "
-        "send hour (production calendar).",
-        tags=["kontrol", "sweep"],
-        entrypoint_type=EntrypointType.MODULE_PATH,
+    return synchronous(
+        daily_sweep.to_deployment(
+            name=DEPLOYMENT_NAME,
+            schedules=[
+                RRule(r, timezone=rules.policy.timezone) for r in sweep_rrules(rules, start, end)
+            ],
+            description="Reminders, overdue notices and escalations: every working day at the "
+            "send hour (production calendar).",
+            tags=["kontrol", "sweep"],
+            entrypoint_type=EntrypointType.MODULE_PATH,
+        )
     )

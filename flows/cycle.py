@@ -20,7 +20,7 @@ from kontrol.flows.names import cycle_first_name, rename
 from kontrol.issuing import IssueSummary
 from kontrol.naming import cycle_run_name, item_artifact_key, occurrence_title
 from kontrol.report import item_table
-from kontrol.settings import load_settings
+from kontrol.settings import Settings, load_settings
 from kontrol.tasks.delivery import deliver_outbox
 from kontrol.tasks.issuing import issue_task
 from kontrol.version import database_stamp, stamped
@@ -52,12 +52,13 @@ def issue_cycle(
     if event:
         from kontrol.tasks.events import issue_event_task
 
-        summary = issue_event_task(roadmap, obligation, event, now, actor)
+        summary = issue_event_task(settings, roadmap, obligation, event, now, actor)
     else:
-        summary = issue_task(roadmap, obligation, period, None if period else on, now, actor)
+        day = None if period else on
+        summary = issue_task(settings, roadmap, obligation, period, day, now, actor)
     rename(run_name(summary))
     faults.point("after-issue")
-    deliver(now)
+    deliver(settings, now)
     publish(summary, database_stamp(settings.database_url))
     get_run_logger().info(
         "%s: поручений %d, из них новых %d", run_name(summary), len(summary.rows), summary.created
@@ -69,9 +70,9 @@ def issue_cycle(
     }
 
 
-def deliver(now: dt.datetime) -> None:
-    """Send what the issue put in the outbox (the delivery task is shared by every flow)."""
-    deliver_outbox(now=now)
+def deliver(settings: Settings, now: dt.datetime) -> None:
+    """Send what the flow put in the outbox (the delivery task is shared by every flow)."""
+    deliver_outbox(now=now, settings=settings)
 
 
 def run_name(summary: IssueSummary) -> str:

@@ -102,7 +102,7 @@ def annual_monitoring(year: int | None = None) -> dict[str, Any]:
         markdown=markdown_report(report),
         description=stamped(f"Исполнение дорожной карты № {result['roadmap']} за {year}", stamp),
     )
-    deliver(now)
+    deliver(settings, now)
     logger.info(
         "%s: поручений %d, писем в очереди %d",
         report_run_name(year),

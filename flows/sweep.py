@@ -31,15 +31,15 @@ from kontrol.naming import sweep_run_name
 from kontrol.notify import Mailer
 from kontrol.report import overdue_table, summary_tables
 from kontrol.roadmap.errors import RoadmapError
-from kontrol.settings import load_settings
+from kontrol.settings import Settings, load_settings
 from kontrol.sweep import Action, SweepReport, run_sweep, transactions
 from kontrol.version import database_stamp, stamped
 
 
 @task(name="sweep", task_run_name="обход", retries=2, retry_delay_seconds=10)
-def sweep_task(as_of: dt.date, now: dt.datetime, actor: str) -> SweepReport:
+def sweep_task(settings: Settings, as_of: dt.date, now: dt.datetime, actor: str) -> SweepReport:
     """One sweep; a retry after a crash finishes the work without repeating a step."""
-    app = App(load_settings(), now=now)
+    app = App(settings, now=now)
     rules = load_rules(app.settings)
     return run_sweep(
         transactions(session_factory(app.engine)),
@@ -52,9 +52,9 @@ def sweep_task(as_of: dt.date, now: dt.datetime, actor: str) -> SweepReport:
 
 
 @task(name="forward-events", task_run_name="передача событий")
-def forward_events_task(now: dt.datetime) -> ForwardReport:
+def forward_events_task(settings: Settings, now: dt.datetime) -> ForwardReport:
     """Forward the pending events; a broken catalogue is each one's reason, not a failed sweep."""
-    app = App(load_settings(), now=now)
+    app = App(settings, now=now)
     try:
         catalogue, problem = load_catalogue(app.settings), None
     except (KontrolError, RoadmapError) as exc:
@@ -75,7 +75,7 @@ def daily_sweep(as_of: dt.date | None = None) -> dict[str, Any]:
     rename(sweep_run_name(day))
     logger = get_run_logger()
     stamp = database_stamp(settings.database_url)
-    events = forward_events_task(now)
+    events = forward_events_task(settings, now)
     publish_events(events, rules, now, stamp)
     in_use = (  # events in use: what this sweep forwarded and what is still pending
         {"events": {"forwarded": len(events.forwarded), "pending": len(events.pending)}}
@@ -88,8 +88,8 @@ def daily_sweep(as_of: dt.date | None = None) -> dict[str, Any]:
         logger.info("%s — нерабочий день: ничего не отправлено", f"{day:%d.%m.%Y}")
         return {"as_of": day.isoformat(), "working_day": False, **in_use}
     actor = f"flow-run:{flow_run.get_id() or 'local'}"
-    report = sweep_task(day, now, actor)
-    deliver(now)
+    report = sweep_task(settings, day, now, actor)
+    deliver(settings, now)
     publish(App(settings, now=now), rules, day, stamp)
     emit(report.actions)
     counts = report.to_json()["counts"]

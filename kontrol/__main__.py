@@ -1,5 +1,5 @@
 """``python -m kontrol``: the same as the ``kontrol`` command."""
 
-from kontrol.cli import main
+from kontrol.cli.main import main
 
 main()

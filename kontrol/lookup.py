@@ -49,3 +49,8 @@ def obligation_by_key(
         labels = ", ".join(f"{o.key} ({o.label})" for o in candidates)
         raise NotFound(f"item {number} has several phases; name one of: {labels}")
     return found[0]
+
+
+def active_items(roadmap: Roadmap) -> list[Item]:
+    """The roadmap's items still in force (an updated decree may have withdrawn some)."""
+    return [i for i in roadmap.items if not i.withdrawn]

@@ -1,7 +1,7 @@
 """What the demo says while it works: a line when something changed, a ✓ when the catch-up and
 the mail are done, then nothing until something changes again.
 
-Pure: it is given snapshots (counted by :mod:`kontrol.demo_watch`) and returns the lines.
+Pure: it is given snapshots (counted by :mod:`kontrol.cli.demo_watch`) and returns the lines.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from kontrol.context import App
 from kontrol.event_issuing import issue_event
 from kontrol.events import require_catalogue
 from kontrol.issuing import IssueSummary
-from kontrol.settings import load_settings
+from kontrol.settings import Settings
 
 
 @task(
@@ -20,9 +20,13 @@ from kontrol.settings import load_settings
     retry_delay_seconds=5,
 )
 def issue_event_task(
-    roadmap: str | None, obligation: str, event: str, now: dt.datetime, actor: str
+    settings: Settings,
+    roadmap: str | None,
+    obligation: str,
+    event: str,
+    now: dt.datetime,
+    actor: str,
 ) -> IssueSummary:
-    settings = load_settings()
     app = App(settings, now=now)
     return issue_event(
         app, roadmap, obligation, event, catalogue=require_catalogue(settings), actor=actor

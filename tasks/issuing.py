@@ -1,4 +1,7 @@
-"""Prefect task: issue one occurrence in one transaction (logic in ``kontrol.issuing``)."""
+"""Prefect task: issue one occurrence in one transaction (logic in ``kontrol.issuing``).
+
+The flow reads the settings and hands them over: a task reads nothing from the environment.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +11,12 @@ from prefect import task
 
 from kontrol.context import App
 from kontrol.issuing import IssueSummary, issue
-from kontrol.settings import load_settings
+from kontrol.settings import Settings
 
 
 @task(name="issue-occurrence", task_run_name="выдача поручений", retries=2, retry_delay_seconds=5)
 def issue_task(
+    settings: Settings,
     roadmap: str | None,
     obligation: str,
     period: str | None,
@@ -20,5 +24,5 @@ def issue_task(
     now: dt.datetime,
     actor: str,
 ) -> IssueSummary:
-    app = App(load_settings(), now=now)
+    app = App(settings, now=now)
     return issue(app, roadmap, obligation, period=period, on=on, actor=actor)

@@ -8,11 +8,11 @@ from kontrol.models import Base
 
 config = context.config
 engine = config.attributes.get("engine")
-if engine is None:  # plain `alembic` command line: take the URL from the settings
-    from kontrol.models.db import make_engine
-    from kontrol.settings import load_settings
-
-    engine = make_engine(load_settings().database_url)
+if engine is None:  # the models know no settings: the caller opens the database
+    raise RuntimeError(
+        "the migrations run on an engine handed over by kontrol.models.db.migrate "
+        "(`kontrol init`), not from the plain alembic command line"
+    )
 
 with engine.connect() as connection:
     sqlite = connection.dialect.name == "sqlite"

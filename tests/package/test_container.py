@@ -14,7 +14,7 @@ import click
 import pytest
 import yaml
 
-from kontrol.cli import cli, register
+from kontrol.cli import cli
 from kontrol.settings import Settings
 from tests.conftest import REPO
 from tests.package.conftest import dockerfile_sources
@@ -55,7 +55,6 @@ def test_compose_runs_real_kontrol_commands_with_real_settings() -> None:
     compose = _compose()
     services = compose["services"]
     assert {"postgres", "kontrol", "prefect", "worker", "portal"} <= set(services)
-    register()
     commands = [c for s in services.values() for c in _kontrol_commands(s)]
     assert len(commands) >= 3  # init, example, portal
     for argv in commands:

@@ -13,7 +13,17 @@ from pathlib import Path
 
 from tests.conftest import REPO
 
-FOLDERS = ("roadmap", "models", "flows", "tasks", "deployments", "portal", "templates", "examples")
+FOLDERS = (
+    "cli",
+    "roadmap",
+    "models",
+    "flows",
+    "tasks",
+    "deployments",
+    "portal",
+    "templates",
+    "examples",
+)
 NAMES = "|".join(FOLDERS)
 # module names in strings (importlib, Prefect entrypoints), checked against the folder's modules
 MODULE_IN_STRING = re.compile(rf"(?:^|[\s;:\"'(])({NAMES})\.([a-z_]\w*)")

@@ -94,7 +94,7 @@ def test_the_installed_package_imports_from_itself_and_has_no_generic_names(
     code = (
         "import importlib.util, kontrol, kontrol.flows.cycle, kontrol.portal.app\n"
         "print(kontrol.flows.cycle.__file__)\n"
-        "print([n for n in ('roadmap', 'models', 'flows', 'tasks', 'deployments', 'portal',"
+        "print([n for n in ('cli', 'roadmap', 'models', 'flows', 'tasks', 'deployments', 'portal',"
         " 'templates', 'examples') if importlib.util.find_spec(n)])\n"
     )
     out = subprocess.run(

@@ -6,15 +6,7 @@ from typing import Any
 
 import pytest
 
-from kontrol.cli import cli
-from kontrol.commands import portal as portal_command
 from tests.cli_runner import run
-
-
-@pytest.fixture(autouse=True)
-def _portal_command() -> None:
-    """The lead wires ``kontrol.commands.portal`` into the CLI; until then the tests do."""
-    portal_command.register(cli)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from kontrol.config import load_rules
 from kontrol.context import App
 from kontrol.deployments import prefect_io
 from kontrol.deployments.compile import compile_roadmap
+from kontrol.events import load_catalogue
 from kontrol.lookup import roadmap_by_number
 from kontrol.settings import load_settings
 
@@ -22,7 +23,8 @@ def _specs(now: dt.datetime):  # type: ignore[no-untyped-def]
     app = App(load_settings(), now=now)
     rules = load_rules(app.settings)
     with app.reading() as session:
-        return compile_roadmap(session, roadmap_by_number(session), rules, now=now)
+        roadmap, events = roadmap_by_number(session), load_catalogue(app.settings)
+        return compile_roadmap(session, roadmap, rules, now=now, events=events)
 
 
 def test_seed_compiles_to_38_named_deployments(seeded):

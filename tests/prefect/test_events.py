@@ -49,12 +49,14 @@ def _events(db_url: str) -> int:
 
 def _specs(obligations: set[str]):  # type: ignore[no-untyped-def]
     from kontrol.deployments.compile import compile_roadmap
+    from kontrol.events import load_catalogue
     from kontrol.lookup import roadmap_by_number
 
     app = App(load_settings())
     rules = load_rules(app.settings)
     with app.reading() as session:
-        specs = compile_roadmap(session, roadmap_by_number(session), rules, now=app.now)
+        roadmap, events = roadmap_by_number(session), load_catalogue(app.settings)
+        specs = compile_roadmap(session, roadmap, rules, now=app.now, events=events)
     return [s for s in specs if s.obligation in obligations]
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 import pytest
 
-from kontrol.cli import cli, register
+from kontrol.cli import cli
 from kontrol.mail.sink import start_sink
 from tests.cli_runner import Result, run
 from tests.conftest import REPO
@@ -62,7 +62,10 @@ REPR = re.compile(
 
 
 def json_commands(group: click.Group = cli, prefix: str = "") -> Iterator[str]:
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None
         path = f"{prefix}{name}"
         if isinstance(command, click.Group):
             yield from json_commands(command, path + " ")
@@ -114,7 +117,6 @@ def no_repr(result: Result, what: str) -> None:
 def test_every_json_command_prints_one_json_document_and_nothing_else(
     world: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    register()
     assert set(json_commands()) == set(JSON_COMMANDS), "name every --json command in the table"
     runs = [(*name.split(), *filled(args, world)) for name, args in JSON_COMMANDS.items()]
     for args in [*runs, *MORE_JSON_RUNS]:

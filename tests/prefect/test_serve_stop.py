@@ -30,7 +30,7 @@ from prefect.client.schemas.objects import StateType
 from prefect.deployments import run_deployment
 from prefect.states import Cancelled, Crashed
 
-from kontrol.commands.orchestrate import build_specs
+from kontrol.cli.orchestrate import build_specs
 from kontrol.context import App
 from kontrol.deployments import prefect_io
 from kontrol.deployments.compile import DeploymentSpec

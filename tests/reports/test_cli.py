@@ -13,14 +13,6 @@ from tests.cli_runner import run
 from tests.reports.conftest import World
 
 
-@pytest.fixture(autouse=True)
-def _commands() -> None:
-    from kontrol.cli import cli
-    from kontrol.commands import report
-
-    report.register(cli)
-
-
 def test_report_writes_workbook_html_and_json(
     world: World, kontrol_env: str, capsys, tmp_path: Path
 ) -> None:

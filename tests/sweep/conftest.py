@@ -10,8 +10,6 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from kontrol.cli import cli
-from kontrol.commands import sweep as sweep_commands
 from kontrol.config import Rules
 from kontrol.issuing import issue_occurrence, obligation_occurrences
 from kontrol.lookup import obligation_by_key, roadmap_by_number
@@ -26,12 +24,6 @@ from tests.cli_runner import run
 
 MSK = ZoneInfo("Europe/Moscow")
 RULES = Rules(Policy(), WorkCalendar())
-
-
-@pytest.fixture(autouse=True)
-def _sweep_commands() -> None:
-    """The lead wires ``kontrol.commands.sweep`` into the CLI; until then the tests do."""
-    sweep_commands.register(cli)
 
 
 def at(day: dt.date, hour: int = 9) -> dt.datetime:

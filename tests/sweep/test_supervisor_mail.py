@@ -62,7 +62,7 @@ def _catch_up(url: str) -> int:
     created = 0
     with Session(engine) as s, s.begin():
         rm = roadmap_by_number(s)
-        for spec in compile_roadmap(s, rm, RULES, now=CATCH_UP):
+        for spec in compile_roadmap(s, rm, RULES, now=CATCH_UP, events=None):
             ob = obligation_by_key(s, rm, spec.obligation)
             for occ in obligation_occurrences(ob, RULES):
                 if occ.key in spec.catch_up:

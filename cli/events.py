@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import click
 from rich.table import Table
 from sqlalchemy import select
 
-from kontrol.cli import app_of
+from kontrol.cli.common import app_of
 from kontrol.config import load_rules
 from kontrol.errors import KontrolError
 from kontrol.event_forwarding import forward_pending
@@ -21,7 +22,9 @@ from kontrol.output import console, print_json
 class DateTimeParam(click.ParamType):
     name = "DATETIME"
 
-    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dt.datetime:
         if isinstance(value, dt.datetime):
             return value
         text = str(value).strip()
@@ -102,7 +105,7 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
     app = app_of(ctx)
     app.require_schema()
     with app.reading() as session:
-        rows = [
+        rows: list[dict[str, Any]] = [  # JSON-shaped
             {
                 "id": r.id,
                 "event": r.event,
@@ -158,7 +161,3 @@ def forward_cmd(ctx: click.Context, as_json: bool) -> None:
             f"{len(report.pending)} event(s) still not in Prefect: see `kontrol event list`",
             exit_code=1,
         )
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(event_group)

@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
-from kontrol.cli import app_of
+from kontrol.cli.common import app_of
 from kontrol.errors import KontrolError
 from kontrol.models import OutboxMessage
 from kontrol.models.outbox import OUTBOX_STATES
@@ -159,7 +160,7 @@ def list_cmd(ctx: click.Context, status: str | None, limit: int, as_json: bool) 
     if status:
         query = query.where(OutboxMessage.status == status)
     with app.reading() as session:
-        rows = [
+        rows: list[dict[str, Any]] = [  # JSON-shaped
             {
                 "id": m.id,
                 "key": m.key,
@@ -241,8 +242,3 @@ def sink_cmd(
         ),
     )
     console.print(f"stopped after {handle.handler.count} message(s)")
-
-
-def register(cli: click.Group) -> None:
-    """Adds this module's commands to ``cli``."""
-    cli.add_command(mail_group)

@@ -11,11 +11,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from kontrol import faults
-from kontrol.cli import app_of
+from kontrol.cli.common import app_of
 from kontrol.config import load_rules
 from kontrol.context import App
 from kontrol.deployments.compile import DeploymentSpec, compile_roadmap
 from kontrol.errors import KontrolError
+from kontrol.events import load_catalogue
 from kontrol.issuing import issue
 from kontrol.lookup import obligation_by_key, roadmap_by_number
 from kontrol.mail.links import signing_keys
@@ -23,6 +24,8 @@ from kontrol.output import console, err_console, print_json
 
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
+
+    from kontrol.models import Roadmap
 
 # where `prefect deploy --all` looks for it: the current folder
 PREFECT_YAML = Path("prefect.yaml")
@@ -32,10 +35,13 @@ def build_specs(app: App, *, backfill: bool = False) -> list[DeploymentSpec]:
     """The deployment specs of the imported roadmap; refuses one that has nothing to run."""
     app.require_schema()
     rules = load_rules(app.settings)
+    events = load_catalogue(app.settings)
     with app.reading() as session:
         roadmap = roadmap_by_number(session)
-        specs = compile_roadmap(session, roadmap, rules, now=app.now, backfill=backfill)
-        _check_executors(session, roadmap)
+        specs = compile_roadmap(
+            session, roadmap, rules, now=app.now, events=events, backfill=backfill
+        )
+        _check_executors(roadmap)
     if not specs:
         raise KontrolError(
             f"roadmap № {roadmap.number} has no importable obligations: nothing to deploy"
@@ -43,7 +49,7 @@ def build_specs(app: App, *, backfill: bool = False) -> list[DeploymentSpec]:
     return specs
 
 
-def _check_executors(session, roadmap) -> None:  # type: ignore[no-untyped-def]
+def _check_executors(roadmap: Roadmap) -> None:
     missing = [
         i.number
         for i in roadmap.items
@@ -82,7 +88,12 @@ def prefect_yaml(
 def _yaml_entry(
     dep: RunnerDeployment, trigger: dict[str, Any] | None, work_pool: str | None
 ) -> dict[str, Any]:
-    schedules = [s.schedule for s in dep.schedules or []]  # RRule schedules, every one
+    from prefect.client.schemas.schedules import RRuleSchedule
+
+    schedules = []
+    for s in dep.schedules or []:
+        assert isinstance(s.schedule, RRuleSchedule), "kontrol schedules by RRULE only"
+        schedules.append(s.schedule)
     return {
         "name": dep.name,
         "entrypoint": dep.entrypoint,
@@ -131,13 +142,13 @@ def deployments_group() -> None:
 @click.pass_context
 def build_cmd(ctx: click.Context, output: Path, work_pool: str | None, as_json: bool) -> None:
     """Compile one deployment per obligation and write a reviewable prefect.yaml."""
-    from kontrol.commands.planning import write_atomic
     from kontrol.deployments import prefect_io
+    from kontrol.reporting.files import write_bytes_atomic
 
     app = app_of(ctx)
     specs = build_specs(app)
     deployments = prefect_io.runner_deployments(specs) + prefect_io.extra_deployments(app)
-    write_atomic(output, prefect_yaml(specs, deployments, work_pool).encode("utf-8"))
+    write_bytes_atomic(output, prefect_yaml(specs, deployments, work_pool).encode("utf-8"))
     if as_json:
         print_json(
             [
@@ -189,7 +200,7 @@ def serve_cmd(ctx: click.Context, backfill: bool, no_catch_up: bool, limit: int)
     prefect_io.serve(deployments, limit=limit)
 
 
-def _catch_up(specs, deployments) -> None:  # type: ignore[no-untyped-def]
+def _catch_up(specs: list[DeploymentSpec], deployments: list[RunnerDeployment]) -> None:
     from kontrol.deployments import prefect_io
 
     prefect_io.register(deployments, work_pool=None)
@@ -279,10 +290,3 @@ def _deliver(app: App, *, as_json: bool) -> None:
             "outbox (`kontrol mail check`, then `kontrol mail deliver`)",
             soft_wrap=True,
         )
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(deployments_group)
-    cli.add_command(serve_cmd)
-    cli.add_command(deploy_cmd)
-    cli.add_command(run_cmd)

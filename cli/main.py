@@ -1,12 +1,16 @@
 """``kontrol``: the command line of the committee staff (people) and of scripts (``--json``).
 
 Every user mistake ends as one line on stderr and exit code 2; a traceback means a bug.
+
+The commands live in the modules beside this one and are loaded when they are asked for (click's
+lazily loaded group): a command imports what it needs, nothing above it imports the command line,
+and ``kontrol schedule …`` does not load Prefect or the portal.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -20,11 +24,54 @@ from kontrol.output import err_console
 from kontrol.roadmap.errors import RoadmapError
 from kontrol.settings import load_settings, shown
 
+# command name → "module:attribute" under kontrol.cli
+COMMANDS = {
+    "init": "importing:init_cmd",
+    "example": "importing:example_cmd",
+    "import": "importing:import_cmd",
+    "items": "importing:items_cmd",
+    "bodies": "bodies:bodies_group",
+    "schedule": "planning:schedule_cmd",
+    "plan": "planning:plan_cmd",
+    "deployments": "orchestrate:deployments_group",
+    "serve": "orchestrate:serve_cmd",
+    "deploy": "orchestrate:deploy_cmd",
+    "run": "orchestrate:run_cmd",
+    "sweep": "sweep:sweep_cmd",
+    "status": "sweep:status_cmd",
+    "done": "sweep:done_cmd",
+    "extend": "sweep:extend_cmd",
+    "cancel": "sweep:cancel_cmd",
+    "event": "events:event_group",
+    "mail": "mail:mail_group",
+    "report": "report:report_cmd",
+    "simulate": "report:simulate_cmd",
+    "portal": "portal:portal_cmd",
+    "demo": "demo:demo_cmd",
+}
+
+
+def load_command(name: str) -> click.Command:
+    """The command ``name`` from its module (an import error is a bug: it propagates)."""
+    module, attribute = COMMANDS[name].split(":")
+    command = getattr(importlib.import_module(f"kontrol.cli.{module}"), attribute)
+    if not isinstance(command, click.Command) or command.name != name:
+        raise TypeError(f"kontrol.cli.{COMMANDS[name]} is not the command {name!r}")
+    return command
+
 
 class KontrolGroup(click.Group):
-    """The command group; a database the environment makes unusable (server down, folder
-    missing, file read-only…) is one line naming KONTROL_DATABASE_URL, whichever command met
-    it. Any other database error is a bug and keeps its traceback."""
+    """The command group: its commands are loaded by name when they are used (``COMMANDS``).
+
+    A database the environment makes unusable (server down, folder missing, file read-only…)
+    is one line naming KONTROL_DATABASE_URL, whichever command met it. Any other database error
+    is a bug and keeps its traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return load_command(cmd_name) if cmd_name in COMMANDS else None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -73,43 +120,7 @@ def cli(ctx: click.Context) -> None:
     ctx.obj = App(load_settings())
 
 
-def app_of(ctx: click.Context) -> App:
-    app = ctx.find_object(App)
-    assert app is not None
-    return app
-
-
-def register() -> None:
-    from kontrol.commands import (
-        bodies,
-        demo,
-        events,
-        importing,
-        mail,
-        orchestrate,
-        planning,
-        portal,
-        report,
-        sweep,
-    )
-
-    for module in (
-        importing,
-        bodies,
-        planning,
-        orchestrate,
-        sweep,
-        events,
-        mail,
-        report,
-        portal,
-        demo,
-    ):
-        module.register(cli)
-
-
 def main(argv: list[str] | None = None) -> None:
-    register()
     try:
         # without standalone mode click returns ctx.exit()'s code instead of exiting
         code = cli.main(args=argv, prog_name="kontrol", standalone_mode=False)
@@ -138,10 +149,3 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-
-
-def resolve_path(path: Path | None, fallback: Path | None, what: str) -> Path:
-    chosen = path or fallback
-    if chosen is None:
-        raise KontrolError(f"no {what}: pass it as an option or set it in the environment")
-    return chosen

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 from rich.table import Table
+from sqlalchemy.orm import Session
 
-from kontrol.cli import app_of
-from kontrol.config import load_rules
+from kontrol.cli.common import app_of
+from kontrol.config import Rules, load_rules
 from kontrol.errors import KontrolError
 from kontrol.lookup import roadmap_by_number
 from kontrol.mail.russian import percent
+from kontrol.models import Roadmap
 from kontrol.output import console, print_json
+from kontrol.reporting.figures import Report
 from kontrol.reporting.files import Written, check_target
 from kontrol.resources import EXAMPLE_DIRECTORY, SEED
 from kontrol.roadmap.datewindow import DateOutOfRange, whole_years
@@ -94,8 +98,7 @@ def report_cmd(
 
     Discipline = (done on time + open and not yet due) / all assignments of the range × 100.
     """
-    from kontrol.reporting import execution_report, write_html, write_xlsx
-    from kontrol.reporting.markdown import markdown_report
+    from kontrol.reporting import execution_report
 
     app = app_of(ctx)
     app.require_schema()
@@ -105,36 +108,14 @@ def report_cmd(
         raise KontrolError("give one of --all, --year and --from/--to")
     first, last = report_range(year, _date(start), _date(end), today)
     judged = _date(as_of) or today
-    for path, suffixes in (
-        (xlsx_file, (".xlsx",)),
-        (html_file, (".html", ".htm")),
-        (md_file, (".md",)),
-        (timeline_file, (".svg", ".png")),
-        (workload_file, (".svg", ".png")),
-    ):
-        if path is not None:
-            check_target(path, suffixes)
+    _check_targets(xlsx_file, html_file, md_file, timeline_file, workload_file)
     written: list[Path | Written] = []
     with app.reading() as session:
         rm = roadmap_by_number(session, roadmap)
-        # whole years of the roadmap's window: a report of its first year starts on 1 January
-        years = whole_years(roadmap_window(rm))
-        if whole:
-            first, last = years.first, years.last
-        for day, option in ((first, "--from"), (last, "--to"), (judged, "--as-of")):
-            if day not in years:
-                raise KontrolError(f"{option}: {DateOutOfRange(day, years)}")
+        first, last = _within_window(rm, first, last, judged, whole=whole)
         if timeline_file or workload_file:
-            from kontrol.reporting.charts import write_timeline, write_workload
-
-            if timeline_file:
-                written.append(write_timeline(session, rm, rules, timeline_file, today=judged))
-            if workload_file:
-                written.append(
-                    write_workload(
-                        session, rm, rules, workload_file, start=first, end=last, body_id=body_id
-                    )
-                )
+            charts = Charts(timeline_file, workload_file, body_id)
+            written += charts.write(session, rm, rules, first, last, judged)
             if not (xlsx_file or html_file or md_file or as_json):
                 _written(written)
                 return
@@ -147,20 +128,82 @@ def report_cmd(
             calendar=rules.calendar,
             timezone=rules.policy.timezone,
         )
-    if xlsx_file:
-        written.append(write_xlsx(report, xlsx_file))
-    if html_file:
-        written.append(write_html(report, html_file))
-    if md_file:
-        from kontrol.reporting.files import write_atomic
-
-        text = markdown_report(report)
-        written.append(write_atomic(md_file, lambda t: t.write_text(text, encoding="utf-8")))
+    written += _documents(report, xlsx_file, html_file, md_file)
     if as_json:
         print_json(report.to_json())
         return
     show(report)
     _written(written)
+
+
+def _check_targets(*paths: Path | None) -> None:
+    """Every output path is writable and has its format's suffix, before anything is computed
+    (``paths``: the workbook, HTML page, Markdown text, timeline and workload pictures)."""
+    formats = ((".xlsx",), (".html", ".htm"), (".md",), (".svg", ".png"), (".svg", ".png"))
+    for path, suffixes in zip(paths, formats, strict=True):
+        if path is not None:
+            check_target(path, suffixes)
+
+
+def _within_window(
+    rm: Roadmap, first: dt.date, last: dt.date, judged: dt.date, *, whole: bool
+) -> tuple[dt.date, dt.date]:
+    """The range (``--all``: the roadmap's whole years); a day outside them is one line."""
+    # whole years of the roadmap's window: a report of its first year starts on 1 January
+    years = whole_years(roadmap_window(rm))
+    if whole:
+        first, last = years.first, years.last
+    for day, option in ((first, "--from"), (last, "--to"), (judged, "--as-of")):
+        if day not in years:
+            raise KontrolError(f"{option}: {DateOutOfRange(day, years)}")
+    return first, last
+
+
+@dataclass(frozen=True)
+class Charts:
+    timeline: Path | None
+    workload: Path | None
+    body_id: str | None
+
+    def write(
+        self,
+        session: Session,
+        rm: Roadmap,
+        rules: Rules,
+        first: dt.date,
+        last: dt.date,
+        judged: dt.date,
+    ) -> list[Written]:
+        from kontrol.reporting.charts import write_timeline, write_workload
+
+        written = []
+        if self.timeline:
+            written.append(write_timeline(session, rm, rules, self.timeline, today=judged))
+        if self.workload:
+            written.append(
+                write_workload(
+                    session, rm, rules, self.workload, start=first, end=last, body_id=self.body_id
+                )
+            )
+        return written
+
+
+def _documents(
+    report: Report, xlsx: Path | None, html: Path | None, md: Path | None
+) -> list[Path | Written]:
+    from kontrol.reporting import write_html, write_xlsx
+    from kontrol.reporting.files import write_atomic
+    from kontrol.reporting.markdown import markdown_report
+
+    written: list[Path | Written] = []
+    if xlsx:
+        written.append(write_xlsx(report, xlsx))
+    if html:
+        written.append(write_html(report, html))
+    if md:
+        text = markdown_report(report)
+        written.append(write_atomic(md, lambda t: _write_text(t, text)))
+    return written
 
 
 def _written(paths: list[Path | Written]) -> None:
@@ -171,7 +214,7 @@ def _written(paths: list[Path | Written]) -> None:
             console.print(f"written: {p}", soft_wrap=True)
 
 
-def show(report) -> None:  # type: ignore[no-untyped-def]
+def show(report: Report) -> None:
     t = report.total
     pct = percent(t.discipline)
     console.print(
@@ -275,6 +318,5 @@ def simulate_cmd(
     )
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(report_cmd)
-    cli.add_command(simulate_cmd)
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")

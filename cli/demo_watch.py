@@ -32,7 +32,7 @@ class Occurrence:
 
 def catch_up_of(app: App) -> list[Occurrence]:
     """The occurrences ``kontrol serve`` issues at its start, and how many assignments each."""
-    from kontrol.commands.orchestrate import build_specs
+    from kontrol.cli.orchestrate import build_specs
     from kontrol.deployments import prefect_io
 
     specs = build_specs(app)
@@ -120,9 +120,9 @@ class Watch:
         ended = failed = 0
         for occ in self.catch_up:
             made = [k for k in occ.run_keys if k in runs]
-            if not made or runs[made[-1]].state is None:
+            latest = runs[made[-1]] if made else None
+            if latest is None or latest.state is None:
                 continue
-            latest = runs[made[-1]]
             # a run stopped from outside is made again at serve's start, up to the last key
             again = stopped_from_outside(latest) and made[-1] != occ.run_keys[-1]
             if latest.state.type.value in FINAL and not again:

@@ -25,8 +25,9 @@ from pathlib import Path
 
 import click
 
-from kontrol.cli import app_of
-from kontrol.demo_watch import Watch, catch_up_of
+from kontrol.cli.common import app_of
+from kontrol.cli.demo_watch import Watch, catch_up_of
+from kontrol.context import App
 from kontrol.errors import KontrolError
 from kontrol.keyfile import load_or_create
 from kontrol.mail.links import signing_keys
@@ -113,30 +114,64 @@ def _run(
     ports: tuple[int, int, int],
     no_serve: bool,
 ) -> None:
-    from kontrol.commands.importing import import_cmd
+    from kontrol.cli.importing import import_cmd
 
     app = app_of(ctx)
     prefect_port, smtp_port, portal_port = ports
-    portal = _portal_installed()
     _check_free(
         {
             "--prefect-port": None if no_serve else prefect_port,
             "--smtp-port": smtp_port,
-            "--portal-port": portal_port if portal else None,
+            "--portal-port": portal_port,
         }
     )
+    env = _demo_env(app, var_dir, ports)
+    mail_dir, api = Path(env["KONTROL_MAIL_DIR"]), env["PREFECT_API_URL"]
+    os.environ.update(env)  # this process issues with the same settings (`--no-serve`)
+    app.settings = load_settings()  # key, SMTP port, …
+    services.env = env
+    if not no_serve:
+        _start_prefect(services, prefect_port, api)
+    _start_sink(services, smtp_port, mail_dir)
+    ctx.invoke(
+        import_cmd,
+        file=SEED,
+        directory=EXAMPLE_DIRECTORY,
+        strict=True,
+        update=False,
+        as_json=False,
+    )
+    _start_portal(services, portal_port)
+    if no_serve:
+        _issue_one(ctx)
+        return
+    catch_up = catch_up_of(app)
+    services.start(
+        "serve",
+        python_argv("kontrol", "serve", "--limit", str(SERVE_LIMIT)),
+        lambda: True,
+        timeout=5,
+        grace=20,  # it cancels its flow runs: a few seconds
+    )
+    _banner(prefect_port, mail_dir, portal_port, var_dir)
+    _watch(services, Watch(app, api, catch_up), Progress(_shown(mail_dir)))
+
+
+def _demo_env(app: App, var_dir: Path, ports: tuple[int, int, int]) -> dict[str, str]:
+    """The environment of the demo's processes (also written to ``var/env.sh`` for a second
+    terminal); its database and key are the demo folder's unless the environment names them."""
+    prefect_port, smtp_port, portal_port = ports
+    database_url = app.settings.database_url
     if "KONTROL_DATABASE_URL" not in os.environ:  # the demo's data lives in its own folder
-        url = f"sqlite:///{var_dir / 'kontrol.db'}"
-        app.settings = app.settings.model_copy(update={"database_url": url})
+        database_url = f"sqlite:///{var_dir / 'kontrol.db'}"
     given_key = app.settings.secret_key
     key = given_key or load_or_create(var_dir / "secret_key")
     signing_keys(app.settings.model_copy(update={"secret_key": key}))  # a weak one stops here
-    mail_dir = var_dir / "mail"
     api = f"http://{HOST}:{prefect_port}/api"
     env = {
         **os.environ,
-        "KONTROL_DATABASE_URL": app.settings.database_url,
-        "KONTROL_MAIL_DIR": str(mail_dir),
+        "KONTROL_DATABASE_URL": database_url,
+        "KONTROL_MAIL_DIR": str(var_dir / "mail"),
         "KONTROL_SMTP_HOST": HOST,
         "KONTROL_SMTP_PORT": str(smtp_port),
         "KONTROL_SMTP_TLS": "none",
@@ -152,61 +187,32 @@ def _run(
         "DO_NOT_TRACK": "1",
         "PREFECT_LOGGING_LEVEL": "WARNING",
     }
-    os.environ.update(env)  # this process issues with the same settings (`--no-serve`)
     write_shell_env(var_dir / "env.sh", env, key_file=None if given_key else var_dir / "secret_key")
-    app.settings = load_settings()  # key, SMTP port, …
-    services.env = env
-    if not no_serve:
-        console.print("starting the Prefect server (the first start takes ~20 s) …")
-        services.start(
-            "prefect-server",
-            python_argv("prefect", "server", "start", "--host", HOST, "--port", str(prefect_port)),
-            lambda: http_ok(api + "/health"),
-            ports=(prefect_port,),
-            env=PREFECT_SERVER_ENV,
-        )
-        console.print(f"  Prefect server: http://{HOST}:{prefect_port} ✓")
+    return env
+
+
+def _start_prefect(services: Services, port: int, api: str) -> None:
+    console.print("starting the Prefect server (the first start takes ~20 s) …")
+    services.start(
+        "prefect-server",
+        python_argv("prefect", "server", "start", "--host", HOST, "--port", str(port)),
+        lambda: http_ok(api + "/health"),
+        ports=(port,),
+        env=PREFECT_SERVER_ENV,
+    )
+    console.print(f"  Prefect server: http://{HOST}:{port} ✓")
+
+
+def _start_sink(services: Services, port: int, mail_dir: Path) -> None:
+    argv = ["mail", "sink", "--host", HOST, "--port", str(port), "--dir", str(mail_dir)]
     services.start(
         "smtp-sink",
-        python_argv(
-            "kontrol",
-            "mail",
-            "sink",
-            "--host",
-            HOST,
-            "--port",
-            str(smtp_port),
-            "--dir",
-            str(mail_dir),
-        ),
-        lambda: port_open(HOST, smtp_port),
-        ports=(smtp_port,),
+        python_argv("kontrol", *argv),
+        lambda: port_open(HOST, port),
+        ports=(port,),
         timeout=30,
     )
-    console.print(f"  SMTP sink: {HOST}:{smtp_port}, mail into {_shown(mail_dir)} ✓")
-    ctx.invoke(
-        import_cmd,
-        file=SEED,
-        directory=EXAMPLE_DIRECTORY,
-        strict=True,
-        update=False,
-        as_json=False,
-    )
-    if portal:
-        _start_portal(services, portal_port)
-    if no_serve:
-        _issue_one(ctx)
-        return
-    catch_up = catch_up_of(app)
-    services.start(
-        "serve",
-        python_argv("kontrol", "serve", "--limit", str(SERVE_LIMIT)),
-        lambda: True,
-        timeout=5,
-        grace=20,  # it cancels its flow runs: a few seconds
-    )
-    _banner(prefect_port, mail_dir, portal_port, var_dir)
-    _watch(services, Watch(app, api, catch_up), Progress(_shown(mail_dir)))
+    console.print(f"  SMTP sink: {HOST}:{port}, mail into {_shown(mail_dir)} ✓")
 
 
 def _check_free(ports: dict[str, int | None]) -> None:
@@ -236,14 +242,6 @@ def _shown(path: Path) -> str:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
-
-
-def _portal_installed() -> bool:
-    try:
-        import kontrol.portal.app  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def _start_portal(services: Services, port: int) -> None:
@@ -282,7 +280,7 @@ def write_shell_env(path: Path, env: dict[str, str], *, key_file: Path | None) -
 
 
 def _issue_one(ctx: click.Context) -> None:
-    from kontrol.commands.orchestrate import run_cmd
+    from kontrol.cli.orchestrate import run_cmd
 
     year = dt.date.today().year
     ctx.invoke(run_cmd, item="1.3", phase=None, period=f"{year}-01", as_json=False)
@@ -301,7 +299,3 @@ def _banner(prefect_port: int, mail_dir: Path, portal_port: int, var_dir: Path) 
         "    .venv/bin/kontrol sweep --as-of 2027-01-20 --flow\n"
         "  Ctrl-C stops everything.\n"
     )
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(demo_cmd)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from kontrol.cli import app_of
+from kontrol.cli.common import app_of
 from kontrol.mail.links import signing_keys
 from kontrol.output import console
 
@@ -30,7 +30,3 @@ def portal_cmd(ctx: click.Context, host: str, port: int) -> None:
     app.require_schema()
     console.print(f"executor page on http://{host}:{port} (links: {app.settings.portal_base_url})")
     uvicorn.run(create_app(app.settings), host=host, port=port, log_level="info", access_log=False)
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(portal_cmd)

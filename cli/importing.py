@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.table import Table
 
-from kontrol.cli import app_of, resolve_path
+from kontrol.cli.common import EXISTING_FILE, app_of, resolve_path
 from kontrol.errors import KontrolError
 from kontrol.importing import ImportReport, import_roadmap, refuse_truncated
 from kontrol.lookup import roadmap_by_number
-from kontrol.models import Item, Roadmap
 from kontrol.naming import short_title
 from kontrol.output import console, print_json
 from kontrol.resources import EXAMPLE_DIRECTORY, EXAMPLE_EVENTS, SEED
 from kontrol.roadmap.directory import load_directory
 from kontrol.roadmap.reader import read_document
-
-EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 @click.command("init")
@@ -165,7 +163,7 @@ def items_cmd(ctx: click.Context, as_json: bool) -> None:
     with app.reading() as session:
         roadmap = roadmap_by_number(session)
         items = [i for i in roadmap.items if not i.withdrawn]
-        rows = [
+        rows: list[dict[str, Any]] = [  # JSON-shaped
             {
                 "number": i.number,
                 "kind": i.kind,
@@ -205,14 +203,3 @@ def items_cmd(ctx: click.Context, as_json: bool) -> None:
             ]
             table.add_row(r["number"], short_title(r["title"], 80), r["schedule"], "; ".join(names))
     console.print(table)
-
-
-def active_items(roadmap: Roadmap) -> list[Item]:
-    return [i for i in roadmap.items if not i.withdrawn]
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(init_cmd)
-    cli.add_command(example_cmd)
-    cli.add_command(import_cmd)
-    cli.add_command(items_cmd)

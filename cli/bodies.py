@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.table import Table
 from sqlalchemy import inspect
 
-from kontrol.cli import app_of, resolve_path
-from kontrol.commands.importing import EXISTING_FILE, active_items
-from kontrol.lookup import roadmap_by_number
+from kontrol.cli.common import EXISTING_FILE, app_of, resolve_path
+from kontrol.lookup import active_items, roadmap_by_number
 from kontrol.output import console, print_json
 from kontrol.roadmap.directory import load_directory
 from kontrol.roadmap.resolve import resolve_executors
@@ -34,7 +34,7 @@ def check_cmd(ctx: click.Context, directory: Path | None, as_json: bool) -> None
     app = app_of(ctx)
     path = resolve_path(directory, app.settings.directory, "directory of bodies")
     bodies = load_directory(path)
-    unresolved: list[dict[str, object]] = []
+    unresolved: list[dict[str, Any]] = []  # JSON-shaped
     checked = 0
     if inspect(app.engine).has_table("roadmaps"):
         with app.reading() as session:
@@ -66,7 +66,7 @@ def check_cmd(ctx: click.Context, directory: Path | None, as_json: bool) -> None
         if unresolved:
             table = Table("item", "name not in the directory", "closest names")
             for u in unresolved:
-                table.add_row(str(u["item"]), str(u["text"]), "; ".join(u["suggestions"]))  # type: ignore[arg-type]
+                table.add_row(str(u["item"]), str(u["text"]), "; ".join(u["suggestions"]))
             console.print(table)
         else:
             console.print("every executor resolves")
@@ -75,7 +75,3 @@ def check_cmd(ctx: click.Context, directory: Path | None, as_json: bool) -> None
 
 
 bodies_group.add_command(check_cmd)
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(bodies_group)

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from kontrol import standing
 from kontrol.assignments import cancel, extend, listing, mark_done, parse_date
-from kontrol.cli import app_of
+from kontrol.cli.common import app_of
 from kontrol.config import Rules, load_rules
 from kontrol.context import App
 from kontrol.errors import KontrolError
@@ -256,8 +256,3 @@ def cancel_cmd(ctx: click.Context, assignment: str, reason: str) -> None:
         a, changed = cancel(session, assignment, reason=reason, now=app.now, actor=ACTOR)
         aid = a.id
     console.print(f"assignment {aid}: {'cancelled' if changed else 'already cancelled'}")
-
-
-def register(cli: click.Group) -> None:
-    for command in (sweep_cmd, status_cmd, done_cmd, extend_cmd, cancel_cmd):
-        cli.add_command(command)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from kontrol.cli import app_of
+from kontrol.cli.common import app_of
 from kontrol.config import load_rules
 from kontrol.errors import KontrolError
 from kontrol.lookup import roadmap_by_number
@@ -25,12 +25,14 @@ STATE_WORDS = {"before_adoption": "до принятия", "scheduled": "по п
 class DateParam(click.ParamType):
     name = "DATE"
 
-    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dt.date:
         if isinstance(value, dt.date):
             return value
         for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
             try:
-                return dt.datetime.strptime(value, fmt).date()
+                return dt.datetime.strptime(str(value), fmt).date()
             except ValueError:
                 pass
         self.fail(f"«{value}» is not a date (YYYY-MM-DD or DD.MM.YYYY)", param, ctx)
@@ -210,13 +212,3 @@ def show_plan(rows: list[PlanRow]) -> None:
         )
     console.print(table)
     console.print(f"{len(rows)} occurrences")
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write whole or not at all (``reporting.files``: a temp file beside it, then a rename)."""
-    write_bytes_atomic(path, data)
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(schedule_cmd)
-    cli.add_command(plan_cmd)
