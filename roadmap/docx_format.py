@@ -12,7 +12,6 @@ DocumentError; the paragraphs after the plan are kept for :mod:`roadmap.complete
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import BinaryIO, TypeVar
 
 from docx import Document
@@ -21,12 +20,12 @@ from docx.text.paragraph import Paragraph
 
 from kontrol.roadmap.cells import normalize_block
 from kontrol.roadmap.completeness import TableEnd
-from kontrol.roadmap.document import SourceItem
 from kontrol.roadmap.docx_package import slim_package
 from kontrol.roadmap.errors import DocumentError, RoadmapError
 from kontrol.roadmap.limits import MAX_CELLS, MAX_PREAMBLE_LINES
 from kontrol.roadmap.plan_table import (
     Columns,
+    FoundPlan,
     RowDraft,
     build_items,
     header_columns,
@@ -36,22 +35,11 @@ from kontrol.roadmap.plan_table import (
     role_text,
     split_number,
 )
-from kontrol.roadmap.preamble import Preamble, parse_preamble
+from kontrol.roadmap.preamble import parse_preamble
 
 _HEADER_SEARCH_ROWS = 6
 _KEPT_AFTER = 200  # paragraphs after the plan kept for the completeness checks
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class DocxPlan:
-    """What the .docx reader found."""
-
-    preamble: Preamble
-    preamble_lines: tuple[str, ...]
-    items: tuple[SourceItem, ...]
-    warnings: list[str]
-    end: TableEnd
 
 
 def load_docx(stream: BinaryIO, *, file: str) -> object:
@@ -109,13 +97,13 @@ def _grid_width(table: Table) -> int:
     return max((len(row_cells(row)) for row in table.rows), default=0)
 
 
-def read_docx(stream: BinaryIO, *, file: str) -> DocxPlan:
+def read_docx(stream: BinaryIO, *, file: str) -> FoundPlan:
     """Parse a ``.docx`` decree."""
     document = load_docx(stream, file=file)
     return _guarded(lambda: _read_document(document, file=file), file=file)
 
 
-def _read_document(document: object, *, file: str) -> DocxPlan:
+def _read_document(document: object, *, file: str) -> FoundPlan:
     preamble_lines: list[str] = []
     after: list[str] = []
     plan: list[Table] = []
@@ -158,7 +146,7 @@ def _read_document(document: object, *, file: str) -> DocxPlan:
     preamble = parse_preamble(preamble_lines, file=file, unit="paragraph")
     drafts, warnings, last_row = _read_rows(plan, columns, file=file)
     items, item_warnings = build_items(drafts, file=file, unit="row")
-    return DocxPlan(
+    return FoundPlan(
         preamble=preamble,
         preamble_lines=tuple(preamble_lines),
         items=items,
