@@ -11,10 +11,11 @@ DocumentError; the paragraphs after the plan are kept for :mod:`roadmap.complete
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import BinaryIO, TypeVar
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.table import Table, _Row
 from docx.text.paragraph import Paragraph
 
@@ -42,7 +43,7 @@ _KEPT_AFTER = 200  # paragraphs after the plan kept for the completeness checks
 T = TypeVar("T")
 
 
-def load_docx(stream: BinaryIO, *, file: str) -> object:
+def load_docx(stream: BinaryIO, *, file: str) -> DocxDocument:
     """Open the package; any failure of a damaged file becomes a DocumentError."""
     slim = slim_package(stream, file=file)
     try:
@@ -79,10 +80,6 @@ def row_cells(row: _Row) -> list[str]:
     return texts
 
 
-def _body_blocks(document: object) -> Iterator[Paragraph | Table]:
-    yield from document.iter_inner_content()  # type: ignore[attr-defined]
-
-
 def _table_header(table: Table, *, file: str, row_offset: int) -> tuple[int, Columns] | None:
     for index, row in enumerate(table.rows[:_HEADER_SEARCH_ROWS]):
         cells = row_cells(row)
@@ -103,14 +100,14 @@ def read_docx(stream: BinaryIO, *, file: str) -> FoundPlan:
     return _guarded(lambda: _read_document(document, file=file), file=file)
 
 
-def _read_document(document: object, *, file: str) -> FoundPlan:
+def _read_document(document: DocxDocument, *, file: str) -> FoundPlan:
     preamble_lines: list[str] = []
     after: list[str] = []
     plan: list[Table] = []
     columns: Columns | None = None
     width = 0
     saw_table = False
-    for block in _body_blocks(document):
+    for block in document.iter_inner_content():
         if isinstance(block, Paragraph):
             if columns is None:
                 preamble_lines.extend(block.text.split("\n"))
