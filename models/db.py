@@ -16,8 +16,10 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import URL, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 # Alembic's package-resource form: the migrations are found through the installed package
 MIGRATIONS = "kontrol.models:migrations"
@@ -93,7 +95,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
@@ -147,7 +149,7 @@ def insert_for(session: Session) -> Callable[..., Any]:
     name = session.get_bind().dialect.name
     if name not in ("postgresql", "sqlite"):  # pragma: no cover - the two databases we run on
         raise NotImplementedError(f"kontrol runs on SQLite and PostgreSQL, not {name}")
-    return (postgresql if name == "postgresql" else sqlite).insert
+    return postgresql.insert if name == "postgresql" else sqlite.insert
 
 
 @contextmanager

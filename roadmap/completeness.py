@@ -94,8 +94,11 @@ def find_truncation(
         end.short_row or end.cut_character or (end.inside_row and end.last_cell.strip())
     )
     if heading and whole_row:
-        reason = f"the plan ends with the heading of section {last.number} and nothing under it"
-        return Truncation(reason, last.number, line)
+        return Truncation(
+            f"the plan ends with the heading of section {last.number} and nothing under it",
+            last.number,
+            line,
+        )
     reason = _incomplete_last_row(items, end, before, heading=heading)
     if reason:
         return Truncation(reason, previous, line, last.number)

@@ -11,22 +11,22 @@ DocumentError; the paragraphs after the plan are kept for :mod:`roadmap.complete
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import BinaryIO, TypeVar
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.table import Table, _Row
 from docx.text.paragraph import Paragraph
 
 from kontrol.roadmap.cells import normalize_block
 from kontrol.roadmap.completeness import TableEnd
-from kontrol.roadmap.document import SourceItem
 from kontrol.roadmap.docx_package import slim_package
 from kontrol.roadmap.errors import DocumentError, RoadmapError
 from kontrol.roadmap.limits import MAX_CELLS, MAX_PREAMBLE_LINES
 from kontrol.roadmap.plan_table import (
     Columns,
+    FoundPlan,
     RowDraft,
     build_items,
     header_columns,
@@ -36,25 +36,14 @@ from kontrol.roadmap.plan_table import (
     role_text,
     split_number,
 )
-from kontrol.roadmap.preamble import Preamble, parse_preamble
+from kontrol.roadmap.preamble import parse_preamble
 
 _HEADER_SEARCH_ROWS = 6
 _KEPT_AFTER = 200  # paragraphs after the plan kept for the completeness checks
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class DocxPlan:
-    """What the .docx reader found."""
-
-    preamble: Preamble
-    preamble_lines: tuple[str, ...]
-    items: tuple[SourceItem, ...]
-    warnings: list[str]
-    end: TableEnd
-
-
-def load_docx(stream: BinaryIO, *, file: str) -> object:
+def load_docx(stream: BinaryIO, *, file: str) -> DocxDocument:
     """Open the package; any failure of a damaged file becomes a DocumentError."""
     slim = slim_package(stream, file=file)
     try:
@@ -91,10 +80,6 @@ def row_cells(row: _Row) -> list[str]:
     return texts
 
 
-def _body_blocks(document: object) -> Iterator[Paragraph | Table]:
-    yield from document.iter_inner_content()  # type: ignore[attr-defined]
-
-
 def _table_header(table: Table, *, file: str, row_offset: int) -> tuple[int, Columns] | None:
     for index, row in enumerate(table.rows[:_HEADER_SEARCH_ROWS]):
         cells = row_cells(row)
@@ -109,20 +94,20 @@ def _grid_width(table: Table) -> int:
     return max((len(row_cells(row)) for row in table.rows), default=0)
 
 
-def read_docx(stream: BinaryIO, *, file: str) -> DocxPlan:
+def read_docx(stream: BinaryIO, *, file: str) -> FoundPlan:
     """Parse a ``.docx`` decree."""
     document = load_docx(stream, file=file)
     return _guarded(lambda: _read_document(document, file=file), file=file)
 
 
-def _read_document(document: object, *, file: str) -> DocxPlan:
+def _read_document(document: DocxDocument, *, file: str) -> FoundPlan:
     preamble_lines: list[str] = []
     after: list[str] = []
     plan: list[Table] = []
     columns: Columns | None = None
     width = 0
     saw_table = False
-    for block in _body_blocks(document):
+    for block in document.iter_inner_content():
         if isinstance(block, Paragraph):
             if columns is None:
                 preamble_lines.extend(block.text.split("\n"))
@@ -158,7 +143,7 @@ def _read_document(document: object, *, file: str) -> DocxPlan:
     preamble = parse_preamble(preamble_lines, file=file, unit="paragraph")
     drafts, warnings, last_row = _read_rows(plan, columns, file=file)
     items, item_warnings = build_items(drafts, file=file, unit="row")
-    return DocxPlan(
+    return FoundPlan(
         preamble=preamble,
         preamble_lines=tuple(preamble_lines),
         items=items,

@@ -255,6 +255,8 @@ class _Counter:
 
     def _drain(self, parser: etree.XMLPullParser) -> None:
         for event, element in parser.read_events():
+            # only start and end events are asked for: each carries an element
+            assert isinstance(element, etree._Element)
             if event == "start":
                 self.nodes += 1 + len(element.attrib)
                 self.depth += 1

@@ -39,6 +39,7 @@ _QUARTERS = tuple(Window(f"Q{q}", 3 * q - 2, 1, 3 * q) for q in range(1, 5))
 _HALVES = (Window("H1", 1, 1, 6), Window("H2", 7, 1, 12))
 _MONTHS = tuple(Window(f"{m:02d}", m, 1, m) for m in range(1, 13))
 _CADENCE = {"year": (WHOLE_YEAR,), "half_year": _HALVES, "quarter": _QUARTERS}
+_FREQUENCY_WINDOWS = {"quarterly": _QUARTERS, "monthly": _MONTHS, "half_yearly": _HALVES}
 
 
 @dataclass(frozen=True)
@@ -99,10 +100,8 @@ def _deadline_raws(deadlines: tuple[Deadline, ...], years: range, lead: int) -> 
 
 def _raw_periods(phase: Phase, first: int, last: int, policy: Policy) -> list[_Raw]:
     """The phase's periods before clipping, in order."""
-    years = range(first, last + 1)
-    lead = policy.deadline_lead_days
-    pack = policy.rule_pack
     if phase.kind is Kind.ONCE:
+        lead = policy.deadline_lead_days
         return [
             _Raw(p.due - timedelta(days=lead), p.end, p.key, p.due)
             if p.due
@@ -110,51 +109,50 @@ def _raw_periods(phase: Phase, first: int, last: int, policy: Policy) -> list[_R
             for p in phase.periods
         ]
     if phase.kind is Kind.ONGOING:
-        raws = list(_windowed(_CADENCE[policy.ongoing_cadence], years))
-        if pack and policy.ongoing_cadence == "year" and pack.ongoing_due_month:
-            return [
-                _Raw(
-                    r.start,
-                    r.end,
-                    r.key,
-                    _day(r.end.year + 1, pack.ongoing_due_month, pack.ongoing_due_day or 1),
-                )
-                for r in raws
-            ]
-        if pack and policy.ongoing_cadence != "year" and pack.report_due_day_next_month:
-            return [
-                _Raw(r.start, r.end, r.key, _next_month_day(r.end, pack.report_due_day_next_month))
-                for r in raws
-            ]
-        return raws
-    if phase.kind is not Kind.RECURRING:
-        return []
+        return _ongoing_periods(range(first, last + 1), policy)
+    if phase.kind is Kind.RECURRING:
+        return _recurring_periods(phase, first, last, policy)
+    return []
+
+
+def _ongoing_periods(years: range, policy: Policy) -> list[_Raw]:
+    """The policy's cadence; a rule pack may name the report's due day."""
+    pack = policy.rule_pack
+    raws = list(_windowed(_CADENCE[policy.ongoing_cadence], years))
+    if pack and policy.ongoing_cadence == "year" and pack.ongoing_due_month:
+        return [
+            _Raw(
+                r.start,
+                r.end,
+                r.key,
+                _day(r.end.year + 1, pack.ongoing_due_month, pack.ongoing_due_day or 1),
+            )
+            for r in raws
+        ]
+    if pack and policy.ongoing_cadence != "year" and pack.report_due_day_next_month:
+        return [
+            _Raw(r.start, r.end, r.key, _next_month_day(r.end, pack.report_due_day_next_month))
+            for r in raws
+        ]
+    return raws
+
+
+def _recurring_periods(phase: Phase, first: int, last: int, policy: Policy) -> list[_Raw]:
+    """Weeks, or parts of each year (every n-th year), or the days of fixed deadlines."""
     freq = phase.frequency
+    years = range(first, last + 1, phase.interval if freq == "every_n_years" else 1)
     fixed = tuple(d for d in phase.deadlines if d.day_next_month is None)
-    relative = next((d.day_next_month for d in phase.deadlines if d.day_next_month), None)
     if freq == "weekly":
         raws = list(_weeks(first, last))
     elif fixed and not phase.windows:
-        step_years = years if freq != "every_n_years" else range(first, last + 1, phase.interval)
-        return list(_deadline_raws(fixed, step_years, lead))
+        return list(_deadline_raws(fixed, years, policy.deadline_lead_days))
     else:
-        windows = phase.windows or {
-            "quarterly": _QUARTERS,
-            "monthly": _MONTHS,
-            "half_yearly": _HALVES,
-        }.get(freq or "", (WHOLE_YEAR,))
-        if freq == "every_n_years":
-            years = range(first, last + 1, phase.interval)
+        windows = phase.windows or _FREQUENCY_WINDOWS.get(freq or "", (WHOLE_YEAR,))
         raws = list(_windowed(windows, years))
     if fixed:  # a part of the year with its own due day: that day on or after the period start
-        d = fixed[0]
-        out = []
-        for r in raws:
-            due = _day(r.end.year, d.month, d.day)
-            if due < r.start:
-                due = _day(r.end.year + 1, d.month, d.day)
-            out.append(_Raw(r.start, r.end, r.key, due))
-        return out
+        return [_Raw(r.start, r.end, r.key, _due_after_start(r, fixed[0])) for r in raws]
+    pack = policy.rule_pack
+    relative = next((d.day_next_month for d in phase.deadlines if d.day_next_month), None)
     day = relative or (
         pack.report_due_day_next_month
         if pack and freq in ("monthly", "quarterly", "half_yearly")
@@ -163,6 +161,14 @@ def _raw_periods(phase: Phase, first: int, last: int, policy: Policy) -> list[_R
     if day:
         return [_Raw(r.start, r.end, r.key, _next_month_day(r.end, day)) for r in raws]
     return raws
+
+
+def _due_after_start(raw: _Raw, deadline: Deadline) -> date:
+    """The deadline's day in the period's last year, or the next year if that is too early."""
+    due = _day(raw.end.year, deadline.month, deadline.day)
+    if due < raw.start:
+        due = _day(raw.end.year + 1, deadline.month, deadline.day)
+    return due
 
 
 def _due(d: date, policy: Policy, calendar: WorkCalendar) -> date:

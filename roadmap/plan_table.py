@@ -11,9 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kontrol.roadmap.cells import clean_cell, normalize_line
-from kontrol.roadmap.document import SourceItem
+from kontrol.roadmap.completeness import TableEnd
+from kontrol.roadmap.document import ItemKind, SourceItem
 from kontrol.roadmap.errors import DocumentError
 from kontrol.roadmap.limits import MAX_ITEMS, MAX_ROW_LINES
+from kontrol.roadmap.preamble import Preamble
 
 ROLES = ("number", "title", "schedule", "executors")
 # Words of a header cell, tried in this order so «Срок исполнения» is a schedule, not executors.
@@ -29,6 +31,17 @@ _NUMBER_THEN_TEXT_RE = re.compile(r"^(\d{1,2}(?:\.\d{1,3})*)(?:[.)]\s*|\s+)(\S.*
 _MAX_DEPTH = 7  # levels of an item number: «1.2.3.4.5.6.7» fits the database's 32 characters
 
 Columns = dict[str, list[int]]
+
+
+@dataclass(frozen=True)
+class FoundPlan:
+    """What a reader (text or .docx) found: the same for both, so the rest is one path."""
+
+    preamble: Preamble
+    preamble_lines: tuple[str, ...]
+    items: tuple[SourceItem, ...]
+    warnings: list[str]
+    end: TableEnd
 
 
 def header_columns(cells: Sequence[str]) -> Columns | None:
@@ -171,7 +184,7 @@ def build_items(
                 text=title or draft.number,
             )
         seen[draft.number] = draft.line
-        kind = "section" if not schedule and not executors else "activity"
+        kind: ItemKind = "section" if not schedule and not executors else "activity"
         where = f"{file}:{draft.line} item {draft.number}"
         if kind == "activity" and not schedule:
             warnings.append(f"{where}: activity has executors but no schedule")

@@ -260,10 +260,10 @@ def _controller(control: str | None, signature: list[str]) -> Controller | None:
     assigned = re.search(r"(?:возложить|возлагаю|поручить)\s+на\s+(.+)$", control, re.IGNORECASE)
     if assigned and "за собой" not in lowered:
         text = assigned[1].rstrip(" ;")
-        person = re.search(_PERSON, text)
-        if person:
-            position = text[: person.start()].strip(" ,")
-            name = surname_nominative(person[0])
+        named = re.search(_PERSON, text)
+        if named:
+            position = text[: named.start()].strip(" ,")
+            name = surname_nominative(named[0])
         else:
             position, name = text.rstrip("."), None
         position = nominative_head(position, drop_verb=False)

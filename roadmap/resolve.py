@@ -13,7 +13,7 @@ dropped and never guessed.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
@@ -90,11 +90,20 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(t.text for t in _tokenize(text) if t.kind == "word")
 
 
+@dataclass
+class _Node:
+    """A node of the trie of names: the lemmas that may follow, and the body whose name
+    ends here."""
+
+    children: dict[str, _Node] = field(default_factory=dict)
+    body: str | None = None
+
+
 class _Index:
     """A trie of every body name as a lemma sequence, and fuzzy-search choices."""
 
     def __init__(self, directory: Directory) -> None:
-        self.trie: dict[str, dict] = {}
+        self.trie = _Node()
         self.choices: list[str] = []
         self.choice_body: list[str] = []
         owner: dict[tuple[str, ...], str] = {}
@@ -113,8 +122,8 @@ class _Index:
                     )
                 node = self.trie
                 for lem in key:
-                    node = node.setdefault(lem, {})
-                node[""] = body.id  # "" never is a lemma: marks the end of a name
+                    node = node.children.setdefault(lem, _Node())
+                node.body = body.id
                 self.choices.append(" ".join(key))
                 self.choice_body.append(body.id)
         self.names = {b.id: b.name for b in directory}
@@ -123,7 +132,7 @@ class _Index:
         """Every (end, body id) of a known name starting at word ``i``; separators inside a
         name are skipped («муниципальные органы, осуществляющие …»)."""
         found: list[tuple[int, str]] = []
-        frontier: list[tuple[int, dict]] = [(i, self.trie)]
+        frontier: list[tuple[int, _Node]] = [(i, self.trie)]
         while frontier:
             j, node = frontier.pop()
             while j < len(tokens) and tokens[j].kind == "sep" and j > i:
@@ -131,11 +140,11 @@ class _Index:
             if j >= len(tokens) or tokens[j].kind != "word":
                 continue
             for lem in lemma_variants(tokens[j].text):
-                child = node.get(lem)
+                child = node.children.get(lem)
                 if child is None:
                     continue
-                if "" in child:
-                    found.append((j + 1, child[""]))
+                if child.body is not None:
+                    found.append((j + 1, child.body))
                 frontier.append((j + 1, child))
         found.sort(key=lambda m: -m[0])
         return found

@@ -88,7 +88,7 @@ def surname_nominative(person: str) -> str:
         if "Surn" in parse.tag and parse.tag.case in _OBLIQUE and "masc" in parse.tag:
             nominative = parse.inflect({"nomn"})
             if nominative is not None:
-                word = nominative.word.capitalize()
+                word: str = nominative.word.capitalize()  # pymorphy3 ships no types
                 return person[: match.start()] + word + person[match.end() :]
     return person
 

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 
 from kontrol.roadmap.cells import normalize_line
 from kontrol.roadmap.completeness import TableEnd
-from kontrol.roadmap.document import SourceItem
 from kontrol.roadmap.errors import DocumentError
 from kontrol.roadmap.limits import MAX_CELLS, MAX_PREAMBLE_LINES, MAX_REPORTED_LINES
 from kontrol.roadmap.plan_table import (
     Columns,
+    FoundPlan,
     RowDraft,
     build_items,
     header_columns,
@@ -31,27 +31,16 @@ from kontrol.roadmap.plan_table import (
     role_text,
     split_number,
 )
-from kontrol.roadmap.preamble import Preamble, parse_preamble
+from kontrol.roadmap.preamble import parse_preamble
 
 _KEPT_AFTER = 200  # lines after the table kept for the completeness checks
 _KEPT_CHARS = 200  # of each
 _KEPT_EXTRA = 5_000  # cells of columns that are not the item's (results, notes)
 
 
-@dataclass(frozen=True)
-class TextPlan:
-    """What the text reader found."""
-
-    preamble: Preamble
-    preamble_lines: tuple[str, ...]
-    items: tuple[SourceItem, ...]
-    warnings: list[str]
-    end: TableEnd
-
-
 def read_text(
     lines: Iterable[str], *, file: str, ends_with_break: bool = True, cut_character: bool = False
-) -> TextPlan:
+) -> FoundPlan:
     """Parse a decree's lines (line i is the i-th yielded, 1-based).
 
     ``ends_with_break`` and ``cut_character`` describe the file's last bytes (see
@@ -65,7 +54,7 @@ def read_text(
         rows.feed(line_no, line)
     end = rows.finish(ends_with_break=ends_with_break, cut_character=cut_character)
     items, item_warnings = build_items(rows.drafts, file=file)
-    return TextPlan(
+    return FoundPlan(
         preamble=preamble,
         preamble_lines=tuple(before),
         items=items,

@@ -1,0 +1,141 @@
+"""The words and numbers of the schedule language and the values they may take.
+
+The grammar recognises the words; this module says what they are worth («трех» is 3, «IV» is
+4, «марта» is month 3) and rejects the impossible values (quarter 5, 31 June, year 5000) with
+a ``ScheduleValueError`` that the person can act on.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+
+from lark import Token
+
+from kontrol.roadmap.errors import ScheduleValueError
+from kontrol.roadmap.schedule.model import Window
+
+__all__ = [
+    "NUMWORDS",
+    "ORDWORDS",
+    "ROMAN",
+    "check_day",
+    "check_year",
+    "event_term",
+    "month_of",
+    "quarter_window",
+]
+
+MIN_YEAR, MAX_YEAR = 1990, 2200
+NUMWORDS = {
+    "один": 1,
+    "одного": 1,
+    "одному": 1,
+    "два": 2,
+    "двух": 2,
+    "дважды": 2,
+    "три": 3,
+    "трех": 3,
+    "трижды": 3,
+    "четыре": 4,
+    "четырех": 4,
+    "четырежды": 4,
+    "двенадцать": 12,
+    "двенадцати": 12,
+}
+ORDWORDS = {"перв": 1, "втор": 2, "трет": 3, "четверт": 4}
+ROMAN = {
+    "i": 1,
+    "ii": 2,
+    "iii": 3,
+    "iv": 4,
+    "v": 5,
+    "vi": 6,
+    "vii": 7,
+    "viii": 8,
+    "ix": 9,
+    "x": 10,
+    "xi": 11,
+    "xii": 12,
+}
+_MONTHS = (
+    "январ",
+    "феврал",
+    "март",
+    "апрел",
+    "ма",
+    "июн",
+    "июл",
+    "август",
+    "сентябр",
+    "октябр",
+    "ноябр",
+    "декабр",
+)
+_EV_NUMBERS = {
+    "один": 1,
+    "одного": 1,
+    "одно": 1,
+    "два": 2,
+    "двух": 2,
+    "три": 3,
+    "трех": 3,
+    "четыре": 4,
+    "четырех": 4,
+    "пять": 5,
+    "пяти": 5,
+    "шесть": 6,
+    "шести": 6,
+    "семь": 7,
+    "семи": 7,
+    "восемь": 8,
+    "восьми": 8,
+    "девять": 9,
+    "девяти": 9,
+    "десять": 10,
+    "десяти": 10,
+    "пятнадцать": 15,
+    "пятнадцати": 15,
+    "двадцать": 20,
+    "двадцати": 20,
+    "тридцать": 30,
+    "тридцати": 30,
+}
+_EV_NUMBER_RE = re.compile(r"\d{1,3}|" + "|".join(sorted(_EV_NUMBERS, key=len, reverse=True)))
+_MAX_EVENT_DAYS = 366
+
+
+def event_term(token: Token) -> tuple[int, str]:
+    """«в течение 5 (пяти) рабочих дней» → (5, "working_days")."""
+    text = str(token)
+    m = _EV_NUMBER_RE.search(text)
+    assert m is not None  # the token's pattern has a number
+    n = int(m.group()) if m.group().isdigit() else _EV_NUMBERS[m.group()]
+    if not 1 <= n <= _MAX_EVENT_DAYS:
+        raise ScheduleValueError(f"a term of {n} days after an event is not possible")
+    return n, "working_days" if "рабоч" in text else "days"
+
+
+def month_of(word: str) -> int:
+    for i, stem in enumerate(_MONTHS, start=1):
+        if word.startswith(stem):
+            return i
+    raise ScheduleValueError(f"unknown month «{word}»")  # unreachable by the grammar
+
+
+def check_year(y: int) -> int:
+    if not MIN_YEAR <= y <= MAX_YEAR:
+        raise ScheduleValueError(f"year {y} is outside {MIN_YEAR}–{MAX_YEAR}")
+    return y
+
+
+def quarter_window(n: int) -> Window:
+    if not 1 <= n <= 4:
+        raise ScheduleValueError(f"there is no quarter {n}")
+    return Window(f"Q{n}", 3 * n - 2, 1, 3 * n)
+
+
+def check_day(day: int, month: int, year: int | None) -> None:
+    last = calendar.monthrange(year or 2000, month)[1]  # 2000: 29 February exists
+    if not 1 <= day <= last:
+        raise ScheduleValueError(f"there is no day {day} in month {month}")
