@@ -38,6 +38,7 @@ from kontrol.roadmap.schedule.model import (
     Phase,
     Window,
 )
+from kontrol.roadmap.schedule.vocabulary import check_day
 
 __all__ = ["combine"]
 
@@ -121,6 +122,7 @@ class _Gathered:
             last = self.deadlines.pop()  # «до 1 марта, 2021 г.» is «до 1 марта 2021 г.»
             if last.following_year or last.day_next_month:
                 raise ScheduleValueError("a year cannot follow a relative deadline")
+            check_day(last.day, last.month, year)  # «до 29 февраля 2021 г.»: no such day
             self.deadlines.append(Deadline(day=last.day, month=last.month, year=year))
         elif self.pending:
             self.pairs += [(w, year) for w in self.pending]
