@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date
+from datetime import time as TimeOfDay
 from enum import StrEnum
 
 __all__ = [
@@ -140,6 +141,7 @@ class Phase:
     own_period: bool = True
     text: str = ""
     event: EventTerm | None = None  # ON_EVENT: the event and the term counted from it
+    time: TimeOfDay | None = None  # a time of day written with the date; kept, moves no date
 
     @property
     def qualifier(self) -> str | None:

@@ -7,6 +7,7 @@ keeps every position (:mod:`.normalisation`), so errors point into the phrase as
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 from importlib.resources import files
 
@@ -17,6 +18,7 @@ from kontrol.roadmap.errors import ScheduleSyntaxError, ScheduleValueError
 from kontrol.roadmap.schedule.combine import combine
 from kontrol.roadmap.schedule.model import Phase, Schedule
 from kontrol.roadmap.schedule.normalisation import normalise
+from kontrol.roadmap.schedule.timeofday import lift_time
 from kontrol.roadmap.schedule.transform import ClauseTransformer
 
 __all__ = ["normalise", "parse_schedule"]
@@ -63,8 +65,9 @@ def parse_schedule(phrase: str, *, item: str | None = None) -> Schedule:
         raise ScheduleSyntaxError(
             "schedule phrase too long", phrase=phrase, position=_MAX_LEN, item=item
         )
+    text, at = lift_time(normalise(phrase))
     try:
-        tree = _parser().parse(normalise(phrase))
+        tree = _parser().parse(text)
     except UnexpectedInput as exc:
         raise _syntax_error(phrase, exc, item) from None
     try:
@@ -75,4 +78,6 @@ def parse_schedule(phrase: str, *, item: str | None = None) -> Schedule:
         raise
     except ScheduleValueError as exc:
         raise ScheduleValueError(exc.message, item=item, text=phrase) from None
+    if at is not None:
+        phases = [replace(p, time=at) for p in phases]
     return Schedule(phrase=phrase, phases=tuple(phases))

@@ -74,11 +74,20 @@ def _times(count: int, every: int, unit: str) -> Recur:
 
 def _dotdate(token: Token) -> tuple[int, int, int | None]:
     """«01.03», «01.03.21», «01.03.2021» → (day, month, year or None)."""
-    parts = [int(p) for p in str(token).split(".")]
+    parts = [int(p) for p in str(token).rstrip(".").split(".")]
     year = None
     if len(parts) == 3:
         year = check_year(parts[2] + (2000 if parts[2] < 100 else 0))
     return parts[0], parts[1], year
+
+
+def _days_window(a: tuple[int, int], b: tuple[int, int]) -> Window:
+    """From a day of a month to a day of a month, into the next year when it goes back."""
+    (da, ma), (db, mb) = a, b
+    check_day(da, ma, None)
+    check_day(db, mb, None)
+    offset = 0 if (ma, da) <= (mb, db) else 1
+    return Window(f"D{ma:02d}{da:02d}-{mb:02d}{db:02d}", ma, da, mb, db, offset)
 
 
 @v_args(inline=True)
@@ -143,11 +152,33 @@ class ClauseTransformer(Transformer[Token, list[PhaseClauses]]):
         return Window("AY", 9, 1, 5, 31, 1)
 
     def date_range(self, a: tuple[int, int], b: tuple[int, int]) -> Window:
-        (da, ma), (db, mb) = a, b
-        check_day(da, ma, None)
-        check_day(db, mb, None)
-        offset = 0 if (ma, da) <= (mb, db) else 1
-        return Window(f"D{ma:02d}{da:02d}-{mb:02d}{db:02d}", ma, da, mb, db, offset)
+        return _days_window(a, b)
+
+    def day_span(self, a: Token, b: Token, m: Token) -> Window:
+        """«3-9 марта», «с 1 по 15 июня»: days of one month."""
+        month = month_of(str(m))
+        if int(a) > int(b):
+            raise ScheduleValueError(f"the days {a}-{b} go backwards")
+        return _days_window((int(a), month), (int(b), month))
+
+    def dated_days(self, *args: Token | tuple[int, int] | int) -> Dated:
+        """«18 декабря 2015 г. - 10 января 2016 г.», «01.02.2015 - 28.02.2015»: one period."""
+        days: list[tuple[int, int, int | None]] = []
+        years = [a for a in args if isinstance(a, int)]
+        for a in args:
+            if isinstance(a, tuple):
+                days.append((a[0], a[1], years[len(days)]))
+            elif isinstance(a, Token) and a.type == "DOTDATE":
+                days.append(_dotdate(a))
+        (da, ma, ya), (db, mb, yb) = days
+        if ya is None or yb is None:
+            raise ScheduleValueError("a period between two dates needs the year of each")
+        if (yb, mb, db) < (ya, ma, da) or yb - ya > 1:
+            raise ScheduleValueError("the period goes backwards or spans more than a year")
+        check_day(da, ma, ya)
+        check_day(db, mb, yb)
+        window = Window(f"D{ma:02d}{da:02d}-{mb:02d}{db:02d}", ma, da, mb, db, yb - ya)
+        return Dated(window, ya)
 
     # clauses: recurrence and parts of a year
     def recurrence(self, w: Token) -> Recur:
