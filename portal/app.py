@@ -58,6 +58,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kontrol.config import Rules, load_rules
 from kontrol.context import App
+from kontrol.event_senders import Sender, parse_senders
 from kontrol.events import Forward
 from kontrol.events_api import events_router
 from kontrol.mail import render as r
@@ -69,7 +70,7 @@ from kontrol.models.report import Attachment
 from kontrol.portal import pages, service, tokens, uploads
 from kontrol.portal.csrf import FIELD, csrf_ok, csrf_token
 from kontrol.resources import resource
-from kontrol.settings import Settings
+from kontrol.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
 TEMPLATES = resource("kontrol.portal", "templates")
@@ -122,6 +123,12 @@ REFUSED = (
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def senders_from_env() -> dict[str, Sender]:
+    """The senders configured now (``KONTROL_EVENT_SENDERS``), read per request so a changed
+    token takes effect without a restart."""
+    return parse_senders(load_settings().event_senders)
 
 
 class SecurityHeaders:
@@ -623,7 +630,9 @@ def create_app(
             raise tokens.InvalidLink("no files behind this link")
         return portal.file(portal.grant(token, purpose), file_id, service.attachment_for_reviewer)
 
-    app.include_router(events_router(lambda: App(settings, now=now()), forward=forward))
+    app.include_router(
+        events_router(lambda: App(settings, now=now()), senders_from_env, forward=forward)
+    )
     return app
 
 
