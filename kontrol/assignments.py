@@ -54,7 +54,9 @@ def _lock(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _audit(session: Session, a: Assignment, action: str, actor: str, now: dt.datetime, **d: object):  # type: ignore[no-untyped-def]
+def _audit(
+    session: Session, a: Assignment, action: str, actor: str, now: dt.datetime, **d: object
+) -> None:
     session.add(AuditEvent(at=now, actor=actor, action=action, assignment_id=a.id, details=d))
 
 
@@ -177,20 +179,20 @@ def listing(
     """Assignments for tables and artifacts as they stand on ``as_of`` (``kontrol.standing``):
     open or overdue ones (or only overdue, or all), with working days overdue and the rung
     reached."""
-    zone = rules.policy.zone
-    query = (
-        select(Assignment)
-        .options(
-            selectinload(Assignment.obligation)
-            .selectinload(Obligation.item)
-            .selectinload(Item.roadmap),
-            selectinload(Assignment.body),
-        )
-        .order_by(Assignment.due_on, Assignment.id)
+    query = select(Assignment).options(
+        selectinload(Assignment.obligation)
+        .selectinload(Obligation.item)
+        .selectinload(Item.roadmap),
+        selectinload(Assignment.body),
     )
+    query = query.order_by(Assignment.due_on, Assignment.id)
     if overdue_only or open_only:
         kind = standing_sql(
-            Assignment, as_of, dialect=session.get_bind().dialect.name, zone=zone, now=now
+            Assignment,
+            as_of,
+            dialect=session.get_bind().dialect.name,
+            zone=rules.policy.zone,
+            now=now,
         )
         query = query.where(kind == "overdue" if overdue_only else kind.in_(OPEN_KINDS))
     if body:
@@ -202,6 +204,13 @@ def listing(
     if limit:
         query = query.limit(limit)
     assignments = list(session.scalars(query))
+    steps = _steps_for_due(session, assignments)
+    return [_row(a, steps[a.id], rules, as_of) for a in assignments]
+
+
+def _steps_for_due(session: Session, assignments: list[Assignment]) -> dict[int, set[str]]:
+    """The ladder steps taken for each assignment's due date in force (an extension restarts
+    the ladder)."""
     steps: dict[int, set[str]] = defaultdict(set)
     due = {a.id: a.due_on for a in assignments}
     for i in range(0, len(assignments), 500):
@@ -213,27 +222,26 @@ def listing(
         ):
             if due[aid] == on:
                 steps[aid].add(step)
+    return steps
+
+
+def _row(a: Assignment, steps: set[str], rules: Rules, as_of: dt.date) -> Row:
     from kontrol.mail.russian import period_words
 
-    rows = []
-    for a in assignments:
-        now_standing = standing.of(a, as_of, calendar=rules.calendar, zone=zone)
-        rows.append(
-            Row(
-                a.id,
-                a.obligation.item.roadmap.number,
-                a.obligation.item.number,
-                a.obligation.key,
-                period_words(a.period_start, a.period_end),
-                a.body_id,
-                body_label(a.body),
-                a.role,
-                a.due_on,
-                a.original_due_on,
-                now_standing.kind,
-                now_standing.days if now_standing.kind == "overdue" else 0,
-                ladder.reached(steps[a.id], rules.policy),
-                a.completed_at,
-            )
-        )
-    return rows
+    now_standing = standing.of(a, as_of, calendar=rules.calendar, zone=rules.policy.zone)
+    return Row(
+        a.id,
+        a.obligation.item.roadmap.number,
+        a.obligation.item.number,
+        a.obligation.key,
+        period_words(a.period_start, a.period_end),
+        a.body_id,
+        body_label(a.body),
+        a.role,
+        a.due_on,
+        a.original_due_on,
+        now_standing.kind,
+        now_standing.days if now_standing.kind == "overdue" else 0,
+        ladder.reached(steps, rules.policy),
+        a.completed_at,
+    )

@@ -18,9 +18,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from kontrol.context import App
@@ -116,12 +116,13 @@ def forward_one(
     """Claim, forward and record one row; a row forwarded already is just reported so."""
     now = utc(app.now)
     with app.transaction() as session:
-        claimed = session.execute(
+        claim = session.execute(
             update(EventRecord)
             .where(EventRecord.id == row_id, _free(now))
             .values(forward_lease_until=now + LEASE)
             .execution_options(synchronize_session=False)
-        ).rowcount  # type: ignore[attr-defined]
+        )
+        claimed = cast("CursorResult[Any]", claim).rowcount  # an UPDATE's result has a rowcount
         row = session.get(EventRecord, row_id)
     if row is None:
         raise KontrolError(f"no recorded event #{row_id}")

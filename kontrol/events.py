@@ -6,11 +6,12 @@ of the obligations counted from that event have a trigger on it, so Prefect runs
 
 Who may report what:
 
-* a sender is a system or person with its own bearer token (``KONTROL_EVENT_SENDERS``: JSON
-  ``{"edo": {"token": "…", "events": ["request_received"], "bodies": ["committee"]}}`` or the
-  path of a YAML file of that shape; ``token_sha256`` may replace ``token``; ``events`` may be
-  ``["*"]``; ``bodies`` is optional and limits the bodies the sender may name). The console
-  (``kontrol event emit``) is the sender ``cli`` and needs no token;
+* a sender is a system or person with its own bearer token (``KONTROL_EVENT_SENDERS``, read
+  by ``kontrol.event_senders``: JSON ``{"edo": {"token": "…", "events": ["request_received"],
+  "bodies": ["committee"]}}`` or the path of a YAML file of that shape; ``token_sha256`` may
+  replace ``token``; ``events`` may be ``["*"]``; ``bodies`` is optional and limits the bodies
+  the sender may name). The console (``kontrol event emit``) is the sender ``cli`` and needs no
+  token; the configured catalogue is read by ``kontrol.event_catalogue``;
 * the catalogue's ``senders`` of an event lists sender ids and/or body ids: the sender must be
   listed (or be itself a listed body), and a body named in the event must be a listed body or a
   member of a listed group whenever the list names bodies at all.
@@ -40,20 +41,22 @@ nothing is recorded and nothing triggered.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import json
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kontrol.context import App
 from kontrol.errors import KontrolError
+from kontrol.event_catalogue import (
+    check_event_phrases,
+    events_file,
+    load_catalogue,
+    require_catalogue,
+)
 from kontrol.event_forwarding import (
     Forward,
     forward_one,
@@ -62,20 +65,20 @@ from kontrol.event_forwarding import (
     prefect_event,
     utc,
 )
+from kontrol.event_senders import Sender, parse_senders
 from kontrol.models import Body
 from kontrol.models.db import insert_for
 from kontrol.models.event import EventRecord
 from kontrol.roadmap.datewindow import DateOutOfRange, DateWindow, day_in
-from kontrol.roadmap.events import CatalogueEvent, EventCatalogue, load_events
+from kontrol.roadmap.events import CatalogueEvent, EventCatalogue
 from kontrol.roadmap.policy import Policy
-from kontrol.settings import Settings, load_settings
 from kontrol.windows import NO_ROADMAP, imported_window
 
 CLI_SENDER = "cli"
 MAX_REF, MAX_NOTE = 200, 4000
 FORWARD_ALONG = 20  # pending events a successful emit forwards along with its own
 
-__all__ = [  # the forwarding names are kept importable from here, where they used to be
+__all__ = [  # the catalogue, sender and forwarding names stay importable from here
     "CLI_SENDER",
     "Accepted",
     "EventRefused",
@@ -91,7 +94,6 @@ __all__ = [  # the forwarding names are kept importable from here, where they us
     "parse_senders",
     "prefect_event",
     "require_catalogue",
-    "senders_from_env",
     "utc",
 ]
 
@@ -104,86 +106,7 @@ class EventRefused(KontrolError):
         self.status = status
 
 
-# ── configuration ──────────────────────────────────────────────────────────────────────────
-
-
-def events_file(settings: Settings) -> Path | None:
-    """The catalogue file (``KONTROL_EVENTS``)."""
-    return settings.events
-
-
-def load_catalogue(settings: object, path: Path | None = None) -> EventCatalogue | None:
-    """The configured event catalogue, or None when none is configured."""
-    chosen = path or events_file(settings)
-    return load_events(chosen) if chosen else None
-
-
-def require_catalogue(settings: object) -> EventCatalogue:
-    catalogue = load_catalogue(settings)
-    if catalogue is None:
-        raise KontrolError("no event catalogue: set KONTROL_EVENTS to the events.yaml file")
-    return catalogue
-
-
-@dataclass(frozen=True)
-class Sender:
-    """One sender of events with its token (or its SHA-256) and what it may send."""
-
-    id: str
-    token_sha256: str
-    events: frozenset[str]
-    bodies: frozenset[str] | None = None
-
-    def may_send(self, event_id: str) -> bool:
-        return "*" in self.events or event_id in self.events
-
-    def check_token(self, token: str) -> bool:
-        digest = hashlib.sha256(token.encode("utf-8")).hexdigest()
-        return hmac.compare_digest(digest, self.token_sha256)
-
-
-def parse_senders(raw: str | None) -> dict[str, Sender]:
-    """``KONTROL_EVENT_SENDERS``: inline JSON, or the path of a YAML (or JSON) file."""
-    if not raw or not raw.strip():
-        return {}
-    text, where = raw, "KONTROL_EVENT_SENDERS"
-    if not raw.lstrip().startswith("{"):
-        where = raw.strip()
-        try:
-            text = Path(where).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise KontrolError(f"{where}: cannot read the event senders: {exc.strerror}") from None
-    try:
-        data = yaml.safe_load(text)  # JSON is YAML
-    except yaml.YAMLError as exc:
-        raise KontrolError(f"{where}: event senders are not valid JSON/YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise KontrolError(f"{where}: event senders must be a mapping of sender id → settings")
-    out: dict[str, Sender] = {}
-    for sid, conf in data.items():
-        if not isinstance(conf, dict) or not isinstance(conf.get("events"), list):
-            raise KontrolError(f"{where}: sender «{sid}» needs «events: [...]» and a token")
-        token, digest = conf.get("token"), conf.get("token_sha256")
-        if isinstance(token, str) and len(token) >= 16:
-            digest = hashlib.sha256(token.encode("utf-8")).hexdigest()
-        if not isinstance(digest, str) or len(digest) != 64:
-            raise KontrolError(
-                f"{where}: sender «{sid}» needs a token of at least 16 characters or a token_sha256"
-            )
-        bodies = conf.get("bodies")
-        out[str(sid)] = Sender(
-            str(sid),
-            digest.lower(),
-            frozenset(map(str, conf["events"])),
-            frozenset(map(str, bodies)) if isinstance(bodies, list) else None,
-        )
-    return out
-
-
-def senders_from_env() -> dict[str, Sender]:
-    """The senders configured now (``KONTROL_EVENT_SENDERS``), read per request so a changed
-    token takes effect without a restart."""
-    return parse_senders(load_settings().event_senders)
+# ── who sends ──────────────────────────────────────────────────────────────────────────────
 
 
 def authenticate(senders: dict[str, Sender], token: str | None) -> Sender:
@@ -304,6 +227,20 @@ def _same(row: EventRecord, event: str, body: str | None, when: dt.datetime | No
     )
 
 
+@dataclass(frozen=True)
+class _Report:
+    """What a sender says: the event, its body, its time (``at``, named ``at_name`` in a
+    refusal), its reference and note."""
+
+    sender: str
+    event: str
+    body: str | None
+    at: dt.datetime | None
+    ref: str | None
+    note: str | None
+    at_name: str
+
+
 def accept_event(
     app: App,
     catalogue: EventCatalogue,
@@ -321,47 +258,14 @@ def accept_event(
 ) -> Accepted:
     """Check, record (once per sender reference, see the module) and forward one reported
     event; ``at_name`` is how the caller names the time in a refusal (``--at``, ``at``)."""
-    known = catalogue.get(event)
-    if known is None:
-        names = ", ".join(e.id for e in catalogue)
-        raise EventRefused(f"unknown event «{event}» (known: {names})")
-    if sender_conf is not None and not sender_conf.may_send(event):
-        raise EventRefused(f"sender «{sender}» may not send «{event}»", status=403)
-    if sender_conf and body and sender_conf.bodies is not None and body not in sender_conf.bodies:
-        raise EventRefused(f"sender «{sender}» may not report for «{body}»", status=403)
-    if note is not None and len(note) > MAX_NOTE:
-        raise EventRefused(f"the note is longer than {MAX_NOTE} characters")
+    report = _Report(sender, event, body, at, ref, note, at_name)
+    known = _allowed(catalogue, report, sender_conf)
     now = utc(app.now)
     given = (ref or "").strip() or None
     if given is not None and len(given) > MAX_REF:
         raise EventRefused(f"the reference is longer than {MAX_REF} characters")
     with app.transaction() as session:
-        if body is not None and session.get(Body, body) is None:
-            raise EventRefused(f"unknown body «{body}» (not in the directory)")
-        _authorise(session, known, sender, body)
-        window = imported_window(session)
-        if window is None:
-            raise EventRefused(NO_ROADMAP)
-        stated = None if at is None else _when(at, now, policy, window, at_name)
-        key = given or (
-            _auto_ref(event, body, stated)
-            if stated is not None
-            else _pending_auto(session, sender, event, body)
-        )
-        row = _recorded(session, sender, key) if key is not None else None
-        new = False
-        if row is None:
-            when = stated or _when(now, now, policy, window, f"{at_name} (not given: now)")
-            key = key or _auto_ref(event, body, when)
-            new = _insert(session, app, sender, key, event, body, when, note)
-            row = _recorded(session, sender, key)  # ours, or a concurrent resend's
-            assert row is not None
-        if not new and not _same(row, event, body, stated):
-            raise EventRefused(
-                f"reference «{key}» of «{sender}» was already used for another event "
-                f"(#{row.id}: {row.event} at {utc(row.occurred_at).isoformat()})",
-                status=409,
-            )
+        row, new = _record(session, app, known, policy, report, given, now)
     outcome = forward_one(app, row.id, catalogue, forward)
     if outcome.state == "sent":  # Prefect is there: what waits for it goes along
         forward_pending(app, catalogue, forward, limit=FORWARD_ALONG)
@@ -377,6 +281,65 @@ def accept_event(
         outcome.forwarded,
         outcome.error,
     )
+
+
+def _allowed(
+    catalogue: EventCatalogue, report: _Report, sender_conf: Sender | None
+) -> CatalogueEvent:
+    """The catalogue's event, once the sender's own settings allow it and the note fits."""
+    sender, event, body, note = report.sender, report.event, report.body, report.note
+    known = catalogue.get(event)
+    if known is None:
+        names = ", ".join(e.id for e in catalogue)
+        raise EventRefused(f"unknown event «{event}» (known: {names})")
+    if sender_conf is not None and not sender_conf.may_send(event):
+        raise EventRefused(f"sender «{sender}» may not send «{event}»", status=403)
+    if sender_conf and body and sender_conf.bodies is not None and body not in sender_conf.bodies:
+        raise EventRefused(f"sender «{sender}» may not report for «{body}»", status=403)
+    if note is not None and len(note) > MAX_NOTE:
+        raise EventRefused(f"the note is longer than {MAX_NOTE} characters")
+    return known
+
+
+def _record(
+    session: Session,
+    app: App,
+    known: CatalogueEvent,
+    policy: Policy,
+    report: _Report,
+    given: str | None,
+    now: dt.datetime,
+) -> tuple[EventRecord, bool]:
+    """The row of the report — recorded now, or earlier under its reference — and whether it
+    is new; a used reference that says something else is a 409."""
+    sender, event, body, at_name = report.sender, report.event, report.body, report.at_name
+    if body is not None and session.get(Body, body) is None:
+        raise EventRefused(f"unknown body «{body}» (not in the directory)")
+    _authorise(session, known, sender, body)
+    window = imported_window(session)
+    if window is None:
+        raise EventRefused(NO_ROADMAP)
+    stated = None if report.at is None else _when(report.at, now, policy, window, at_name)
+    key = given or (
+        _auto_ref(event, body, stated)
+        if stated is not None
+        else _pending_auto(session, sender, event, body)
+    )
+    row = _recorded(session, sender, key) if key is not None else None
+    new = False
+    if row is None:
+        when = stated or _when(now, now, policy, window, f"{at_name} (not given: now)")
+        key = key or _auto_ref(event, body, when)
+        new = _insert(session, app, sender, key, event, body, when, report.note)
+        row = _recorded(session, sender, key)  # ours, or a concurrent resend's
+        assert row is not None
+    if not new and not _same(row, event, body, stated):
+        raise EventRefused(
+            f"reference «{key}» of «{sender}» was already used for another event "
+            f"(#{row.id}: {row.event} at {utc(row.occurred_at).isoformat()})",
+            status=409,
+        )
+    return row, new
 
 
 def _recorded(session: Session, sender: str, ref: str) -> EventRecord | None:
@@ -427,48 +390,3 @@ def _insert(
 
 def dumps(accepted: Accepted) -> str:
     return json.dumps(accepted.to_json(), ensure_ascii=False)
-
-
-# ── import ─────────────────────────────────────────────────────────────────────────────────
-
-
-def check_event_phrases(
-    document: Any, catalogue: EventCatalogue | None, *, strict: bool
-) -> list[str]:
-    """Every event-relative phrase must name a catalogue event; what does not is reported
-    with the closest names (with ``strict``, the first is the error). Never dropped."""
-    from kontrol.roadmap.errors import ScheduleError
-    from kontrol.roadmap.events import EventCatalogueError, resolve_event
-    from kontrol.roadmap.schedule import Kind, parse_schedule
-
-    warnings: list[str] = []
-    for item in document.activities:
-        try:
-            phases = parse_schedule(item.schedule_text, item=item.number).phases
-        except ScheduleError:
-            continue  # reported by check_schedules
-        for phase in phases:
-            if phase.kind is not Kind.ON_EVENT or phase.event is None:
-                continue
-            if catalogue is None:
-                message = (
-                    f"item {item.number}: «{phase.event.event}» is an event, but no event "
-                    "catalogue is given (--events FILE or KONTROL_EVENTS)"
-                )
-            else:
-                match = resolve_event(phase.event.event, catalogue)
-                if match.ok:
-                    continue
-                hint = f" (closest: {', '.join(match.suggestions)})" if match.suggestions else ""
-                message = (
-                    f"item {item.number}: the event «{phase.event.event}» is not in the "
-                    f"event catalogue{hint}"
-                )
-            if strict:
-                raise EventCatalogueError(
-                    message,
-                    file=document.source_name,
-                    line=item.lines[0] if item.lines else None,
-                )
-            warnings.append(message)
-    return warnings

@@ -21,17 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from kontrol.config import load_rules
 from kontrol.context import App
 from kontrol.errors import KontrolError
-from kontrol.events import (
-    EventRefused,
-    Forward,
-    Sender,
-    accept_event,
-    authenticate,
-    require_catalogue,
-    senders_from_env,
-)
+from kontrol.event_senders import Sender
+from kontrol.events import EventRefused, Forward, accept_event, authenticate, require_catalogue
 from kontrol.roadmap.errors import RoadmapError
-from kontrol.settings import load_settings
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -58,13 +50,13 @@ class EventIn(BaseModel):
 
 
 def events_router(
-    app_factory: Callable[[], App] | None = None,
-    senders: Callable[[], dict[str, Sender]] = senders_from_env,
+    app_factory: Callable[[], App],
+    senders: Callable[[], dict[str, Sender]],
     forward: Forward | None = None,
 ) -> APIRouter:
-    """The router; ``app_factory`` gives the App of a request (clock and database)."""
+    """The router; ``app_factory`` gives the App of a request (clock and database),
+    ``senders`` the senders allowed then: both come from the entry point that mounts it."""
     router = APIRouter()
-    make_app = app_factory or (lambda: App(load_settings()))
 
     @router.post("/api/events", status_code=201)
     def post_event(  # sync: FastAPI runs it in a worker thread (database and Prefect I/O)
@@ -75,7 +67,7 @@ def events_router(
         app: App | None = None
         try:
             sender = authenticate(senders(), credentials.credentials if credentials else None)
-            app = make_app()
+            app = app_factory()
             accepted = accept_event(
                 app,
                 require_catalogue(app.settings),

@@ -2,7 +2,8 @@
 
 ``figures`` computes (from the database, as of a date), the other modules only present:
 ``xlsx`` (workbook), ``html`` (printable page), ``markdown`` (Prefect artifact), ``charts``
-(timeline and workload, matplotlib), ``mailing`` (the outbox rows). Files are written whole or
+(workload and saving, matplotlib) with ``timeline`` (the roadmap's timeline), ``mailing`` (the
+outbox rows). Files are written whole or
 not at all (``files``).
 """
 

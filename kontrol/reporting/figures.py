@@ -213,22 +213,7 @@ def execution_report(
     if end < start:
         raise KontrolError(f"empty range: {start:%d.%m.%Y} is after {end:%d.%m.%Y}")
     zone = ZoneInfo(timezone)
-    rows = list(
-        session.scalars(
-            select(Assignment)
-            .join(Obligation, Assignment.obligation_id == Obligation.id)
-            .join(Item, Obligation.item_id == Item.id)
-            .where(Item.roadmap_id == roadmap.id, Assignment.issue_on.between(start, end))
-            .options(joinedload(Assignment.obligation).joinedload(Obligation.item))
-            .options(joinedload(Assignment.body))
-            .order_by(Item.position, Obligation.phase_index, Assignment.due_on, Assignment.id)
-        ).unique()
-    )
-    if not rows:
-        raise NothingIssued(
-            f"nothing issued in {range_label(start, end)} for roadmap № {roadmap.number}"
-            + _issued_span(session, roadmap)
-        )
+    rows = _issued(session, roadmap, start, end)
     ids = [a.id for a in rows]
     extensions = _extension_counts(session, ids, as_of, zone)
     steps = _latest_steps(session, ids, as_of)
@@ -246,35 +231,9 @@ def execution_report(
         for c in (total, per_item[item.number], per_body[a.body_id]):
             _add(c, outcome, days, ext)
         if outcome == "overdue":
-            report.overdue.append(
-                OverdueRow(
-                    a.id,
-                    item.number,
-                    item.title,
-                    a.body_id,
-                    body_label(a.body),
-                    a.role,
-                    f"{a.period_start:%d.%m.%Y}–{a.period_end:%d.%m.%Y}",
-                    a.original_due_on,
-                    a.due_on,
-                    days,
-                    steps.get(a.id),
-                )
-            )
+            report.overdue.append(_overdue_row(a, days, steps.get(a.id)))
         if outcome in ("done_on_time", "done_late") and (a.completion_note or "").strip():
-            assert a.completed_at is not None
-            report.executor_reports.append(
-                ExecutorReport(
-                    a.id,
-                    item.number,
-                    item.title,
-                    body_label(a.body),
-                    a.due_on,
-                    local_date(a.completed_at, zone),
-                    outcome == "done_on_time",
-                    (a.completion_note or "").strip(),
-                )
-            )
+            report.executor_reports.append(_executor_report(a, outcome == "done_on_time", zone))
     for item in roadmap.items:
         if item.kind == "activity" and not item.withdrawn:
             report.by_item.append(Row(item.number, item.title, per_item.get(item.number, Counts())))
@@ -283,6 +242,60 @@ def execution_report(
     )
     report.overdue.sort(key=lambda o: (-o.working_days_overdue, o.item, o.body))
     return report
+
+
+def _issued(session: Session, roadmap: Roadmap, start: dt.date, end: dt.date) -> list[Assignment]:
+    """The assignments issued in [start, end], in the decree's order; ``NothingIssued`` if
+    none."""
+    rows = list(
+        session.scalars(
+            select(Assignment)
+            .join(Obligation, Assignment.obligation_id == Obligation.id)
+            .join(Item, Obligation.item_id == Item.id)
+            .where(Item.roadmap_id == roadmap.id, Assignment.issue_on.between(start, end))
+            .options(joinedload(Assignment.obligation).joinedload(Obligation.item))
+            .options(joinedload(Assignment.body))
+            .order_by(Item.position, Obligation.phase_index, Assignment.due_on, Assignment.id)
+        ).unique()
+    )
+    if not rows:
+        raise NothingIssued(
+            f"nothing issued in {range_label(start, end)} for roadmap № {roadmap.number}"
+            + _issued_span(session, roadmap)
+        )
+    return rows
+
+
+def _overdue_row(a: Assignment, days: int, step: str | None) -> OverdueRow:
+    item = a.obligation.item
+    return OverdueRow(
+        a.id,
+        item.number,
+        item.title,
+        a.body_id,
+        body_label(a.body),
+        a.role,
+        f"{a.period_start:%d.%m.%Y}–{a.period_end:%d.%m.%Y}",
+        a.original_due_on,
+        a.due_on,
+        days,
+        step,
+    )
+
+
+def _executor_report(a: Assignment, on_time: bool, zone: ZoneInfo) -> ExecutorReport:
+    assert a.completed_at is not None  # done on time or late: it has a completion
+    item = a.obligation.item
+    return ExecutorReport(
+        a.id,
+        item.number,
+        item.title,
+        body_label(a.body),
+        a.due_on,
+        local_date(a.completed_at, zone),
+        on_time,
+        (a.completion_note or "").strip(),
+    )
 
 
 def _outcome(

@@ -45,8 +45,9 @@ def check_target(path: Path, suffixes: tuple[str, ...] | None = None) -> Path:
     return path
 
 
-def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(temp_path)`` then rename onto ``path``; the temp file goes on any error."""
+def write_atomic(path: Path, write: Callable[[Path], object]) -> Path:
+    """Call ``write(temp_path)`` then rename onto ``path``; the temp file goes on any error.
+    What ``write`` returns (a byte count, say) is ignored."""
     path = check_target(path)
     tmp = _create_temp(path)
     try:

@@ -139,8 +139,14 @@ def build_workbook(report: Report) -> Workbook:
         [22, 50, *count_widths],
         pct_col,
     )
+    _overdue_sheet(wb.create_sheet(SHEETS[3]), report)
+    _reports_sheet(wb.create_sheet(SHEETS[4]), report)
+    return wb
+
+
+def _overdue_sheet(ws: Worksheet, report: Report) -> None:
     _table(
-        wb.create_sheet(SHEETS[3]),
+        ws,
         (
             "№",
             "Мероприятие",
@@ -171,8 +177,11 @@ def build_workbook(report: Report) -> Workbook:
         [8, 50, 40, 14, 24, 14, 14, 12, 28, 10],
         {6: DATE, 7: DATE},
     )
+
+
+def _reports_sheet(ws: Worksheet, report: Report) -> None:
     _table(
-        wb.create_sheet(SHEETS[4]),
+        ws,
         (
             "№",
             "Мероприятие",
@@ -199,7 +208,6 @@ def build_workbook(report: Report) -> Workbook:
         [8, 45, 40, 14, 14, 8, 80, 10],
         {4: DATE, 5: DATE},
     )
-    return wb
 
 
 def workbook_bytes(report: Report) -> bytes:

@@ -30,8 +30,8 @@ from schemathesis import GenerationMode
 
 from kontrol.models.report import Attachment
 from kontrol.portal import tokens
-from kontrol.portal.app import SECURITY_HEADERS
 from kontrol.portal.csrf import csrf_token
+from kontrol.portal.middleware import SECURITY_HEADERS
 from tests.conftest import REPO
 from tests.portal import files
 from tests.portal.conftest import KEY, PortalEnv, make_env

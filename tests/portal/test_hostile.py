@@ -18,7 +18,7 @@ from sqlalchemy import text
 from kontrol.models.event import EventRecord
 from kontrol.models.report import Attachment
 from kontrol.portal import tokens
-from kontrol.portal.app import SECURITY_HEADERS
+from kontrol.portal.middleware import SECURITY_HEADERS
 from tests.conftest import REPO
 from tests.portal import files
 from tests.portal.conftest import KEY, PortalEnv, csrf_of, make_env

@@ -114,7 +114,7 @@ def events_client(forward: Any, now: dt.datetime | None = None) -> Any:
     api = FastAPI()
     api.include_router(
         events_router(
-            (lambda: App(load_settings(), now=now)) if now else None,
+            (lambda: App(load_settings(), now=now)) if now else (lambda: App(load_settings())),
             senders=lambda: senders,
             forward=forward,
         )

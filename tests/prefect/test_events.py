@@ -228,7 +228,11 @@ def test_the_http_endpoint_checks_token_event_and_payload(event_items, monkeypat
     forwarded: list[int] = []
     api = FastAPI()
     api.include_router(
-        events_router(senders=lambda: senders, forward=lambda row, _ev: forwarded.append(row.id))
+        events_router(
+            lambda: App(load_settings()),
+            senders=lambda: senders,
+            forward=lambda row, _ev: forwarded.append(row.id),
+        )
     )
     client = TestClient(api)
     ok = {"event": "contract_signed", "ref": "ГК-5", "at": "2022-03-01T10:00:00+03:00"}

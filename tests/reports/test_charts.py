@@ -12,13 +12,8 @@ from matplotlib.collections import PathCollection
 from kontrol.errors import KontrolError
 from kontrol.issuing import obligation_occurrences, recipients
 from kontrol.lookup import obligations_of
-from kontrol.reporting.charts import (
-    timeline_figure,
-    timeline_rows,
-    workload,
-    write_timeline,
-    write_workload,
-)
+from kontrol.reporting.charts import workload, write_timeline, write_workload
+from kontrol.reporting.timeline import timeline_figure, timeline_rows
 from tests.reports.conftest import World
 
 TODAY = dt.date(2021, 12, 1)
@@ -181,7 +176,7 @@ def test_a_past_occurrence_never_issued_is_not_issued_not_planned(world: World) 
     assert [b.status for b in by["1.1"].bars] == ["not_issued"]  # 4th quarter 2020, never issued
     assert {m.key: m.status for m in by["6.2"].marks}["2022"] == "planned"
 
-    from kontrol.reporting.charts import STATUS_COLOURS
+    from kontrol.reporting.timeline import STATUS_COLOURS
 
     colour, words = STATUS_COLOURS["not_issued"]
     assert words == "не выдано"
