@@ -14,7 +14,8 @@ from kontrol.cli.common import app_of
 from kontrol.config import load_rules
 from kontrol.errors import KontrolError
 from kontrol.event_forwarding import forward_pending
-from kontrol.events import CLI_SENDER, accept_event, load_catalogue, require_catalogue, utc
+from kontrol.events import CLI_SENDER, accept_event, load_catalogue, require_catalogue
+from kontrol.models.base import utc
 from kontrol.models.event import EventRecord
 from kontrol.output import console, print_json
 

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from kontrol.context import App
 from kontrol.errors import KontrolError
+from kontrol.models.base import utc
 from kontrol.models.event import EventRecord
 from kontrol.roadmap.events import CatalogueEvent, EventCatalogue
 
@@ -32,11 +33,6 @@ LEASE = dt.timedelta(minutes=5)
 NO_CATALOGUE = "no event catalogue is configured (KONTROL_EVENTS)"
 
 Forward = Callable[[EventRecord, CatalogueEvent], None]
-
-
-def utc(t: dt.datetime) -> dt.datetime:
-    """Aware UTC (SQLite gives naive datetimes back: they were stored in UTC)."""
-    return t.replace(tzinfo=dt.UTC) if t.tzinfo is None else t.astimezone(dt.UTC)
 
 
 # ── Prefect ────────────────────────────────────────────────────────────────────────────────

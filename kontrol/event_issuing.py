@@ -16,10 +16,10 @@ from sqlalchemy import select
 from kontrol.config import load_rules
 from kontrol.context import App
 from kontrol.errors import KontrolError, NotFound
-from kontrol.events import utc
 from kontrol.issuing import IssueSummary, issue_occurrence, issued_rows, recipients
 from kontrol.lookup import obligation_by_key, roadmap_by_number
 from kontrol.mail.links import signing_keys
+from kontrol.models.base import utc
 from kontrol.models.event import EventRecord
 from kontrol.naming import deployment_name
 from kontrol.roadmap.events import EventCatalogue, resolve_event

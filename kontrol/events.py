@@ -63,10 +63,10 @@ from kontrol.event_forwarding import (
     forward_pending,
     forward_to_prefect,
     prefect_event,
-    utc,
 )
 from kontrol.event_senders import Sender, parse_senders
 from kontrol.models import Body
+from kontrol.models.base import utc
 from kontrol.models.db import insert_for
 from kontrol.models.event import EventRecord
 from kontrol.roadmap.datewindow import DateOutOfRange, DateWindow, day_in
@@ -94,7 +94,6 @@ __all__ = [  # the catalogue, sender and forwarding names stay importable from h
     "parse_senders",
     "prefect_event",
     "require_catalogue",
-    "utc",
 ]
 
 

@@ -20,6 +20,7 @@ from kontrol.config import Rules
 from kontrol.mail import digest, russian
 from kontrol.mail import render as r
 from kontrol.models import Assignment, AuditEvent, Body
+from kontrol.models.base import utc
 from kontrol.models.report import Attachment, ExtensionRequest, Report
 from kontrol.portal import tokens, uploads
 from kontrol.portal.service import occurrence_mates
@@ -62,16 +63,8 @@ class PortalSettings(BaseSettings):
         return int(self.max_upload_mb * 1024 * 1024)
 
 
-def aware(moment: dt.datetime | None) -> dt.datetime | None:
-    """Stored times are UTC; SQLite gives them back without the zone."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
-
-
 def local_words(moment: dt.datetime | None, zone: ZoneInfo) -> str:
-    at = aware(moment)
-    return "" if at is None else f"{at.astimezone(zone):%d.%m.%Y %H:%M}"
+    return "" if moment is None else f"{utc(moment).astimezone(zone):%d.%m.%Y %H:%M}"
 
 
 def size_words(size: int) -> str:

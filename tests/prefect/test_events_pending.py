@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from kontrol.events import utc
+from kontrol.models.base import utc
 from kontrol.models.event import EventRecord
 from tests.cli_runner import run
 from tests.prefect.conftest import (
