@@ -285,6 +285,10 @@ def event_due(
     the policy's non-working-day rule.  Never before the event's own (first working) day.
     """
     floor = calendar.first_working_day_on_or_after(event_day)
+    if unit == "months":  # «в течение 2 месяцев после …»: the same day that many months on
+        y, m = divmod(event_day.month - 1 + offset, 12)
+        end = _day(event_day.year + y, m + 1, event_day.day)
+        return max(_due(end, policy, calendar), floor)
     if unit == "working_days":
         return calendar.add_working_days(event_day, offset) if offset else floor
     return max(_due(event_day + timedelta(days=offset), policy, calendar), floor)
