@@ -9,6 +9,7 @@ import click
 from rich.table import Table
 
 from kontrol.cli.common import EXISTING_FILE, app_of, resolve_path
+from kontrol.config import load_rules
 from kontrol.errors import KontrolError
 from kontrol.importing import ImportReport, import_roadmap, refuse_truncated
 from kontrol.lookup import roadmap_by_number
@@ -104,7 +105,8 @@ def import_cmd(
     app.ensure_schema()
     from kontrol.obligations import check_schedules, is_referenced, sync_obligations
 
-    schedule_warnings = check_schedules(document, strict=strict)
+    policy = load_rules(app.settings).policy  # the seasons a phrase names must be the policy's
+    schedule_warnings = check_schedules(document, strict=strict, policy=policy)
     from kontrol.events import check_event_phrases, load_catalogue
 
     schedule_warnings += check_event_phrases(
@@ -158,6 +160,8 @@ def show_report(report: ImportReport, file: Path) -> None:
 @click.pass_context
 def items_cmd(ctx: click.Context, as_json: bool) -> None:
     """List the imported roadmap's items with schedule and executors."""
+    from kontrol.obligations import NOT_UNDERSTOOD, schedule_of
+
     app = app_of(ctx)
     app.require_schema()
     with app.reading() as session:
@@ -170,6 +174,7 @@ def items_cmd(ctx: click.Context, as_json: bool) -> None:
                 "parent": next((p.number for p in items if p.id == i.parent_id), None),
                 "title": i.title,
                 "schedule": i.schedule_text,
+                "schedule_understood": i.kind != "activity" or schedule_of(i) is not None,
                 "executors": [
                     {"body": e.body_id, "name": e.body.name, "role": e.role} for e in i.executors
                 ],
@@ -201,5 +206,8 @@ def items_cmd(ctx: click.Context, as_json: bool) -> None:
                 ("[b]" + e["name"] + "[/b]") if e["role"] == "lead" else e["name"]
                 for e in r["executors"]
             ]
-            table.add_row(r["number"], short_title(r["title"], 80), r["schedule"], "; ".join(names))
+            when = r["schedule"]
+            if not r["schedule_understood"]:  # imported, but no obligation until it is corrected
+                when = f"{when} [red]({NOT_UNDERSTOOD})[/]"
+            table.add_row(r["number"], short_title(r["title"], 80), when, "; ".join(names))
     console.print(table)

@@ -89,7 +89,10 @@ def schedule_cmd(
             f"phase {i}{' «' + ph['label'] + '»' if ph['label'] else ''}: kind={ph['kind']}, "
             f"frequency={ph['frequency'] or '—'}, qualifier={ph['qualifier'] or '—'}, "
             f"years={bounds}, flags={', '.join(ph['flags']) or '—'}"
+            + (f", time={ph['time']}" if ph["time"] else "")
         )
+        if ph["years"]:  # a bare month or deadline: yearly, or once in a one-year plan
+            console.print(f"  {ph['years']}")
         for text in ph["rrule"]:
             console.print(f"[dim]{text}[/]")
         table = Table("key", "period", "issue", "due", "state")

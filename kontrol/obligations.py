@@ -12,15 +12,26 @@ from sqlalchemy.orm import Session
 from kontrol.models import Item, Obligation, Roadmap
 from kontrol.roadmap.document import RoadmapDocument
 from kontrol.roadmap.errors import ScheduleError
+from kontrol.roadmap.policy import Policy
 from kontrol.roadmap.schedule import Schedule, parse_schedule
+from kontrol.roadmap.schedule.closest import closest_forms
+from kontrol.roadmap.seasons import check_seasons
+
+NOT_UNDERSTOOD = "не распознано"
 
 
-def check_schedules(document: RoadmapDocument, *, strict: bool) -> list[str]:
-    """Every activity's phrase must parse; with ``strict`` the first failure is the error."""
+def check_schedules(
+    document: RoadmapDocument, *, strict: bool, policy: Policy | None = None
+) -> list[str]:
+    """Every activity's phrase must parse (and name only seasons the ``policy`` has); with
+    ``strict`` the first failure is the error, else the item is imported «не распознано» and
+    the warning names the closest forms that are understood."""
     warnings: list[str] = []
     for item in document.activities:
         try:
-            parse_schedule(item.schedule_text, item=item.number)
+            schedule = parse_schedule(item.schedule_text, item=item.number)
+            if policy is not None:
+                check_seasons(schedule.phases, policy)
         except ScheduleError as exc:
             exc.file = exc.file or document.source_name
             if item.lines:
@@ -28,7 +39,8 @@ def check_schedules(document: RoadmapDocument, *, strict: bool) -> list[str]:
             exc.item = item.number
             if strict:
                 raise
-            warnings.append(str(exc))
+            forms = "; ".join(f"«{f}»" for f in closest_forms(item.schedule_text))
+            warnings.append(f"{exc} — {NOT_UNDERSTOOD}; closest understood forms: {forms}")
     return warnings
 
 

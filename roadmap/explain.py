@@ -7,10 +7,10 @@ from typing import Any
 
 from kontrol.roadmap.occurrences import event_term, occurrences
 from kontrol.roadmap.policy import Policy
-from kontrol.roadmap.schedule.model import Schedule
+from kontrol.roadmap.schedule.model import Kind, Phase, Schedule
 from kontrol.roadmap.workcalendar import WorkCalendar
 
-__all__ = ["explain"]
+__all__ = ["explain", "years_reading"]
 
 
 def explain(
@@ -43,6 +43,8 @@ def explain(
                 "year_from": phase.year_from,
                 "year_to": phase.year_to,
                 "flags": [f.words for f in phase.flags],
+                "time": phase.time.strftime("%H:%M") if phase.time else None,
+                "years": years_reading(phase, adopted.year, horizon_year),
                 **event,
                 "occurrences": [
                     {
@@ -58,3 +60,14 @@ def explain(
             }
         )
     return {"phrase": schedule.phrase, "phases": phases}
+
+
+def years_reading(phase: Phase, first: int, horizon_year: int) -> str | None:
+    """How a part of the year or a deadline without a year is read in this plan: every year of
+    a plan of several years, once in a one-year plan (docs/schedule.md); None for the rest."""
+    yearly = phase.kind is Kind.RECURRING and phase.frequency in ("yearly", "every_n_years")
+    if not yearly or phase.year_from is not None or phase.year_to is not None:
+        return None
+    if horizon_year <= first:
+        return f"once, in {horizon_year}: a one-year plan"
+    return f"every year {first}-{horizon_year}: a plan of several years"

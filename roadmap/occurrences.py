@@ -23,6 +23,7 @@ from kontrol.roadmap.schedule.model import (
     Window,
     month_end,
 )
+from kontrol.roadmap.seasons import resolve_seasons
 from kontrol.roadmap.workcalendar import WorkCalendar
 
 __all__ = [
@@ -60,6 +61,7 @@ class _Raw:
     end: date
     key: str
     due: date | None = None  # a due day other than the period's last day
+    after: Deadline | None = None  # due a number of (working) days after the period ends
 
 
 def _day(year: int, month: int, day: int) -> date:
@@ -79,12 +81,14 @@ def _windowed(windows: tuple[Window, ...], years: range) -> Iterator[_Raw]:
             yield _Raw(start, end, str(y) if w == WHOLE_YEAR else f"{y}-{w.key}")
 
 
-def _weeks(first: int, last: int) -> Iterator[_Raw]:
+def _weeks(first: int, last: int, weekday: int | None) -> Iterator[_Raw]:
+    """ISO weeks; due on ``weekday`` of each week when the phrase names one («по пятницам»)."""
     jan1 = date(first, 1, 1)
     monday = jan1 - timedelta(days=jan1.weekday())
     while monday <= date(last, 12, 31):
         iso = monday.isocalendar()
-        yield _Raw(monday, monday + timedelta(days=6), f"{iso.year}-W{iso.week:02d}")
+        due = None if weekday is None else monday + timedelta(days=weekday)
+        yield _Raw(monday, monday + timedelta(days=6), f"{iso.year}-W{iso.week:02d}", due)
         monday += timedelta(days=7)
 
 
@@ -141,9 +145,9 @@ def _recurring_periods(phase: Phase, first: int, last: int, policy: Policy) -> l
     """Weeks, or parts of each year (every n-th year), or the days of fixed deadlines."""
     freq = phase.frequency
     years = range(first, last + 1, phase.interval if freq == "every_n_years" else 1)
-    fixed = tuple(d for d in phase.deadlines if d.day_next_month is None)
+    fixed = tuple(d for d in phase.deadlines if d.fixed)
     if freq == "weekly":
-        raws = list(_weeks(first, last))
+        raws = list(_weeks(first, last, phase.weekday))
     elif fixed and not phase.windows:
         return list(_deadline_raws(fixed, years, policy.deadline_lead_days))
     else:
@@ -151,6 +155,19 @@ def _recurring_periods(phase: Phase, first: int, last: int, policy: Policy) -> l
         raws = list(_windowed(windows, years))
     if fixed:  # a part of the year with its own due day: that day on or after the period start
         return [_Raw(r.start, r.end, r.key, _due_after_start(r, fixed[0])) for r in raws]
+    return _counted_due(raws, phase, policy)
+
+
+def _counted_due(raws: list[_Raw], phase: Phase, policy: Policy) -> list[_Raw]:
+    """A due day counted from each period: a day of its month, of the next month, or days
+    after its end; else a rule pack's report day, else the period's last day."""
+    own = next((d.month_day for d in phase.deadlines if d.month_day), None)
+    if own:  # «до 25 числа каждого месяца»: that day of the period's (last) month
+        return [_Raw(r.start, r.end, r.key, _day(r.end.year, r.end.month, own)) for r in raws]
+    after = next((d for d in phase.deadlines if d.after_period), None)
+    if after:  # «на 35-й рабочий день после отчетного периода»: counted on the calendar
+        return [_Raw(r.start, r.end, r.key, after=after) for r in raws]
+    freq = phase.frequency
     pack = policy.rule_pack
     relative = next((d.day_next_month for d in phase.deadlines if d.day_next_month), None)
     day = relative or (
@@ -169,6 +186,14 @@ def _due_after_start(raw: _Raw, deadline: Deadline) -> date:
     if due < raw.start:
         due = _day(raw.end.year + 1, deadline.month, deadline.day)
     return due
+
+
+def _after(end: date, deadline: Deadline, policy: Policy, calendar: WorkCalendar) -> date:
+    """N working days after the period's end, or N calendar days (moved off a day off)."""
+    n = deadline.after_period or 0
+    if deadline.after_unit == "working_days":
+        return calendar.add_working_days(end, n)
+    return _due(end + timedelta(days=n), policy, calendar)
 
 
 def _due(d: date, policy: Policy, calendar: WorkCalendar) -> date:
@@ -193,7 +218,8 @@ def occurrences(
     horizon = date(horizon_year, 12, 31)
     result: list[tuple[Phase, list[Occurrence]]] = []
     prev_end: date | None = None
-    for phase in schedule.phases:
+    for written in schedule.phases:
+        phase = resolve_seasons(written, policy)  # a season's dates are the policy's
         floor = None if phase.own_period or prev_end is None else prev_end + timedelta(days=1)
         first = phase.year_from or max(adopted.year, floor.year if floor else adopted.year)
         last = phase.year_to or horizon_year
@@ -205,7 +231,11 @@ def occurrences(
             start = max(raw.start, floor) if floor else raw.start
             if start > horizon:
                 continue
-            due = _due(raw.due or raw.end, policy, calendar)
+            due = (
+                _due(raw.due or raw.end, policy, calendar)
+                if raw.after is None
+                else (_after(raw.end, raw.after, policy, calendar))
+            )
             state: State = "before_adoption" if due < adopted else "scheduled"
             issue_from = start
             if state == "scheduled":
@@ -227,7 +257,7 @@ def occurrences(
             prev_end = max(p.end for p in phase.periods)
         else:
             prev_end = None
-        result.append((phase, occs))
+        result.append((written, occs))
     return result
 
 
@@ -255,6 +285,10 @@ def event_due(
     the policy's non-working-day rule.  Never before the event's own (first working) day.
     """
     floor = calendar.first_working_day_on_or_after(event_day)
+    if unit == "months":  # «в течение 2 месяцев после …»: the same day that many months on
+        y, m = divmod(event_day.month - 1 + offset, 12)
+        end = _day(event_day.year + y, m + 1, event_day.day)
+        return max(_due(end, policy, calendar), floor)
     if unit == "working_days":
         return calendar.add_working_days(event_day, offset) if offset else floor
     return max(_due(event_day + timedelta(days=offset), policy, calendar), floor)

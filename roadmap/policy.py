@@ -6,7 +6,7 @@ every model forbids unknown keys, so a typo in the policy file is an error, not 
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 from itertools import pairwise
 from pathlib import Path
 from typing import Literal
@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from kontrol.roadmap.errors import PolicyError
 
-__all__ = ["Policy", "RulePack", "load_policy"]
+__all__ = ["DEFAULT_SEASONS", "Policy", "RulePack", "Season", "load_policy"]
 
 
 class RulePack(BaseModel):
@@ -31,6 +31,48 @@ class RulePack(BaseModel):
     # ongoing work: reported by this day and month of the next year (20 January)
     ongoing_due_month: int | None = Field(default=1, ge=1, le=12)
     ongoing_due_day: int | None = Field(default=20, ge=1, le=28)
+
+
+class Season(BaseModel):
+    """A season a plan names («купальный сезон»): its first and last day as MM-DD each year.
+
+    ``default`` marks the shipped dates, which a region should check against its own acts; a
+    season whose end comes before its start runs across the New Year.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start: str
+    end: str
+    default: bool = False
+
+    @field_validator("start", "end")
+    @classmethod
+    def _month_day(cls, value: str) -> str:
+        try:
+            month, day = (int(x) for x in value.split("-"))
+            date(2000, month, day)  # 2000: 29 February exists
+        except ValueError:
+            raise ValueError(f"{value!r} is not a day of the year written MM-DD") from None
+        return f"{month:02d}-{day:02d}"
+
+    def bounds(self) -> tuple[tuple[int, int], tuple[int, int]]:
+        """((month, day) of the start, (month, day) of the end)."""
+        sm, sd = (int(x) for x in self.start.split("-"))
+        em, ed = (int(x) for x in self.end.split("-"))
+        return (sm, sd), (em, ed)
+
+
+# shipped defaults, typical of central Russia: a region sets its own in the policy file
+DEFAULT_SEASONS = {
+    "swimming": Season(start="06-01", end="08-31", default=True),
+    "fire": Season(start="04-01", end="10-31", default=True),
+    "heating": Season(start="10-01", end="04-30", default=True),
+    "flood": Season(start="03-15", end="05-31", default=True),
+    "school_year": Season(start="09-01", end="05-31", default=True),
+    "summer_holidays": Season(start="06-01", end="08-31", default=True),
+    "exams": Season(start="05-20", end="07-10", default=True),
+}
 
 
 class Policy(BaseModel):
@@ -56,6 +98,8 @@ class Policy(BaseModel):
     event_future_tolerance_minutes: int = Field(default=10, ge=0, le=1440)
     monitoring_month: int = Field(default=2, ge=1, le=12)  # the annual report (item 6.3)
     monitoring_day: int = Field(default=1, ge=1, le=28)
+    # seasons a plan names («до начала купального сезона»); a file's `seasons` replaces these
+    seasons: dict[str, Season] = Field(default_factory=lambda: dict(DEFAULT_SEASONS))
 
     @field_validator("timezone")
     @classmethod

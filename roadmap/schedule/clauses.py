@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from kontrol.roadmap.schedule.model import Deadline, EventTerm, Flag, Window
 
 __all__ = [
+    "BeforeAndDuring",
     "Clause",
     "Dated",
     "Due",
@@ -23,6 +24,7 @@ __all__ = [
     "Recur",
     "Remark",
     "Span",
+    "Weekday",
     "Year",
 ]
 
@@ -67,9 +69,28 @@ class Span:
 
 @dataclass(frozen=True)
 class Due:
-    """A deadline: «до 1 марта», «до 10 числа месяца, следующего за отчетным»."""
+    """A deadline: «до 1 марта», «до 10 числа месяца, следующего за отчетным».
+
+    ``implies`` is the recurrence a deadline counted from a period names when the phrase has no
+    recurrence word: «… следующего за отчетным кварталом» is quarterly.
+    """
 
     deadline: Deadline
+    implies: str | None = None
+
+
+@dataclass(frozen=True)
+class Weekday:
+    """«по пятницам», «среды текущей недели»: weekly, due that day (0 Monday … 6 Sunday)."""
+
+    day: int
+
+
+@dataclass(frozen=True)
+class BeforeAndDuring:
+    """«до и в течение купального сезона»: two obligations, before the season and during it."""
+
+    season: str
 
 
 @dataclass(frozen=True)
@@ -98,7 +119,20 @@ class Ongoing:
     """«постоянно», «на постоянной основе»."""
 
 
-Clause = Recur | Part | Dated | Year | Span | Due | Remark | OnDemand | OnEvent | Ongoing
+Clause = (
+    Recur
+    | Part
+    | Dated
+    | Year
+    | Span
+    | Due
+    | Remark
+    | OnDemand
+    | OnEvent
+    | Ongoing
+    | Weekday
+    | BeforeAndDuring
+)
 
 
 @dataclass(frozen=True)

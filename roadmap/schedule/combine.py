@@ -8,13 +8,14 @@ on demand.  A combination that means nothing possible raises ``ScheduleValueErro
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import pairwise
 from typing import TypedDict, assert_never
 
 from kontrol.roadmap.errors import ScheduleValueError
 from kontrol.roadmap.schedule.clauses import (
+    BeforeAndDuring,
     Clause,
     Dated,
     Due,
@@ -26,6 +27,7 @@ from kontrol.roadmap.schedule.clauses import (
     Recur,
     Remark,
     Span,
+    Weekday,
     Year,
 )
 from kontrol.roadmap.schedule.model import (
@@ -76,22 +78,32 @@ class _Gathered:
     events: list[EventTerm] = field(default_factory=list)
     ongoing: bool = False
     previous: Clause | None = None
+    implied: list[str] = field(default_factory=list)  # recurrences the deadlines name
+    weekday: int | None = None
+    run: int = 0  # yearless dates just listed, that a year after them completes
 
     def add(self, clause: Clause) -> None:
+        run = 0
         match clause:
             case Recur():
                 self.recur.add(clause)
             case Part(window=window):
                 self._part(window)
             case Dated(window=window, year=year):
-                self.pairs += [(w, year) for w in [*self.pending, window]]
+                self.pairs += [_pair(w, year) for w in [*self.pending, window]]
                 self.pending = []
             case Year(year=year):
                 self._year(year)
             case Span():
                 self.spans.append(clause)
-            case Due(deadline=deadline):
+            case Due(deadline=deadline, implies=implies):
+                if deadline.year is not None and deadline.fixed:
+                    self._date_run(deadline.year)  # «14 марта, 11 апреля 2012 года»
                 self.deadlines.append(deadline)
+                self.implied += [implies] if implies else []
+                run = self.run + 1 if deadline.year is None and deadline.fixed else 0
+            case Weekday(day=day):
+                self.weekday = day
             case Remark(flag=flag):
                 self.flags.append(flag)
             case OnDemand(words=words):
@@ -100,9 +112,12 @@ class _Gathered:
                 self.events.append(term)
             case Ongoing():
                 self.ongoing = True
+            case BeforeAndDuring():  # split into two phases before (transform)
+                raise ScheduleValueError("«до и в течение» needs a phase of its own")
             case _:
                 assert_never(clause)
         self.previous = clause
+        self.run = run
 
     def _part(self, window: Window) -> None:
         span = self.previous
@@ -117,15 +132,22 @@ class _Gathered:
         else:
             self.pending.append(window)
 
+    def _date_run(self, year: int) -> None:
+        """The yearless dates listed just before take ``year``: «14 марта, 28 марта 2012 г.»."""
+        for i in range(len(self.deadlines) - self.run, len(self.deadlines)):
+            d = self.deadlines[i]
+            check_day(d.day, d.month, year)  # «до 29 февраля 2021 г.»: no such day
+            self.deadlines[i] = Deadline(day=d.day, month=d.month, year=year)
+
     def _year(self, year: int) -> None:
         if self.deadlines and self.deadlines[-1].year is None and isinstance(self.previous, Due):
-            last = self.deadlines.pop()  # «до 1 марта, 2021 г.» is «до 1 марта 2021 г.»
-            if last.following_year or last.day_next_month:
+            last = self.deadlines[-1]  # «до 1 марта, 2021 г.» is «до 1 марта 2021 г.»
+            if not last.fixed or last.following_year:
                 raise ScheduleValueError("a year cannot follow a relative deadline")
-            check_day(last.day, last.month, year)  # «до 29 февраля 2021 г.»: no such day
-            self.deadlines.append(Deadline(day=last.day, month=last.month, year=year))
+            self.run = max(self.run, 1)
+            self._date_run(year)
         elif self.pending:
-            self.pairs += [(w, year) for w in self.pending]
+            self.pairs += [_pair(w, year) for w in self.pending]
             self.pending = []
         else:
             self.years.append(year)
@@ -139,6 +161,7 @@ class _Gathered:
         return None, None
 
     def phase(self, label: str | None, text: str) -> Phase:
+        daily = self._implied_recurrence()
         if len(self.recur) > 1:
             raise ScheduleValueError("two different recurrences in one phase")
         if len(self.spans) > 1 or (self.spans and self.years):
@@ -150,7 +173,27 @@ class _Gathered:
             return self._event_phase(calendar, common)
         if self.on_demand and not (calendar or self.years or self.spans):
             return Phase(kind=Kind.ON_DEMAND, own_period=False, **common)
-        return self._calendar_phase(common)
+        if daily and not calendar:
+            self.ongoing = True  # «ежедневно»: ongoing work, reported at the ongoing cadence
+        found = self._calendar_phase(common)
+        return replace(found, frequency="daily") if daily and found.kind is Kind.ONGOING else found
+
+    def _implied_recurrence(self) -> bool:
+        """The recurrence a phrase implies without naming it; True for «ежедневно».
+
+        «ежедневно» is no calendar period (an assignment every working day would be noise): it
+        is dropped and kept as a flag.  A weekday implies weekly, a deadline after a reporting
+        period its period («… следующего за отчетным кварталом»: quarterly).
+        """
+        daily = Recur("daily") in self.recur
+        if daily:
+            self.recur.discard(Recur("daily"))
+            self.flags.append(Flag("daily", "ежедневно"))
+        if not self.recur and self.weekday is not None:
+            self.recur.add(Recur("weekly"))
+        elif not self.recur and self.implied and not self.ongoing:
+            self.recur.add(Recur(self.implied[0]))
+        return daily
 
     def _event_phase(self, calendar: bool, common: _Common) -> Phase:
         """An event-relative phase: one event, optionally bounded by years; no calendar period."""
@@ -215,6 +258,12 @@ class _Gathered:
             )
         if self.ongoing:
             raise ScheduleValueError("«постоянно» and a recurrence in one phase")
+        if self.weekday is not None and recur.frequency != "weekly":
+            raise ScheduleValueError(f"a weekday with a {recur.frequency} recurrence")
+        if recur.frequency != "monthly":  # «ежеквартально до 5 числа»: of the next month
+            yearly_dl = tuple(
+                Deadline(day_next_month=d.month_day) if d.month_day else d for d in yearly_dl
+            )
         return Phase(
             kind=Kind.RECURRING,
             frequency=recur.frequency,
@@ -224,6 +273,7 @@ class _Gathered:
             year_from=y_from,
             year_to=y_to,
             own_period=own,
+            weekday=self.weekday,
             **common,
         )
 
@@ -241,6 +291,16 @@ class _Gathered:
             if b.start <= a.end:
                 raise ScheduleValueError(f"periods {a.key} and {b.key} overlap")
         return Phase(kind=Kind.ONCE, periods=tuple(periods), own_period=True, **common)
+
+
+def _pair(w: Window, year: int) -> tuple[Window, int]:
+    """A part of a given year; a month range across the New Year does not say which year."""
+    if w.end_year_offset and w.key.startswith("M"):
+        raise ScheduleValueError(
+            f"the months {w.start_month}-{w.end_month} run across the New Year: "
+            "name both years («октябрь 2021 г. - март 2022 г.») or none"
+        )
+    return w, year
 
 
 def _dated(w: Window, year: int) -> DatedPeriod:

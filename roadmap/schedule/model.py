@@ -42,7 +42,8 @@ class Window:
     """A part of a calendar year, from (month, day) to (month, day) ``end_year_offset`` later.
 
     ``day`` 0 at the end means «the last day of that month».  ``key`` names the window in
-    occurrence keys («Q4», «H1», «01», «M09-M10», «AY», «D0601-0901»).
+    occurrence keys («Q4», «H1», «01», «M09-M10», «AY», «D0601-0901»).  A ``season`` window
+    («в течение купального сезона») takes its dates from the policy when it is expanded.
     """
 
     key: str
@@ -51,6 +52,7 @@ class Window:
     end_month: int
     end_day: int = 0
     end_year_offset: int = 0
+    season: str | None = None  # a season of the policy («swimming»): dates resolved from it
 
     def bounds(self, year: int) -> tuple[date, date]:
         """The window's first and last day when it starts in ``year``."""
@@ -79,6 +81,20 @@ class Deadline:
     year: int | None = None
     day_next_month: int | None = None
     following_year: bool = False  # «… года, следующего за отчетным»: the year is the period
+    month_day: int | None = None  # «до 25 числа каждого месяца»: that day of the period's month
+    after_period: int | None = None  # «на 35-й рабочий день после отчетного периода»
+    after_unit: str = "days"  # "days" or "working_days", of ``after_period``
+    season: str | None = None  # «до начала купального сезона»: the day before it starts
+
+    @property
+    def fixed(self) -> bool:
+        """A day and month of the year («до 1 марта»), not one counted from the period."""
+        return (
+            self.day_next_month is None
+            and self.month_day is None
+            and self.after_period is None
+            and self.season is None
+        )
 
 
 @dataclass(frozen=True)
@@ -120,7 +136,8 @@ class Phase:
     """One obligation of an activity.
 
     ``frequency``: "yearly", "half_yearly", "quarterly", "monthly", "weekly", "every_n_years"
-    (RECURRING) or None.  ``interval`` is the n of «не реже 1 раза в n лет».  ``windows`` narrow
+    (RECURRING), "daily" (ONGOING: reported at the ongoing cadence, flagged) or None.
+    ``interval`` is the n of «не реже 1 раза в n лет».  ``windows`` narrow
     a yearly recurrence to parts of each year (empty: the whole unit of the frequency).
     ``year_from``/``year_to`` are the phrase's own bounds (None: from adoption / to horizon).
     ``periods`` are the explicit periods of a ONCE phase; ``event`` the term of an ON_EVENT
@@ -142,6 +159,7 @@ class Phase:
     text: str = ""
     event: EventTerm | None = None  # ON_EVENT: the event and the term counted from it
     time: TimeOfDay | None = None  # a time of day written with the date; kept, moves no date
+    weekday: int | None = None  # weekly: the day of each week it is due (0 Monday … 6 Sunday)
 
     @property
     def qualifier(self) -> str | None:

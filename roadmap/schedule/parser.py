@@ -16,7 +16,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from kontrol.roadmap.errors import ScheduleSyntaxError, ScheduleValueError
 from kontrol.roadmap.schedule.combine import combine
-from kontrol.roadmap.schedule.model import Phase, Schedule
+from kontrol.roadmap.schedule.model import Flag, Kind, Phase, Schedule
 from kontrol.roadmap.schedule.normalisation import normalise
 from kontrol.roadmap.schedule.timeofday import lift_time
 from kontrol.roadmap.schedule.transform import ClauseTransformer
@@ -66,6 +66,10 @@ def parse_schedule(phrase: str, *, item: str | None = None) -> Schedule:
             "schedule phrase too long", phrase=phrase, position=_MAX_LEN, item=item
         )
     text, at = lift_time(normalise(phrase))
+    if at is not None and not text.strip(" \t\r\n\u00a0.,;-"):  # a time with no date
+        flag = Flag("time_only", phrase.strip())
+        alone = Phase(None, Kind.ON_DEMAND, flags=(flag,), own_period=False, text=phrase, time=at)
+        return Schedule(phrase=phrase, phases=(alone,))
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as exc:

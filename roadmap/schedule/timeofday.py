@@ -3,7 +3,8 @@
 The time is lifted out of the normalised phrase before parsing: its characters become spaces, so
 every other position stays that of the phrase as written, and the grammar never has to tell
 «10.00» (a time) from «10.12» (a date).  Only what follows a date is a time, and only minutes a
-month cannot be (00 or 13-59), so a list of dates is never read as times.  The time is kept on
+month cannot be (00 or 13-59), so a list of dates is never read as times; without a date
+before it, only a whole or half hour with a dot or a colon («до 16.00») is one.  The time is kept on
 the phase; it does not move due dates or working-day rules.
 """
 
@@ -21,14 +22,20 @@ _TIME = re.compile(
     rf"[\s,\-]*(?<![\d.])(?:(?:с|в|до)\s+)?(?P<clock>{_CLOCK})(?:\s*ч(?:ас[а-я]*)?\.?)?"
     rf"(?:\s*(?:-|до)\s*{_CLOCK}(?:\s*ч(?:ас[а-я]*)?\.?)?)?(?![\d.]*\d)"
 )
+# without a date before it, only «16.00», «12:30»: a whole or half hour, which no date can be
+# («до 10.13» stays a 13th month, refused)
+_BARE = re.compile(
+    r"(?<![\d.])(?:(?:с|в|до|не\s+позднее)\s+)?(?P<clock>(?:[01]?\d|2[0-3])[.:](?:00|30))"
+    r"(?:\s*ч(?:ас[а-я]*)?\.?)?(?![\d.]*\d)"
+)
 
 
 def lift_time(text: str) -> tuple[str, time | None]:
     """``text`` with the first time of day after a date blanked out, and that time."""
     date = _DATE.search(text)
-    if date is None:
-        return text, None
-    found = _TIME.search(text, date.end())
+    found = _TIME.search(text, date.end()) if date else None
+    if found is None:
+        found = _BARE.search(text)  # «ежедневно до 16.00», «не позднее 12.00 часов среды»
     if found is None:
         return text, None
     hour, minute = (int(x) for x in re.split(r"[.:\-]", found.group("clock")))

@@ -6,7 +6,7 @@ it in a ``VisitError`` that :func:`.parser.parse_schedule` unwraps).
 
 from __future__ import annotations
 
-from lark import Token, Transformer, v_args
+from lark import Token, v_args
 from lark.tree import Meta
 
 from kontrol.roadmap.errors import ScheduleValueError
@@ -23,6 +23,12 @@ from kontrol.roadmap.schedule.clauses import (
     Remark,
     Span,
     Year,
+)
+from kontrol.roadmap.schedule.forms import (
+    FormsTransformer,
+    period_term,
+    report_frequency,
+    split_before_and_during,
 )
 from kontrol.roadmap.schedule.model import WHOLE_YEAR, Deadline, EventTerm, Flag, Window
 from kontrol.roadmap.schedule.vocabulary import (
@@ -44,6 +50,7 @@ _RECURRENCES = (
     ("ежекварт", "quarterly"),
     ("ежемес", "monthly"),
     ("еженед", "weekly"),
+    ("ежедн", "daily"),
     ("ежеполугод", "half_yearly"),
 )
 _PER_UNIT = (
@@ -91,7 +98,7 @@ def _days_window(a: tuple[int, int], b: tuple[int, int]) -> Window:
 
 
 @v_args(inline=True)
-class ClauseTransformer(Transformer[Token, list[PhaseClauses]]):
+class ClauseTransformer(FormsTransformer):
     """Parse tree → the phases' clauses; impossible values raise ScheduleValueError."""
 
     def __init__(self, phrase: str) -> None:
@@ -138,9 +145,10 @@ class ClauseTransformer(Transformer[Token, list[PhaseClauses]]):
 
     def months(self, a: Token, b: Token) -> Window:
         ma, mb = month_of(str(a)), month_of(str(b))
-        if ma >= mb:
-            raise ScheduleValueError("a month range must go forward within a year")
-        return Window(f"M{ma:02d}-M{mb:02d}", ma, 1, mb)
+        if ma == mb:
+            raise ScheduleValueError("a month range needs two different months")
+        # «октябрь - февраль» runs across the New Year
+        return Window(f"M{ma:02d}-M{mb:02d}", ma, 1, mb, 0, 1 if ma > mb else 0)
 
     def cum_months(self, n: Token, _w: Token) -> Window:
         k = int(n)
@@ -199,17 +207,20 @@ class ClauseTransformer(Transformer[Token, list[PhaseClauses]]):
                 unit = str(a)
         return _times(count, every, unit)
 
-    def qualifier(self, *args: Token | Window) -> Part:
-        return Part(next(a for a in args if isinstance(a, Window)))
+    def qualifier(self, *args: Token | Window | list[Window]) -> Part | list[Part]:
+        found = next(a for a in args if isinstance(a, Window | list))
+        return [Part(w) for w in found] if isinstance(found, list) else Part(found)
 
     def whole_year(self, _p: Token, _w: Token) -> Part:
         return Part(WHOLE_YEAR)
 
-    def dated(self, *args: Token | Window | int) -> Dated:
-        """[preposition] window year: the window and the year are the last two."""
-        window = next(a for a in args if isinstance(a, Window))
+    def dated(self, *args: Token | Window | list[Window] | int) -> Dated | list[Dated]:
+        """[preposition] window year: the window (or a list of them) and the year."""
+        found = next(a for a in args if isinstance(a, Window | list))
         year = next(a for a in args if isinstance(a, int))
-        return Dated(window, year)
+        windows = found if isinstance(found, list) else [found]
+        dated = [Dated(w, year) for w in windows]
+        return dated if isinstance(found, list) else dated[0]
 
     def year_only(self, *args: Token | int) -> Year:
         return Year(next(a for a in args if isinstance(a, int)))
@@ -253,11 +264,12 @@ class ClauseTransformer(Transformer[Token, list[PhaseClauses]]):
         """«до конца 2021 года» is «до 31 декабря 2021 г.»; «до конца года» every year."""
         return Due(Deadline(day=31, month=12, year=year if isinstance(year, int) else None))
 
-    def deadline_rel(self, day: Token, *_rest: Token) -> Due:
+    def deadline_rel(self, day: Token, *rest: Token) -> Due:
         d = int(day)
         if not 1 <= d <= 28:
             raise ScheduleValueError(f"day {d} of the next month is not in every month")
-        return Due(Deadline(day_next_month=d))
+        report = " ".join(str(r) for r in rest if r.type == "REPORT")
+        return Due(Deadline(day_next_month=d), implies=report_frequency(report, "monthly"))
 
     # clauses: words that are no dates
     @v_args(meta=True)
@@ -269,7 +281,7 @@ class ClauseTransformer(Transformer[Token, list[PhaseClauses]]):
         return OnDemand(self._words(meta))
 
     @v_args(meta=True)
-    def on_event(self, meta: Meta, children: list[Token]) -> OnEvent:
+    def on_event(self, meta: Meta, children: list[Token]) -> OnEvent | Due:
         offset: int | None = None
         unit: str | None = None
         words = [t for t in children if t.type == "EV_TEXT"]
@@ -284,6 +296,8 @@ class ClauseTransformer(Transformer[Token, list[PhaseClauses]]):
                 )
         event = self.phrase[words[0].start_pos : words[-1].end_pos]
         event = " ".join(event.replace("«", " ").replace("»", " ").replace('"', " ").split())
+        if (due := period_term(event, offset, unit)) is not None:
+            return due  # «на 35-й рабочий день после отчетного периода»: no event, a period
         return OnEvent(EventTerm(event, offset, unit, self._words(meta)))
 
     def ongoing(self, _w: Token) -> Ongoing:
@@ -293,11 +307,19 @@ class ClauseTransformer(Transformer[Token, list[PhaseClauses]]):
         return self.phrase[meta.start_pos : meta.end_pos].strip()
 
     # structure
-    def clauses(self, *items: Clause | Token) -> list[Clause]:
-        return [i for i in items if isinstance(i, Clause)]
+    def clauses(self, *items: Clause | list[Clause] | Token) -> list[Clause]:
+        out: list[Clause] = []
+        for i in items:
+            if isinstance(i, list):
+                out += i
+            elif isinstance(i, Clause):
+                out.append(i)
+        return out
 
     def labelled(self, label: Token, clauses: list[Clause]) -> PhaseClauses:
-        text = self.phrase[label.start_pos : label.end_pos].rstrip().rstrip(":-").strip()
+        text = (
+            self.phrase[label.start_pos : label.end_pos].rstrip().rstrip(":-\u2013\u2014").strip()
+        )
         if len(text) > _MAX_LABEL:  # «Разработка», «Организация работы»: a few words
             raise ScheduleValueError(f"a phase label of {len(text)} characters is too long")
         assert label.start_pos is not None  # the lexer places every token it makes
@@ -307,7 +329,7 @@ class ClauseTransformer(Transformer[Token, list[PhaseClauses]]):
         out: list[PhaseClauses] = []
         for i in items:
             if isinstance(i, list):
-                out.append(PhaseClauses(None, tuple(i), 0))
+                out += split_before_and_during(PhaseClauses(None, tuple(i), 0))
             elif isinstance(i, PhaseClauses):
-                out.append(i)
+                out += split_before_and_during(i)
         return out

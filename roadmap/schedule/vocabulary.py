@@ -19,11 +19,14 @@ __all__ = [
     "NUMWORDS",
     "ORDWORDS",
     "ROMAN",
+    "SEASON_NAMES",
     "check_day",
     "check_year",
     "event_term",
     "month_of",
     "quarter_window",
+    "season_of",
+    "weekday_of",
 ]
 
 MIN_YEAR, MAX_YEAR = 1990, 2200
@@ -101,6 +104,27 @@ _EV_NUMBERS = {
     "тридцать": 30,
     "тридцати": 30,
 }
+# the seasons a policy may define (roadmap/policy.py): key → the name a plan writes
+SEASON_NAMES = {
+    "swimming": "купальный сезон",
+    "fire": "пожароопасный период",
+    "heating": "отопительный период",
+    "flood": "паводковый период",
+    "school_year": "учебный год",
+    "summer_holidays": "летние каникулы",
+    "exams": "период ГИА",
+}
+_SEASON_STEMS = (
+    ("купальн", "swimming"),
+    ("пожароопасн", "fire"),
+    ("отопительн", "heating"),
+    ("паводк", "flood"),
+    ("половод", "flood"),
+    ("учебн", "school_year"),
+    ("летн", "summer_holidays"),
+    ("гиа", "exams"),
+)
+_WEEKDAYS = ("понедельник", "вторник", "сред", "четверг", "пятниц", "суббот")
 _EV_NUMBER_RE = re.compile(r"\d{1,3}|" + "|".join(sorted(_EV_NUMBERS, key=len, reverse=True)))
 _MAX_EVENT_DAYS = 366
 
@@ -113,7 +137,22 @@ def event_term(token: Token) -> tuple[int, str]:
     n = int(m.group()) if m.group().isdigit() else _EV_NUMBERS[m.group()]
     if not 1 <= n <= _MAX_EVENT_DAYS:
         raise ScheduleValueError(f"a term of {n} days after an event is not possible")
+    if "месяц" in text:
+        return n, "months"
     return n, "working_days" if "рабоч" in text else "days"
+
+
+def season_of(words: str) -> str:
+    """«купального сезона» → "swimming": the policy's key of the season the words name."""
+    for stem, key in _SEASON_STEMS:
+        if stem in words:
+            return key
+    raise ScheduleValueError(f"unknown season «{words}»")  # unreachable by the grammar
+
+
+def weekday_of(words: str) -> int:
+    """«по пятницам» → 4 (Monday is 0)."""
+    return next(i for i, stem in enumerate(_WEEKDAYS) if stem in words)
 
 
 def month_of(word: str) -> int:
