@@ -16,6 +16,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from kontrol.roadmap.errors import ScheduleSyntaxError, ScheduleValueError
 from kontrol.roadmap.schedule.combine import combine
+from kontrol.roadmap.schedule.footnotes import lift_footnotes
 from kontrol.roadmap.schedule.model import Flag, Kind, Phase, Schedule
 from kontrol.roadmap.schedule.normalisation import normalise
 from kontrol.roadmap.schedule.timeofday import lift_time
@@ -65,7 +66,8 @@ def parse_schedule(phrase: str, *, item: str | None = None) -> Schedule:
         raise ScheduleSyntaxError(
             "schedule phrase too long", phrase=phrase, position=_MAX_LEN, item=item
         )
-    text, at = lift_time(normalise(phrase))
+    text, marks = lift_footnotes(normalise(phrase))
+    text, at = lift_time(text)
     if at is not None and not text.strip(" \t\r\n\u00a0.,;-"):  # a time with no date
         flag = Flag("time_only", phrase.strip())
         alone = Phase(None, Kind.ON_DEMAND, flags=(flag,), own_period=False, text=phrase, time=at)
@@ -84,4 +86,7 @@ def parse_schedule(phrase: str, *, item: str | None = None) -> Schedule:
         raise ScheduleValueError(exc.message, item=item, text=phrase) from None
     if at is not None:
         phases = [replace(p, time=at) for p in phases]
+    if marks:  # the note under the table: kept with every obligation of the cell
+        note = Flag("footnote", " ".join(marks))
+        phases = [replace(p, flags=(*p.flags, note)) for p in phases]
     return Schedule(phrase=phrase, phases=tuple(phases))

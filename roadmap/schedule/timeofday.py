@@ -23,19 +23,24 @@ _TIME = re.compile(
     rf"(?:\s*(?:-|до)\s*{_CLOCK}(?:\s*ч(?:ас[а-я]*)?\.?)?)?(?![\d.]*\d)"
 )
 # without a date before it, only «16.00», «12:30»: a whole or half hour, which no date can be
-# («до 10.13» stays a 13th month, refused)
+# («до 10.13» stays a 13th month, refused); the end of a range after it («09.00-09.30») goes too
 _BARE = re.compile(
     r"(?<![\d.])(?:(?:с|в|до|не\s+позднее)\s+)?(?P<clock>(?:[01]?\d|2[0-3])[.:](?:00|30))"
-    r"(?:\s*ч(?:ас[а-я]*)?\.?)?(?![\d.]*\d)"
+    r"(?:\s*ч(?:ас[а-я]*)?\.?)?(?:\s*(?:-|до)\s*(?:[01]?\d|2[0-3])[.:][0-5]\d)?(?![\d.]*\d)"
 )
+
+# «14-00» as the whole cell: a day range cannot end on day 0 or 30 of nothing
+_HYPHEN_ALONE = re.compile(r"(?P<clock>(?:[01]?\d|2[0-3])-(?:00|30))")
 
 
 def lift_time(text: str) -> tuple[str, time | None]:
     """``text`` with the first time of day after a date blanked out, and that time."""
-    date = _DATE.search(text)
+    # «09.00-09.30», «14-00» alone in the cell: times only, «09.00» is no date
+    alone = _BARE.fullmatch(text.strip()) or _HYPHEN_ALONE.fullmatch(text.strip())
+    date = None if alone else _DATE.search(text)
     found = _TIME.search(text, date.end()) if date else None
     if found is None:
-        found = _BARE.search(text)  # «ежедневно до 16.00», «не позднее 12.00 часов среды»
+        found = alone or _BARE.search(text)  # «ежедневно до 16.00», «не позднее 12.00 часов среды»
     if found is None:
         return text, None
     hour, minute = (int(x) for x in re.split(r"[.:\-]", found.group("clock")))
