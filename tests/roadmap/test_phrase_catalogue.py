@@ -16,7 +16,8 @@ from kontrol.roadmap.errors import ScheduleSyntaxError, ScheduleValueError
 from kontrol.roadmap.schedule import parse_schedule
 
 ENTRIES = load()
-EXACT_AT_LEAST = 0.98  # 62.9 % (117 of 186) before issue 18; 89.8 % (167), 98.4 % (183 of 189), 98.3 % (232 of 236)
+# every real phrase found stays in, understood or not: the share is what the language reads
+EXACT_AT_LEAST = 0.96  # 62.9 % (117 of 186) before issue 18; 89.8 % (167), 98.4 % (186 of 189), 96.3 % (232 of 241)
 
 
 def test_catalogue_is_large_and_distinct() -> None:
