@@ -95,21 +95,18 @@ def attachment_for_reviewer(session: Session, grant: tokens.Grant, file_id: int)
 
 def review_target(session: Session, grant: tokens.Grant) -> Report:
     report = session.get(Report, grant.ref)
-    if (
-        report is None
-        or report.assignment_id != grant.assignment_id
-        or report.reviewer_body_id != grant.body_id
-    ):
+    if report is None or not _decides(grant, report.assignment_id, report.reviewer_body_id):
         raise Forbidden("link does not match a report")
     return report
 
 
 def request_target(session: Session, grant: tokens.Grant) -> ExtensionRequest:
     req = session.get(ExtensionRequest, grant.ref)
-    if (
-        req is None
-        or req.assignment_id != grant.assignment_id
-        or req.curator_body_id != grant.body_id
-    ):
+    if req is None or not _decides(grant, req.assignment_id, req.curator_body_id):
         raise Forbidden("link does not match an extension request")
     return req
+
+
+def _decides(grant: tokens.Grant, assignment_id: int, decider: str | None) -> bool:
+    """Whether a decision link names the row's assignment and the body that decides on it."""
+    return assignment_id == grant.assignment_id and decider == grant.body_id

@@ -10,8 +10,9 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import CursorResult, Update
 from sqlalchemy.orm import Session
 
 from kontrol.config import Rules
@@ -114,6 +115,15 @@ class Outcome:
     events: list[tuple[str, dict[str, str], list[dict[str, str]], dict[str, Any]]] = field(
         default_factory=list
     )
+
+
+def decide_once(session: Session, stmt: Update, row: object, already: Callable[[], str]) -> None:
+    """Run the UPDATE that records a decision on a still pending row; when another decision
+    came first, ``Conflict`` with ``already()``, read after the row is refreshed."""
+    result = session.execute(stmt.execution_options(synchronize_session=False))
+    if cast(CursorResult[Any], result).rowcount != 1:
+        session.refresh(row)
+        raise Conflict(already())
 
 
 def closed_words(a: Assignment) -> str:

@@ -6,13 +6,14 @@ its mail, in the caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from kontrol import assignments as state
 from kontrol.errors import KontrolError
+from kontrol.mail import compose
+from kontrol.mail.render import body_name
 from kontrol.models import Assignment, Body
 from kontrol.models.report import ExtensionRequest
 from kontrol.oversight import curator_of
@@ -24,6 +25,7 @@ from kontrol.portal.action_context import (
     Invalid,
     Outcome,
     closed_words,
+    decide_once,
 )
 from kontrol.windows import OutOfWindow, assignment_window
 
@@ -140,7 +142,7 @@ def _claim(
     session: Session, ctx: Context, req: ExtensionRequest, *, approved: bool, comment: str
 ) -> None:
     """Record the decision, if the request is still pending (one decision per request)."""
-    claimed = session.execute(
+    stmt = (
         update(ExtensionRequest)
         .where(ExtensionRequest.id == req.id, ExtensionRequest.status == "pending")
         .values(
@@ -149,11 +151,13 @@ def _claim(
             decided_via=ctx.grant.token_id,
             decision_comment=comment or None,
         )
-        .execution_options(synchronize_session=False)
     )
-    if cast(CursorResult[Any], claimed).rowcount != 1:
-        session.refresh(req)
-        raise Conflict(f"Решение по этой просьбе уже принято: {_request_words(req.status)}.")
+    decide_once(
+        session,
+        stmt,
+        req,
+        lambda: f"Решение по этой просьбе уже принято: {_request_words(req.status)}.",
+    )
 
 
 def _move(session: Session, ctx: Context, a: Assignment, req: ExtensionRequest) -> None:
@@ -191,17 +195,17 @@ def _mail_request(
     if curator is not None:
         for purpose in ("approve", "reject"):
             urls[purpose] = ctx.decision_url(purpose, a, curator.id, req.id)
-    ctx.mailer().extension_request(
-        session,
-        a,
-        request_id=req.id,
+    mailer = ctx.mailer()
+    rendered = compose.extension_request(
+        mailer.about(a),
+        curator=body_name(curator) if curator is not None else None,
         request={
             "current_due_on": req.current_due_on,
             "requested_due_on": req.requested_due_on,
             "reason": req.reason,
         },
-        curator=curator,
         approve_url=urls.get("approve", ""),
         reject_url=urls.get("reject", ""),
-        now=ctx.now,
     )
+    key = f"extension-request:{req.id}"
+    mailer.to_curator(session, a, curator, rendered, key=key, kind="extension_request", now=ctx.now)

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from kontrol import assignments as state
 from kontrol.assignment_events import Event, assignment_event
 from kontrol.errors import KontrolError
+from kontrol.mail import compose
+from kontrol.mail.render import body_name
 from kontrol.models import Assignment, Body
 from kontrol.models.report import Attachment, Report
 from kontrol.naming import body_label, deployment_name
@@ -28,6 +29,7 @@ from kontrol.portal.action_context import (
     Invalid,
     Outcome,
     closed_words,
+    decide_once,
 )
 
 
@@ -137,7 +139,7 @@ def review_report(session: Session, ctx: Context, comment: str) -> Outcome:
     assert a is not None
     if a.status != "done":
         raise Conflict("Поручение уже не в статусе «выполнено»: решение по отчёту не нужно.")
-    claimed = session.execute(
+    stmt = (
         update(Report)
         .where(Report.id == report.id, Report.review_status == "pending")
         .values(
@@ -146,11 +148,13 @@ def review_report(session: Session, ctx: Context, comment: str) -> Outcome:
             reviewed_via=ctx.grant.token_id,
             review_comment=comment or None,
         )
-        .execution_options(synchronize_session=False)
     )
-    if cast(CursorResult[Any], claimed).rowcount != 1:
-        session.refresh(report)
-        raise Conflict(f"Решение по отчёту уже принято: {_review_words(report.review_status)}.")
+    decide_once(
+        session,
+        stmt,
+        report,
+        lambda: f"Решение по отчёту уже принято: {_review_words(report.review_status)}.",
+    )
     if accept:
         ctx.audit(session, a, "report_accepted", report=report.id, comment=comment or None)
         return Outcome("accepted")
@@ -189,17 +193,17 @@ def _mail_review(
     curator: Body,
 ) -> None:
     """The report to the curator, with a link to accept it and one to return it."""
-    ctx.mailer().report_review(
-        session,
-        a,
-        report_id=report.id,
+    mailer = ctx.mailer()
+    rendered = compose.report_review(
+        mailer.about(a),
+        curator=body_name(curator),
         report={
             "text": report.text,
             "files": [{"name": f.original_name, "size": f.size} for f in files],
             "submitted_at": report.submitted_at,
         },
-        curator=curator,
         accept_url=ctx.decision_url("accept", a, curator.id, report.id),
         return_url=ctx.decision_url("return", a, curator.id, report.id),
-        now=ctx.now,
     )
+    key = f"report-review:{report.id}"
+    mailer.to_curator(session, a, curator, rendered, key=key, kind="report_review", now=ctx.now)

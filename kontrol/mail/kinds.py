@@ -72,13 +72,15 @@ KINDS: dict[str, Kind] = {
             "extension_request",
             "extension_request",
             compose.extension_request,
-            "portal (the executor asks; to the curator) → Mailer.extension_request",
+            "portal (the executor asks; to the curator, with its signed decision links) → "
+            "compose.extension_request, Mailer.to_curator",
         ),
         Kind(
             "report_review",
             "report_review",
             compose.report_review,
-            "portal (the executor reports; to the curator) → Mailer.report_review",
+            "portal (the executor reports; to the curator, with its signed decision links) → "
+            "compose.report_review, Mailer.to_curator",
         ),
         Kind(
             "report_returned",

@@ -108,7 +108,7 @@ class Mailer:
         )
         return self._write(session, letter, now)
 
-    def _to_curator(
+    def to_curator(
         self,
         session: Session,
         a: Assignment,
@@ -120,7 +120,8 @@ class Mailer:
         now: dt.datetime,
     ) -> OutboxMessage | None:
         """One mail about one assignment to its curator (none: a failed row says so);
-        replies go to the executor."""
+        replies go to the executor. The portal composes these itself: they carry its signed
+        decision links (``portal.action_context.Context.decision_url``)."""
         letter = Letter(
             key=key,
             kind=kind,
@@ -290,56 +291,6 @@ class Mailer:
             recipient_body_id=recipient.id,
         )
         return self._write(session, letter, now)
-
-    def extension_request(
-        self,
-        session: Session,
-        a: Assignment,
-        *,
-        request_id: int,
-        request: Mapping[str, Any],
-        curator: Body | None,
-        approve_url: str,
-        reject_url: str,
-        now: dt.datetime,
-    ) -> OutboxMessage | None:
-        """To the curator, with the two signed decision links (none without a curator)."""
-        rendered = compose.extension_request(
-            self.about(a),
-            curator=body_name(curator) if curator is not None else None,
-            request=request,
-            approve_url=approve_url,
-            reject_url=reject_url,
-        )
-        key = f"extension-request:{request_id}"
-        return self._to_curator(
-            session, a, curator, rendered, key=key, kind="extension_request", now=now
-        )
-
-    def report_review(
-        self,
-        session: Session,
-        a: Assignment,
-        *,
-        report_id: int,
-        report: Mapping[str, Any],
-        curator: Body,
-        accept_url: str,
-        return_url: str,
-        now: dt.datetime,
-    ) -> OutboxMessage | None:
-        """The executor's report to the curator, with the two signed decision links."""
-        rendered = compose.report_review(
-            self.about(a),
-            curator=body_name(curator),
-            report=report,
-            accept_url=accept_url,
-            return_url=return_url,
-        )
-        key = f"report-review:{report_id}"
-        return self._to_curator(
-            session, a, curator, rendered, key=key, kind="report_review", now=now
-        )
 
     def report_returned(
         self,

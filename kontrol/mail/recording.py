@@ -48,49 +48,6 @@ class DeliveryStats:
         )
 
 
-def _record(
-    session_factory: sessionmaker[Session],
-    outcomes: list[Outcome],
-    *,
-    now: dt.datetime,
-    max_attempts: int,
-    stats: DeliveryStats,
-    token: str,
-) -> None:
-    """One transaction for all outcomes gathered so far (group commit)."""
-    clean = [o.id for o in outcomes if o.clean]
-    with session_factory() as session, session.begin():
-        stats.sent += states.mark_sent_many(session, clean, now=now, token=token)
-        for o in outcomes:
-            if o.clean:
-                continue
-            if o.status == "sent":
-                if states.mark_sent(session, o.id, now=now, note=o.reason, token=token):
-                    stats.sent += 1
-                    _split_off(session, o, o.refused, now=now, stats=stats)
-            elif o.status == "release":
-                states.release(session, o.id, now=now, reason=o.reason or "released", token=token)
-                stats.released += 1
-            elif o.status == "refused" and any(code >= 500 for _, code, _ in o.refused):
-                # some for good: this row fails with every reason, the 4xx ones get their own
-                if states.mark_failed(session, o.id, reason=o.reason or "refused", token=token):
-                    stats.failed += 1
-                    temporary = tuple(r for r in o.refused if r[1] < 500)
-                    _split_off(session, o, temporary, now=now, stats=stats)
-            elif o.status in ("retry", "refused") and o.attempts < max_attempts:
-                retry_at = utc(now) + states.backoff(o.attempts)
-                states.mark_retry(
-                    session, o.id, next_attempt_at=retry_at, reason=o.reason or "", token=token
-                )
-                stats.retried += 1
-            else:
-                reason = o.reason or "failed"
-                if o.status in ("retry", "refused"):
-                    reason = f"gave up after {o.attempts} attempts: {reason}"
-                states.mark_failed(session, o.id, reason=reason, token=token)
-                stats.failed += 1
-
-
 def _split_off(
     session: Session,
     outcome: Outcome,
@@ -192,9 +149,39 @@ def _write(
     stats: DeliveryStats,
     token: str,
 ) -> None:
+    """One transaction for all outcomes gathered so far (group commit); clean sends alone are
+    one UPDATE on the held connection."""
     if all(o.clean for o in outcomes):
         stats.sent += states.mark_sent_many(held, [o.id for o in outcomes], now=now, token=token)
-    else:
-        _record(
-            session_factory, outcomes, now=now, max_attempts=max_attempts, stats=stats, token=token
-        )
+        return
+    clean = [o.id for o in outcomes if o.clean]
+    with session_factory() as session, session.begin():
+        stats.sent += states.mark_sent_many(session, clean, now=now, token=token)
+        for o in outcomes:
+            if o.clean:
+                continue
+            if o.status == "sent":
+                if states.mark_sent(session, o.id, now=now, note=o.reason, token=token):
+                    stats.sent += 1
+                    _split_off(session, o, o.refused, now=now, stats=stats)
+            elif o.status == "release":
+                states.release(session, o.id, now=now, reason=o.reason or "released", token=token)
+                stats.released += 1
+            elif o.status == "refused" and any(code >= 500 for _, code, _ in o.refused):
+                # some for good: this row fails with every reason, the 4xx ones get their own
+                if states.mark_failed(session, o.id, reason=o.reason or "refused", token=token):
+                    stats.failed += 1
+                    temporary = tuple(r for r in o.refused if r[1] < 500)
+                    _split_off(session, o, temporary, now=now, stats=stats)
+            elif o.status in ("retry", "refused") and o.attempts < max_attempts:
+                retry_at = utc(now) + states.backoff(o.attempts)
+                states.mark_retry(
+                    session, o.id, next_attempt_at=retry_at, reason=o.reason or "", token=token
+                )
+                stats.retried += 1
+            else:
+                reason = o.reason or "failed"
+                if o.status in ("retry", "refused"):
+                    reason = f"gave up after {o.attempts} attempts: {reason}"
+                states.mark_failed(session, o.id, reason=reason, token=token)
+                stats.failed += 1

@@ -22,7 +22,7 @@ from kontrol.mail.mailer import Mailer
 from kontrol.mail.sink import start_sink
 from kontrol.models import Assignment, OutboxMessage
 from kontrol.settings import Settings
-from tests.mail.conftest import Recorder, deliver
+from tests.mail.conftest import Recorder, deliver, kill_mid_run
 from tests.mail.factory import NOW, World, add_assignment, settings_for
 
 LATER = NOW + dt.timedelta(hours=12)
@@ -186,17 +186,7 @@ def test_killed_mid_batch_then_run_again(world: World) -> None:
         settings = settings_for(smtp.port)
         issue(world, settings, 8)
 
-        async def kill_mid_batch() -> None:
-            run = asyncio.create_task(
-                deliver_pending(world.sessions, settings, now=NOW, concurrency=1)
-            )
-            assert await asyncio.to_thread(recorder.held.wait, 30)
-            run.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await run
-
-        asyncio.run(kill_mid_batch())
-        recorder.release.set()
+        kill_mid_run(world.sessions, settings, recorder, now=NOW)
         in_flight = [r for r in rows(world) if r.status == "sending"]
         assert in_flight  # the kill left claimed rows behind, with a lease
         deliver(world, settings, now=NOW + dt.timedelta(seconds=301))

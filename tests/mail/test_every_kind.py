@@ -10,7 +10,6 @@ from collections import Counter
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import select, update
 
 from kontrol.config import Rules
@@ -26,7 +25,7 @@ from kontrol.mail.render import TEMPLATES
 from kontrol.mail.sink import start_sink
 from kontrol.models import Assignment, Item, OutboxMessage
 from kontrol.models.db import make_engine, session_factory
-from kontrol.models.report import ExtensionRequest, Report
+from kontrol.models.report import Report
 from kontrol.obligations import sync_obligations
 from kontrol.portal import service, tokens
 from kontrol.roadmap.events import load_events
@@ -36,7 +35,7 @@ from kontrol.settings import Settings
 from kontrol.simulate import scratch_import
 from kontrol.sweep import run_sweep, transactions
 from tests.conftest import DIRECTORY, REPO, SEED
-from tests.mail.conftest import Recorder
+from tests.mail.conftest import Recorder, kill_mid_run
 from tests.mail.factory import settings_for
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -105,25 +104,18 @@ def _portal(app: App, written: Written, tmp_path: Path) -> None:
         by_role = {a.role: a for a in issued}
     lead, co = by_role["lead"], by_role["co_executor"]
     day = dt.date(2021, 2, 1)
-    with app.transaction() as s:
-        service.request_extension(s, ctx(_grant(co, co.body_id), day), "2021-04-30", "Данные")
-    written.step("extension_request")
-    with app.transaction() as s:
-        req = s.scalars(select(ExtensionRequest).order_by(ExtensionRequest.id.desc())).first()
-        assert req is not None and req.curator_body_id is not None
-        grant = _grant(co, req.curator_body_id, "approve", req.id)
-        service.decide_extension(s, ctx(grant, day), "Согласовано")
-    written.step("extension_approved")
-    with app.transaction() as s:
-        service.request_extension(s, ctx(_grant(lead, lead.body_id), day), "2021-04-15", "Ещё")
-    written.step("extension_request")
-    with app.transaction() as s:
-        req = s.scalars(select(ExtensionRequest).order_by(ExtensionRequest.id.desc())).first()
-        assert req is not None and req.curator_body_id is not None
-        service.decide_extension(
-            s, ctx(_grant(lead, req.curator_body_id, "reject", req.id), day), "Нет"
-        )
-    written.step("extension_refused")
+    decisions = (
+        (co, "2021-04-30", "approve", "extension_approved"),
+        (lead, "2021-04-15", "reject", "extension_refused"),
+    )
+    for a, later, purpose, name in decisions:
+        with app.transaction() as s:
+            _, req = service.request_extension(s, ctx(_grant(a, a.body_id), day), later, "Данные")
+            grant = _grant(a, str(req.curator_body_id), purpose, req.id)
+        written.step("extension_request")
+        with app.transaction() as s:
+            service.decide_extension(s, ctx(grant, day), "Решение куратора")
+        written.step(name)
     with app.transaction() as s:
         grant = _grant(lead, lead.body_id)
         service.submit_report(s, ctx(grant, day), "Сделано", [], upload_dir=tmp_path / "uploads")
@@ -210,19 +202,10 @@ def test_every_kind_is_sent_as_the_bytes_stored_when_it_was_written(
         assert len(rows) == len(names)
         assert all(r.raw is not None and r.status == "pending" for r in rows.values())
 
-        # killed halfway: the server holds one message until the run is cancelled
+        # killed halfway, then run again once the killed run's leases have run out
         recorder.hold_at = len(rows) // 2
         start = at(dt.date(2022, 2, 2))
-
-        async def kill_mid_run() -> None:
-            run = asyncio.create_task(deliver_pending(sessions, settings, now=start, concurrency=1))
-            assert await asyncio.to_thread(recorder.held.wait, 30)
-            run.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await run
-
-        asyncio.run(kill_mid_run())
-        recorder.release.set()
+        kill_mid_run(sessions, settings, recorder, now=start)
         assert 0 < len(recorder.received) < len(rows)
         again = asyncio.run(
             deliver_pending(sessions, settings, now=start + dt.timedelta(seconds=301))
