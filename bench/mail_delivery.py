@@ -35,8 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import select
 
 from kontrol.config import mail_zone
-from kontrol.mail import outbox
 from kontrol.mail.delivery import Outgoing, deliver_pending, load_batch
+from kontrol.mail.mailer import Mailer
 from kontrol.models import Assignment, Body, Item, ItemExecutor, Obligation, OutboxMessage, Roadmap
 from kontrol.models.db import make_engine, migrate, scratch_postgres, session_factory
 from kontrol.settings import Settings
@@ -141,8 +141,9 @@ def populate(url: str, n: int, settings: Settings) -> None:
         ]
         s.add_all(assignments)
         s.flush()
+        mailer = Mailer.of(settings)
         for a in assignments:
-            outbox.enqueue_assignment_issued(s, a, settings=settings, now=NOW)
+            mailer.assignment_issued(s, a, now=NOW)
     engine.dispose()
 
 

@@ -31,9 +31,9 @@ from sqlalchemy import select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kontrol.config import Rules
+from kontrol.mail.mailer import Mailer
 from kontrol.models import Body, Obligation
 from kontrol.models.db import make_engine, scratch_postgres, session_factory
-from kontrol.notify import Mailer
 from kontrol.roadmap.policy import Policy
 from kontrol.roadmap.workcalendar import WorkCalendar
 from kontrol.settings import Settings

@@ -18,9 +18,9 @@ from kontrol.cli.common import app_of
 from kontrol.config import Rules, load_rules
 from kontrol.context import App
 from kontrol.errors import KontrolError
+from kontrol.mail.mailer import Mailer
 from kontrol.models.db import session_factory
 from kontrol.naming import SWEEP_WORDS, sweep_counts
-from kontrol.notify import Mailer
 from kontrol.output import console, print_json
 from kontrol.report import STEP_WORDS
 from kontrol.sweep import SweepReport, one_transaction, run_sweep, transactions

@@ -20,6 +20,7 @@ from kontrol.flows.clock import scheduled_start
 from kontrol.flows.cycle import deliver
 from kontrol.flows.names import rename, report_first_name
 from kontrol.lookup import roadmap_by_number
+from kontrol.mail.outbox import Postmark
 from kontrol.naming import report_run_name
 from kontrol.reporting import (
     NothingIssued,
@@ -70,7 +71,14 @@ def monitoring(
             calendar=rules.calendar,
             timezone=rules.policy.timezone,
         )
-        created = enqueue_report(session, rm, report, workbook=workbook_bytes(report), now=app.now)
+        created = enqueue_report(
+            session,
+            rm,
+            report,
+            workbook=workbook_bytes(report),
+            postmark=Postmark.of(app.settings),
+            now=app.now,
+        )
         number = rm.number
     return {"roadmap": number, "report": report, "mails": created}
 

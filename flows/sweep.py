@@ -26,9 +26,9 @@ from kontrol.events import load_catalogue
 from kontrol.flows.clock import scheduled_start
 from kontrol.flows.cycle import deliver
 from kontrol.flows.names import rename, sweep_first_name
+from kontrol.mail.mailer import Mailer
 from kontrol.models.db import session_factory
 from kontrol.naming import sweep_run_name
-from kontrol.notify import Mailer
 from kontrol.report import overdue_table, summary_tables
 from kontrol.roadmap.errors import RoadmapError
 from kontrol.settings import Settings, load_settings

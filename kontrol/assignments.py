@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session, selectinload
 from kontrol import ladder, standing
 from kontrol.config import Rules
 from kontrol.errors import KontrolError, NotFound
+from kontrol.mail.mailer import Mailer
 from kontrol.models import Assignment, AuditEvent, Body, Item, LadderStep, Obligation
 from kontrol.models.base import utc
 from kontrol.naming import body_label
-from kontrol.notify import Mailer
 from kontrol.standing import OPEN_KINDS, standing_sql
 from kontrol.windows import OutOfWindow, assignment_window
 

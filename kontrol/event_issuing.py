@@ -12,13 +12,15 @@ Idempotent like every issue: the same event run twice issues nothing new.
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from kontrol.config import load_rules
 from kontrol.context import App
 from kontrol.errors import KontrolError, NotFound
 from kontrol.issuing import IssueSummary, issue_occurrence, issued_rows, recipients
 from kontrol.lookup import obligation_by_key, roadmap_by_number
-from kontrol.mail.links import signing_keys
+from kontrol.mail.mailer import Mailer
+from kontrol.models import Item
 from kontrol.models.base import utc
 from kontrol.models.event import EventRecord
 from kontrol.naming import deployment_name
@@ -63,7 +65,7 @@ def issue_event(
     ``event`` is the Prefect event id (a UUID, as the trigger passes it) or the row id. The
     secret key that signs the mails' links is checked before anything is written.
     """
-    signing_keys(app.settings)
+    mailer = Mailer.of(app.settings)
     rules = load_rules(app.settings)
     with app.transaction() as session:
         rm = roadmap_by_number(session, roadmap)
@@ -72,19 +74,7 @@ def issue_event(
         phase = phase_of(item.number, item.schedule_text, ob.phase_index)
         if phase is None or phase.kind is not Kind.ON_EVENT:
             raise KontrolError(f"item {ob.key} is not counted from an event")
-        expected = resolve_phase_event(phase, catalogue, ob.key)
-        query = select(EventRecord)
-        if event.isdigit():
-            query = query.where(EventRecord.id == int(event))
-        else:
-            query = query.where(EventRecord.event_id == event)
-        row = session.scalars(query).first()
-        if row is None:
-            raise NotFound(f"no recorded event {event}")
-        if row.event != expected:
-            raise KontrolError(
-                f"event #{row.id} is «{row.event}», item {ob.key} is counted from «{expected}»"
-            )
+        row = recorded_event(session, event, resolve_phase_event(phase, catalogue, ob.key), ob.key)
         event_day = utc(row.occurred_at).astimezone(rules.policy.zone).date()
         if (phase.year_from and event_day.year < phase.year_from) or (
             phase.year_to and event_day.year > phase.year_to
@@ -100,21 +90,9 @@ def issue_event(
             policy=rules.policy,
             calendar=rules.calendar,
         )
-        only = None
-        if row.body_id:
-            everyone = recipients(session, item)
-            named = {r.body_id for r in everyone if row.body_id in (r.body_id, r.via_group_id)}
-            if named:
-                only = named | {r.body_id for r in everyone if r.role == "lead"}
+        only = concerned(session, item, row.body_id)
         result = issue_occurrence(
-            session,
-            ob,
-            occ,
-            rules=rules,
-            now=app.now,
-            actor=actor,
-            settings=app.settings,
-            only=only,
+            session, ob, occ, rules=rules, now=app.now, actor=actor, mailer=mailer, only=only
         )
         rows = issued_rows(session, result, rules=rules, now=app.now)
         return IssueSummary(
@@ -129,3 +107,33 @@ def issue_event(
             rows,
             ob.label,
         )
+
+
+def recorded_event(session: Session, event: str, expected: str, item: str) -> EventRecord:
+    """The recorded event by Prefect event id or row id, if it is the one ``item`` counts
+    from."""
+    query = select(EventRecord)
+    if event.isdigit():
+        query = query.where(EventRecord.id == int(event))
+    else:
+        query = query.where(EventRecord.event_id == event)
+    row = session.scalars(query).first()
+    if row is None:
+        raise NotFound(f"no recorded event {event}")
+    if row.event != expected:
+        raise KontrolError(
+            f"event #{row.id} is «{row.event}», item {item} is counted from «{expected}»"
+        )
+    return row
+
+
+def concerned(session: Session, item: Item, body_id: str | None) -> set[str] | None:
+    """The recipients an event concerns: the body it names if that is one of the item's
+    executors (directly or through a group), plus the item's lead; None: all of them."""
+    if not body_id:
+        return None
+    everyone = recipients(session, item)
+    named = {r.body_id for r in everyone if body_id in (r.body_id, r.via_group_id)}
+    if not named:
+        return None
+    return named | {r.body_id for r in everyone if r.role == "lead"}

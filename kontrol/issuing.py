@@ -19,14 +19,12 @@ from kontrol.config import Rules, load_rules
 from kontrol.context import App
 from kontrol.errors import KontrolError
 from kontrol.lookup import obligation_by_key, roadmap_by_number
-from kontrol.mail.links import signing_keys
-from kontrol.mail.outbox import enqueue_assignment_issued
+from kontrol.mail.mailer import Mailer
 from kontrol.models import Assignment, AuditEvent, Body, Item, Obligation
 from kontrol.models.db import insert_for
 from kontrol.naming import body_cells, body_label, deployment_name
 from kontrol.roadmap.occurrences import Occurrence, co_executor_due, occurrences
 from kontrol.roadmap.schedule import parse_schedule
-from kontrol.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -108,7 +106,7 @@ def issue_occurrence(
     rules: Rules,
     now: dt.datetime,
     actor: str,
-    settings: Settings | None = None,
+    mailer: Mailer,
     only: Collection[str] | None = None,
 ) -> IssueResult:
     """Create the assignments of ``occ`` and their mails inside the caller's transaction.
@@ -116,60 +114,26 @@ def issue_occurrence(
     ``only``: issue to these recipients (body ids) alone — an event that names one of them.
 
     The mail of each new assignment goes to the outbox under the key ``issued:<id>``, in the
-    same transaction as the row: both exist, or neither does.
+    same transaction as the row: both exist, or neither does. ``mailer`` carries what the
+    mails need of the settings (sender, time zone, link signer), bound by the caller.
     """
     if occ.state == "before_adoption":
         raise KontrolError(
             f"item {ob.key}: occurrence {occ.key} is before the adoption date — not issued"
         )
-    item = ob.item
     result = IssueResult(ob.key, occ)
-    insert = insert_for(session)
-    for rcp in recipients(session, item):
+    for rcp in recipients(session, ob.item):
         if only is not None and rcp.body_id not in only:
             continue
-        due = occ.due_on
-        if rcp.role == "co_executor":
-            due = max(occ.issue_on, co_executor_due(occ.due_on, rules.policy, rules.calendar))
-        stmt = (
-            insert(Assignment)
-            .values(
-                obligation_id=ob.id,
-                occurrence_key=occ.key,
-                body_id=rcp.body_id,
-                role=rcp.role,
-                via_group_id=rcp.via_group_id,
-                period_start=occ.period_start,
-                period_end=occ.period_end,
-                issue_on=occ.issue_on,
-                original_due_on=due,
-                due_on=due,
-                status="issued",
-                issued_at=now,
-                issued_by=actor,
-            )
-            .on_conflict_do_nothing(index_elements=["obligation_id", "occurrence_key", "body_id"])
-            .returning(Assignment.id)
-        )
-        new_id = session.execute(stmt).scalar()
+        new_id = _insert(session, ob, occ, rcp, rules=rules, now=now, actor=actor)
         if new_id is not None:
             result.created.append(new_id)
-            session.add(
-                AuditEvent(
-                    at=now,
-                    actor=actor,
-                    action="issued",
-                    assignment_id=new_id,
-                    details={"obligation": ob.key, "occurrence": occ.key, "due_on": str(due)},
-                )
-            )
     session.flush()
     if result.created:
-        mail_settings = settings or Settings()
         for assignment in session.scalars(
             select(Assignment).where(Assignment.id.in_(result.created)).order_by(Assignment.id)
         ):
-            enqueue_assignment_issued(session, assignment, settings=mail_settings, now=now)
+            mailer.assignment_issued(session, assignment, now=now)
     result.assignments = list(
         session.scalars(
             select(Assignment)
@@ -178,6 +142,54 @@ def issue_occurrence(
         )
     )
     return result
+
+
+def _insert(
+    session: Session,
+    ob: Obligation,
+    occ: Occurrence,
+    rcp: Recipient,
+    *,
+    rules: Rules,
+    now: dt.datetime,
+    actor: str,
+) -> int | None:
+    """One recipient's assignment and its audit record; its id, None if it was there."""
+    due = occ.due_on
+    if rcp.role == "co_executor":
+        due = max(occ.issue_on, co_executor_due(occ.due_on, rules.policy, rules.calendar))
+    stmt = (
+        insert_for(session)(Assignment)
+        .values(
+            obligation_id=ob.id,
+            occurrence_key=occ.key,
+            body_id=rcp.body_id,
+            role=rcp.role,
+            via_group_id=rcp.via_group_id,
+            period_start=occ.period_start,
+            period_end=occ.period_end,
+            issue_on=occ.issue_on,
+            original_due_on=due,
+            due_on=due,
+            status="issued",
+            issued_at=now,
+            issued_by=actor,
+        )
+        .on_conflict_do_nothing(index_elements=["obligation_id", "occurrence_key", "body_id"])
+        .returning(Assignment.id)
+    )
+    new_id: int | None = session.execute(stmt).scalar()
+    if new_id is not None:
+        session.add(
+            AuditEvent(
+                at=now,
+                actor=actor,
+                action="issued",
+                assignment_id=new_id,
+                details={"obligation": ob.key, "occurrence": occ.key, "due_on": str(due)},
+            )
+        )
+    return new_id
 
 
 @dataclass(frozen=True)
@@ -250,7 +262,7 @@ def issue(
     """Find the occurrence (by period key or date) and issue it; the same call is idempotent.
 
     No key, no issue: the mails carry signed links, checked before anything is written."""
-    signing_keys(app.settings)
+    mailer = Mailer.of(app.settings)
     rules = load_rules(app.settings)
     with app.transaction() as session:
         rm = roadmap_by_number(session, roadmap)
@@ -266,7 +278,7 @@ def issue(
                 f"item {ob.key}: {what} is not an occurrence of its plan (scheduled: {known})"
             )
         result = issue_occurrence(
-            session, ob, occ, rules=rules, now=app.now, actor=actor, settings=app.settings
+            session, ob, occ, rules=rules, now=app.now, actor=actor, mailer=mailer
         )
         rows = issued_rows(session, result, rules=rules, now=app.now)
         return IssueSummary(

@@ -4,8 +4,7 @@ A temporary SQLite file gets the decree (the seed with the example directory by 
 an as-of date that moves one day at a time. Each day, in this order:
 
 1. issue: every occurrence whose issue date is today, through ``kontrol.issuing.
-   issue_occurrence`` — the code path of the cycle flow — plus its «issued» mail (keyed, so
-   nothing doubles if issuing ever enqueues it itself);
+   issue_occurrence`` — the code path of the cycle flow — with its «issued» mail;
 2. sweep as of today (working days only): ``kontrol.sweep.run_sweep`` by default; the step is
    a pluggable callable (``SweepStep``) so the simulation also runs with another ladder;
 3. completions: each assignment, when issued, draws its completion day from a seeded RNG — on
@@ -39,7 +38,7 @@ from kontrol.errors import KontrolError
 from kontrol.importing import import_roadmap
 from kontrol.issuing import issue_occurrence, obligation_occurrences, recipients
 from kontrol.lookup import obligations_of, roadmap_by_number
-from kontrol.mail.outbox import enqueue_assignment_issued
+from kontrol.mail.mailer import Mailer
 from kontrol.models import Assignment, LadderStep, Obligation, OutboxMessage
 from kontrol.models.db import make_engine, migrate, session_factory
 from kontrol.obligations import is_referenced, sync_obligations
@@ -63,7 +62,6 @@ def kontrol_sweep(
     settings: Settings,
 ) -> None:
     """The real daily sweep (``kontrol.sweep``), as the sweep flow calls it."""
-    from kontrol.notify import Mailer
     from kontrol.sweep import run_sweep, transactions
 
     run_sweep(
@@ -240,6 +238,7 @@ def _run(
     sweep: SweepStep | None,
 ) -> None:
     rng = random.Random(seed)
+    mailer = Mailer.of(settings)
     completes: dict[dt.date, list[int]] = defaultdict(list)
     day = start
     while day <= end:
@@ -249,10 +248,11 @@ def _run(
                 for ob_id, occ in plan[day]:
                     ob = session.get(Obligation, ob_id)
                     assert ob is not None
-                    result = issue_occurrence(session, ob, occ, rules=rules, now=now, actor=ACTOR)
+                    result = issue_occurrence(
+                        session, ob, occ, rules=rules, now=now, actor=ACTOR, mailer=mailer
+                    )
                     for a in result.assignments:
                         if a.id in result.created:
-                            enqueue_assignment_issued(session, a, settings=settings, now=now)
                             completes[_completion_day(a, rng, completion, rules)].append(a.id)
         if sweep is not None and rules.calendar.is_working_day(day):
             sweep(factory, day, now, rules, settings)

@@ -33,19 +33,17 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session
 
 from kontrol import ladder
 from kontrol.config import Rules
 from kontrol.mail.digest import NEW
-from kontrol.models import Assignment, AuditEvent, Body, Item, LadderStep, Obligation
-from kontrol.models.db import insert_for
-from kontrol.naming import body_label, deployment_name
-from kontrol.notify import Mailer, digest_written
+from kontrol.mail.mailer import Mailer, digest_written
+from kontrol.models import Assignment, AuditEvent, Body, LadderStep
+from kontrol.models.base import utc
 from kontrol.oversight import (
     by_overseer,
     curator_of,
@@ -54,6 +52,8 @@ from kontrol.oversight import (
     supervises,
     supervisor,
 )
+from kontrol.sweep_actions import Action, Hook, SweepReport, action_of
+from kontrol.sweep_queries import candidate_ids, claim, load, taken_steps
 
 Units = Callable[[], AbstractContextManager[Session]]
 BATCH = 200
@@ -62,52 +62,6 @@ CLASHES = 3  # tries of the supervisors' unit when another sweep writes a mail u
 
 class _Clash(Exception):
     """Another sweep wrote a supervisor's mail of the day after we looked: roll back, re-run."""
-
-
-@dataclass(frozen=True)
-class Action:
-    """One thing the sweep did (or, in a dry run, would do)."""
-
-    kind: str  # status | reminder | overdue_notice | escalation | digest | weekly (a digest
-    # that carries the week's summary: one mail either way)
-    step: str | None
-    assignment_id: int | None
-    recipient_id: str | None
-    recipient_name: str | None
-    roadmap: str | None = None
-    item: str | None = None
-    obligation_name: str | None = None
-    body_id: str | None = None
-    body_name: str | None = None
-    due_on: dt.date | None = None
-    days: int | None = None
-    mail_key: str | None = None
-    subject: str | None = None
-    entries: tuple[int, ...] = ()
-
-
-@dataclass
-class SweepReport:
-    as_of: dt.date
-    working_day: bool
-    candidates: int = 0
-    actions: list[Action] = field(default_factory=list)
-
-    def count(self, kind: str) -> int:
-        return sum(a.kind == kind for a in self.actions)
-
-    def to_json(self) -> dict[str, Any]:
-        kinds = ("status", "reminder", "overdue_notice", "escalation", "digest", "weekly")
-        return {
-            "as_of": self.as_of,
-            "working_day": self.working_day,
-            "candidates": self.candidates,
-            "counts": {k: self.count(k) for k in kinds},
-            "actions": [asdict(a) for a in self.actions],
-        }
-
-
-Hook = Callable[[Action], None]
 
 
 def transactions(factory: Callable[[], Session]) -> Units:
@@ -132,87 +86,6 @@ def one_transaction(session: Session) -> Units:
     return unit
 
 
-def horizon(as_of: dt.date, rules: Rules) -> dt.date:
-    """The last due date a reminder can fall due for on ``as_of`` (calendar-day filter)."""
-    reach = max(rules.policy.reminders, default=0)
-    return rules.calendar.add_working_days(as_of, reach + 1) - dt.timedelta(days=1)
-
-
-def candidate_ids(session: Session, as_of: dt.date, rules: Rules) -> list[int]:
-    """Open assignments due by the horizon: an index range scan on (status, due_on)."""
-    return list(
-        session.scalars(
-            select(Assignment.id)
-            .where(
-                Assignment.status.in_(ladder.OPEN),
-                Assignment.due_on <= horizon(as_of, rules),
-                Assignment.issue_on <= as_of,
-            )
-            .order_by(Assignment.id)
-        )
-    )
-
-
-def load(session: Session, ids: Sequence[int]) -> list[Assignment]:
-    return list(
-        session.scalars(
-            select(Assignment)
-            .where(Assignment.id.in_(ids))
-            .options(
-                selectinload(Assignment.obligation)
-                .selectinload(Obligation.item)
-                .selectinload(Item.roadmap),
-                selectinload(Assignment.body).selectinload(Body.escalates_to),
-            )
-            .order_by(Assignment.id)
-        )
-    )
-
-
-def taken_steps(session: Session, assignments: Sequence[Assignment]) -> dict[int, set[str]]:
-    """Steps taken for each assignment's due date in force (older due dates do not count)."""
-    due = {a.id: a.due_on for a in assignments}
-    out: dict[int, set[str]] = defaultdict(set)
-    rows = session.execute(
-        select(LadderStep.assignment_id, LadderStep.step, LadderStep.due_on).where(
-            LadderStep.assignment_id.in_(list(due))
-        )
-    )
-    for aid, step, on in rows:
-        if due.get(aid) == on:
-            out[aid].add(step)
-    return out
-
-
-def claim(
-    session: Session, a: Assignment, step: str, *, as_of: dt.date, now: dt.datetime, actor: str
-) -> int | None:
-    """Insert the step's row; its id if this sweep took it, None if someone already had."""
-    stmt = (
-        insert_for(session)(LadderStep)
-        .values(assignment_id=a.id, step=step, due_on=a.due_on, taken_on=as_of, at=now, by=actor)
-        .on_conflict_do_nothing(index_elements=["assignment_id", "step", "due_on"])
-        .returning(LadderStep.id)
-    )
-    return session.execute(stmt).scalar()
-
-
-def _action(a: Assignment, kind: str, step: str | None, **kw: Any) -> Action:
-    ob = a.obligation
-    return Action(
-        kind=kind,
-        step=step,
-        assignment_id=a.id,
-        roadmap=ob.item.roadmap.number,
-        item=ob.item.number,
-        obligation_name=deployment_name(ob),
-        body_id=a.body_id,
-        body_name=body_label(a.body),
-        due_on=a.due_on,
-        **kw,
-    )
-
-
 class Sweep:
     """One sweep as of a day; ``hook`` is called after each action (tests inject failures)."""
 
@@ -230,7 +103,7 @@ class Sweep:
     ) -> None:
         ladder.check_policy(rules.policy)
         self.units, self.as_of, self.rules, self.mailer = units, as_of, rules, mailer
-        self.now = now.astimezone(dt.UTC)  # stored in UTC (SQLite drops the zone)
+        self.now = utc(now)
         self.actor, self.batch_size, self.hook = actor, batch_size, hook
         self.report = SweepReport(as_of, rules.calendar.is_working_day(as_of))
 
@@ -295,15 +168,15 @@ class Sweep:
         return later
 
     def _mark_overdue(self, session: Session, a: Assignment, days: int) -> None:
-        changed = session.execute(
+        result = session.execute(
             update(Assignment)
             .where(Assignment.id == a.id, Assignment.status == "issued")
             .values(status="overdue")
             .execution_options(synchronize_session=False)
-        ).rowcount  # type: ignore[attr-defined]
-        if changed == 1:
+        )
+        if cast(CursorResult[Any], result).rowcount == 1:
             a.status = "overdue"
-            action = _action(a, "status", None, recipient_id=None, recipient_name=None, days=days)
+            action = action_of(a, "status", None, recipient_id=None, recipient_name=None, days=days)
             self._done(session, action, "overdue", due_on=str(a.due_on), from_status="issued")
 
     def _mail(self, session: Session, a: Assignment, step: ladder.Step, d: ladder.Decision) -> None:
@@ -313,7 +186,7 @@ class Sweep:
         else:
             row = self.mailer.overdue_notice(session, a, days_overdue=d.days_overdue, now=self.now)
             days = d.days_overdue
-        action = _action(
+        action = action_of(
             a,
             step.kind,
             step.name,
@@ -409,7 +282,7 @@ class Sweep:
             if claim(session, a, level, as_of=self.as_of, now=self.now, actor=self.actor) is None:
                 continue
             days = cal.working_days_between(a.due_on, self.as_of)
-            action = _action(
+            action = action_of(
                 a,
                 "escalation",
                 level,
@@ -478,6 +351,7 @@ def run_sweep(
 
 __all__ = [
     "Action",
+    "Hook",
     "SweepReport",
     "curator_of",
     "run_sweep",

@@ -90,7 +90,7 @@ class _CachedRegistry(HeaderRegistry):
 
     @lru_cache(maxsize=256)  # noqa: B019 - one registry for the process
     def __getitem__(self, name: str) -> type:
-        return super().__getitem__(name)  # type: ignore[no-any-return]
+        return super().__getitem__(name)
 
 
 # refold_source="none": the Subject and the addresses are folded here, between words, and the
@@ -269,7 +269,7 @@ def assignment_ics(
     cal.add("method", "PUBLISH")
     event = Event()
     event.add("uid", f"assignment-{assignment_id}@kontrol")
-    event.add("dtstamp", now.astimezone(dt.UTC))
+    event.add("dtstamp", utc(now))
     event.add("dtstart", due_on)
     event.add("dtend", due_on + dt.timedelta(days=1))
     event.add("summary", one_line(summary))

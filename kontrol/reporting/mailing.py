@@ -1,7 +1,9 @@
 """The annual report mailed to the controller and the curators, through the outbox.
 
 One row per recipient, keyed ``report:<roadmap>:<period>:<body>``: a re-run of the monitoring
-flow finds the rows already there and adds nothing (the outbox's unique key decides).
+flow finds the rows already there and adds nothing (the outbox's unique key decides). The
+mail is the registry's ``annual_report`` (``kontrol.mail.kinds``): its figures are read here
+into plain values, composed and written by the mail code like every other mail.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from kontrol.mail.outbox import body_addresses, enqueue
+from kontrol.mail import compose
+from kontrol.mail.mailer import body_addresses
+from kontrol.mail.outbox import Letter, Postmark, enqueue
 from kontrol.models import Body, Roadmap
 from kontrol.reporting.figures import Report
-from kontrol.reporting.html import environment
 from kontrol.reporting.markdown import markdown_report
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -40,39 +43,48 @@ def workbook_filename(report: Report) -> str:
     return f"kontrol-report-{report.label.replace('.', '-').replace('–', '_')}.xlsx"
 
 
+def report_facts(report: Report) -> compose.AnnualReport:
+    """What the mail shows of the report, as plain values."""
+    return compose.AnnualReport(
+        roadmap_number=report.roadmap_number,
+        roadmap_adopted_on=report.roadmap_adopted_on,
+        label=report.label,
+        as_of=report.as_of,
+        total=report.total.to_json(),
+        formula=report.formula,
+        text=markdown_report(report),
+    )
+
+
 def enqueue_report(
-    session: Session, roadmap: Roadmap, report: Report, *, workbook: bytes, now: dt.datetime
+    session: Session,
+    roadmap: Roadmap,
+    report: Report,
+    *,
+    workbook: bytes,
+    postmark: Postmark,
+    now: dt.datetime,
 ) -> list[int]:
     """Write the report mails in the caller's transaction; the ids of the rows created."""
-    subject = f"Отчёт об исполнении дорожной карты № {roadmap.number} за {report.label}"
     attachment = {
         "filename": workbook_filename(report),
         "content_type": XLSX,
         "encoding": "base64",
         "content": base64.b64encode(workbook).decode("ascii"),
     }
-    text = markdown_report(report)
+    facts = report_facts(report)
     created = []
     for body in report_recipients(session, roadmap):
-        greeting = f"Уважаемый(ая) {body.person}!" if body.person else "Добрый день!"
-        html = (
-            environment()
-            .get_template("mail.html")
-            .render(r=report, subject=subject, greeting=greeting)
-        )
-        row = enqueue(
-            session,
+        letter = Letter(
             key=report_key(roadmap, report, body.id),
             kind="annual_report",
             to=body_addresses(body),
-            subject=subject,
-            text=f"{greeting}\n\n{text}",
-            html=html,
+            rendered=compose.annual_report(facts, person=body.person),
             attachments=[attachment],
             roadmap_id=roadmap.id,
             recipient_body_id=body.id,
-            now=now,
         )
+        row = enqueue(session, letter, postmark=postmark, now=now)
         if row is not None:
             created.append(row.id)
     return created

@@ -12,6 +12,7 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
 from kontrol.mail.delivery import DeliveryStats, deliver_pending
 from kontrol.mail.sink import SinkHandle, start_sink
@@ -128,6 +129,23 @@ def smtp(recorder: Recorder) -> Iterator[SinkHandle]:
 @pytest.fixture
 def settings(smtp: SinkHandle) -> Settings:
     return settings_for(smtp.port)
+
+
+def kill_mid_run(
+    sessions: sessionmaker[Session], settings: Settings, recorder: Recorder, *, now: dt.datetime
+) -> None:
+    """A delivery on one connection killed halfway: cancelled while the server holds the
+    message ``recorder.hold_at``, which the server then refuses (451)."""
+
+    async def killed() -> None:
+        run = asyncio.create_task(deliver_pending(sessions, settings, now=now, concurrency=1))
+        assert await asyncio.to_thread(recorder.held.wait, 30)
+        run.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await run
+
+    asyncio.run(killed())
+    recorder.release.set()
 
 
 def deliver(

@@ -13,7 +13,17 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from kontrol.models import Assignment, Body, Item, ItemExecutor, Obligation, Roadmap
+from kontrol.mail.message import message_id_for
+from kontrol.models import (
+    Assignment,
+    Body,
+    Item,
+    ItemExecutor,
+    Obligation,
+    OutboxContent,
+    OutboxMessage,
+    Roadmap,
+)
 from kontrol.models.db import make_engine, migrate, session_factory
 from kontrol.settings import Settings
 
@@ -217,8 +227,8 @@ def add_assignment(
 
 def enqueue_every_kind(world: World, settings: Settings) -> dict[str, int]:
     """One mail of each kind for realistic rows; returns kind → outbox id."""
-    from kontrol.mail import outbox
     from kontrol.mail.digest import NEW
+    from kontrol.mail.mailer import Mailer
     from kontrol.oversight import Overdue
 
     add_item(
@@ -238,6 +248,7 @@ def enqueue_every_kind(world: World, settings: Settings) -> dict[str, int]:
     )
     late = add_assignment(world, "3.2.4", "loiro", due_on=dt.date(2020, 12, 30))
     ids: dict[str, int] = {}
+    mailer = Mailer.of(settings)
     with world.transaction() as s:
         a_lead, a_co, a_late = (s.get(Assignment, i) for i in (lead, co, late))
         assert a_lead and a_co and a_late
@@ -248,37 +259,62 @@ def enqueue_every_kind(world: World, settings: Settings) -> dict[str, int]:
             Overdue(a_late, 7, frozenset({"overdue", "curator"}), "curator").line({"curator"}),
         ]
         rows = {
-            "assignment_issued": outbox.enqueue_assignment_issued(
-                s, a_co, settings=settings, now=NOW
-            ),
-            "reminder": outbox.enqueue_reminder(s, a_lead, days_left=1, settings=settings, now=NOW),
-            "overdue_notice": outbox.enqueue_overdue_notice(
-                s, a_late, days_overdue=3, settings=settings, now=NOW
-            ),
-            "supervisor_digest": outbox.enqueue_supervisor_digest(
+            "assignment_issued": mailer.assignment_issued(s, a_co, now=NOW),
+            "reminder": mailer.reminder(s, a_lead, days_left=1, now=NOW),
+            "overdue_notice": mailer.overdue_notice(s, a_late, days_overdue=3, now=NOW),
+            "supervisor_digest": mailer.digest(
                 s,
                 s.get(Body, "dept-general"),  # type: ignore[arg-type]
                 as_of=NOW.date(),
                 lines=lines,
                 news=lines,
                 weekly=False,
-                settings=settings,
                 now=NOW,
             ),
         }
         old_due = a_lead.due_on
         a_lead.due_on = dt.date(2021, 4, 30)
-        rows["extension_decision"] = outbox.enqueue_extension_decision(
+        rows["extension_decision"] = mailer.extension_decision(
             s,
             a_lead,
             approved=True,
             old_due_on=old_due,
             decision_key="request-1",
             comment="Продлить в связи с поздним поступлением данных",
-            settings=settings,
             now=NOW,
         )
         for kind, row in rows.items():
             assert row is not None, kind
             ids[kind] = row.id
     return ids
+
+
+def legacy_row(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    to: list[str],
+    subject: str,
+    text: str,
+    html: str,
+    now: dt.datetime,
+) -> OutboxMessage:
+    """A row as an earlier version wrote some mails (the portal's, the annual report's, the
+    weekly summaries): without its bytes, to be built when sent."""
+    row = OutboxMessage(
+        key=key,
+        kind=kind,
+        to_addrs=to,
+        cc_addrs=[],
+        subject=subject,
+        message_id=message_id_for(key),
+        status="pending",
+        attempts=0,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    row.content = OutboxContent(body_text=text, body_html=html, attachments=[])
+    session.add(row)
+    session.flush()
+    return row

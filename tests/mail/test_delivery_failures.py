@@ -16,12 +16,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from kontrol.mail import outbox
+from kontrol.mail import claims
 from kontrol.mail.delivery import UNRECORDED, DeliveryStats, deliver_pending
+from kontrol.mail.mailer import Mailer
 from kontrol.mail.sink import start_sink
 from kontrol.models import Assignment, OutboxMessage
 from kontrol.settings import Settings
-from tests.mail.conftest import Recorder, deliver
+from tests.mail.conftest import Recorder, deliver, kill_mid_run
 from tests.mail.factory import NOW, World, add_assignment, settings_for
 
 LATER = NOW + dt.timedelta(hours=12)
@@ -29,11 +30,12 @@ LATER = NOW + dt.timedelta(hours=12)
 
 def issue(world: World, settings: Settings, n: int, body: str = "committee") -> list[int]:
     ids = [add_assignment(world, "3.1.2", body, key=f"k{i}") for i in range(n)]
+    mailer = Mailer.of(settings)
     with world.transaction() as s:
         for aid in ids:
             a = s.get(Assignment, aid)
             assert a is not None
-            outbox.enqueue_assignment_issued(s, a, settings=settings, now=NOW)
+            mailer.assignment_issued(s, a, now=NOW)
     return ids
 
 
@@ -170,7 +172,7 @@ def test_rows_left_sending_by_a_crash_are_sent_after_the_lease(world: World) -> 
     with start_sink(handler=recorder) as smtp:
         settings = settings_for(smtp.port)
         issue(world, settings, 4)
-        claimed = outbox.claim_batch(world.sessions, now=NOW, limit=2, lease_seconds=300)
+        claimed = claims.claim_batch(world.sessions, now=NOW, limit=2, lease_seconds=300)
         assert len(claimed) == 2  # ... and the process dies here
         assert deliver(world, settings).sent == 2  # the others; the claimed wait for the lease
         later = deliver(world, settings, now=NOW + dt.timedelta(seconds=301))
@@ -184,17 +186,7 @@ def test_killed_mid_batch_then_run_again(world: World) -> None:
         settings = settings_for(smtp.port)
         issue(world, settings, 8)
 
-        async def kill_mid_batch() -> None:
-            run = asyncio.create_task(
-                deliver_pending(world.sessions, settings, now=NOW, concurrency=1)
-            )
-            assert await asyncio.to_thread(recorder.held.wait, 30)
-            run.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await run
-
-        asyncio.run(kill_mid_batch())
-        recorder.release.set()
+        kill_mid_run(world.sessions, settings, recorder, now=NOW)
         in_flight = [r for r in rows(world) if r.status == "sending"]
         assert in_flight  # the kill left claimed rows behind, with a lease
         deliver(world, settings, now=NOW + dt.timedelta(seconds=301))

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from kontrol.mail import outbox
+from kontrol.mail.mailer import Mailer
 from kontrol.mail.sink import start_sink
 from kontrol.models import Assignment, OutboxMessage
 from tests.cli_runner import Result, run
@@ -43,11 +43,12 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 def issue(world: World, n: int) -> None:
     settings = settings_for(1)
     ids = [add_assignment(world, "3.1.2", "committee", key=f"k{i}") for i in range(n)]
+    mailer = Mailer.of(settings)
     with world.transaction() as s:
         for aid in ids:
             a = s.get(Assignment, aid)
             assert a is not None
-            outbox.enqueue_assignment_issued(s, a, settings=settings, now=NOW)
+            mailer.assignment_issued(s, a, now=NOW)
 
 
 def rows(world: World) -> list[OutboxMessage]:

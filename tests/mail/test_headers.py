@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kontrol.mail import outbox
+from kontrol.mail.mailer import Mailer
 from kontrol.mail.message import EW_MAX, LINE_MAX, build_message, encoded_words, format_address
 from kontrol.mail.sink import SinkHandle
 from kontrol.models import Assignment
@@ -22,7 +22,7 @@ from kontrol.roadmap.directory import load_directory
 from kontrol.settings import Settings
 from tests.conftest import DIRECTORY
 from tests.mail.conftest import Recorder, deliver
-from tests.mail.factory import NOW, World, add_assignment, settings_for
+from tests.mail.factory import NOW, World, add_assignment, legacy_row, settings_for
 
 EW = re.compile(r"=\?utf-8\?b\?([A-Za-z0-9+/=]*)\?=")
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -123,10 +123,10 @@ def test_date_is_in_the_policy_time_zone(
     with world.transaction() as s:
         a = s.get(Assignment, aid)
         assert a is not None
-        built = outbox.enqueue_assignment_issued(s, a, settings=settings, now=NOW)
+        built = Mailer.of(settings).assignment_issued(s, a, now=NOW)
         assert built is not None and built.raw is not None
         prebuilt = built.raw
-        outbox.enqueue(
+        legacy_row(
             s, key="plain", kind="reminder", to=["a@example.org"], subject="Тема",
             text="текст", html="<p>текст</p>", now=NOW,
         )  # fmt: skip
@@ -148,6 +148,6 @@ def test_date_is_in_the_policy_time_zone(
     with world.transaction() as s:
         a = s.get(Assignment, aid)
         assert a is not None
-        row = outbox.enqueue_reminder(s, a, days_left=1, settings=ural, now=NOW)
+        row = Mailer.of(ural).reminder(s, a, days_left=1, now=NOW)
         assert row is not None and row.raw is not None
         assert b"\nDate: Mon, 11 Jan 2021 11:00:00 +0500\r\n" in row.raw

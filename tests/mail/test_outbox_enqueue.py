@@ -3,26 +3,33 @@
 from __future__ import annotations
 
 import threading
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from kontrol.mail import outbox
+from kontrol.mail.mailer import Mailer
+from kontrol.mail.outbox import Letter, Postmark
+from kontrol.mail.render import Rendered
 from kontrol.mail.sink import SinkHandle
 from kontrol.models import Assignment, Body, Item, OutboxMessage
 from kontrol.settings import Settings
 from tests.mail.conftest import Recorder, deliver
 from tests.mail.factory import NOW, World, add_assignment
 
+POSTMARK = Postmark("kontrol@example.org", ZoneInfo("Europe/Moscow"))
+
 
 def enqueue_plain(session, key: str):  # type: ignore[no-untyped-def]
     return outbox.enqueue(
         session,
-        key=key,
-        kind="assignment_issued",
-        to=["a@example.org"],
-        subject="Тема",
-        text="текст",
-        html="<p>текст</p>",
+        Letter(
+            key=key,
+            kind="assignment_issued",
+            to=["a@example.org"],
+            rendered=Rendered("Тема", "текст", "<p>текст</p>"),
+        ),
+        postmark=POSTMARK,
         now=NOW,
     )
 
@@ -49,8 +56,8 @@ def test_the_helpers_are_idempotent_per_event(world: World, settings: Settings) 
         with world.transaction() as s:
             a = s.get(Assignment, aid)
             assert a is not None
-            outbox.enqueue_assignment_issued(s, a, settings=settings, now=NOW)
-            outbox.enqueue_reminder(s, a, days_left=5, settings=settings, now=NOW)
+            Mailer.of(settings).assignment_issued(s, a, now=NOW)
+            Mailer.of(settings).reminder(s, a, days_left=5, now=NOW)
     assert count_rows(world) == 2
 
 
@@ -80,7 +87,10 @@ def test_two_sessions_enqueueing_at_once_make_one_row(world: World) -> None:
 def test_a_body_without_e_mail_leaves_a_failed_row(world: World) -> None:
     with world.transaction() as s:
         row = outbox.enqueue(
-            s, key="x", kind="reminder", to=[], subject="s", text="t", html="h", now=NOW
+            s,
+            Letter(key="x", kind="reminder", to=[], rendered=Rendered("s", "t", "h")),
+            postmark=POSTMARK,
+            now=NOW,
         )
         assert row is not None and row.status == "failed"
         assert row.last_error == "no e-mail address for the recipient"
@@ -104,7 +114,7 @@ def test_text_with_line_breaks_cannot_add_headers(
         s.flush()
         a = s.get(Assignment, aid)
         assert a is not None
-        outbox.enqueue_assignment_issued(s, a, settings=settings, now=NOW)
+        Mailer.of(settings).assignment_issued(s, a, now=NOW)
     assert deliver(world, settings).sent == 1
     ((_, rcpts, data),) = recorder.received
     assert "evil@example.com" not in rcpts

@@ -7,7 +7,9 @@ import datetime as dt
 import pytest
 from jinja2 import UndefinedError
 
-from kontrol.mail.render import KINDS, TEMPLATES, render
+from kontrol.mail.kinds import STEMS
+from kontrol.mail.mailer import Mailer
+from kontrol.mail.render import TEMPLATES, render
 from kontrol.models import Assignment, OutboxMessage
 from kontrol.settings import Settings
 from tests.mail.factory import (
@@ -26,7 +28,7 @@ def local_settings() -> Settings:
 
 
 def test_every_kind_has_subject_text_and_html_templates() -> None:
-    for kind in KINDS:
+    for kind in STEMS:
         for suffix in ("subject.txt", "txt", "html"):
             assert (TEMPLATES / f"{kind}.{suffix}").is_file(), f"{kind}.{suffix}"
     assert (TEMPLATES / "_layout.html").is_file()
@@ -37,7 +39,13 @@ def test_every_kind_renders_with_realistic_data(world: World, local_settings: Se
     ids = enqueue_every_kind(world, local_settings)
     with world.transaction() as s:
         rows = {kind: s.get(OutboxMessage, i) for kind, i in ids.items()}
-    assert set(rows) == set(KINDS)
+    assert set(rows) == {
+        "assignment_issued",
+        "reminder",
+        "overdue_notice",
+        "supervisor_digest",
+        "extension_decision",
+    }
     for kind, row in rows.items():
         assert row is not None
         for part in (row.subject, row.body_text, row.body_html):
@@ -108,14 +116,13 @@ def test_every_kind_renders_with_realistic_data(world: World, local_settings: Se
 
 
 def test_html_escapes_what_the_decree_says(world: World, local_settings: Settings) -> None:
-    from kontrol.mail import outbox
 
     add_item(world, "9.9", "Проверка <script>alert('x')</script> & «кавычек»", ["loiro"])
     aid = add_assignment(world, "9.9", "loiro", role="lead")
     with world.transaction() as s:
         a = s.get(Assignment, aid)
         assert a is not None
-        row = outbox.enqueue_assignment_issued(s, a, settings=local_settings, now=NOW)
+        row = Mailer.of(local_settings).assignment_issued(s, a, now=NOW)
         assert row is not None
         assert "<script>" not in row.body_html
         assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; «кавычек»" in row.body_html
@@ -128,7 +135,6 @@ def test_a_missing_variable_is_an_error_not_a_hole() -> None:
 
 
 def test_period_of_a_month_and_a_year(world: World, local_settings: Settings) -> None:
-    from kontrol.mail import outbox
 
     monthly = add_assignment(
         world,
@@ -148,7 +154,7 @@ def test_period_of_a_month_and_a_year(world: World, local_settings: Settings) ->
         for aid, period in ((monthly, "январь 2021 г."), (yearly, "2021 г.")):
             a = s.get(Assignment, aid)
             assert a is not None
-            row = outbox.enqueue_assignment_issued(s, a, settings=local_settings, now=NOW)
+            row = Mailer.of(local_settings).assignment_issued(s, a, now=NOW)
             assert row is not None
             assert f"Период: {period}\n" in row.body_text
 
@@ -158,12 +164,11 @@ def _every_mail(world: World, settings: Settings) -> dict[str, tuple[str, str, s
     rejected extension besides the approved one) and the portal's."""
     import re
 
-    from kontrol.mail import outbox
-    from kontrol.mail.links import make_link_for
-    from kontrol.mail.render import assignment_context, environment
+    from kontrol.mail import compose
 
     ids = enqueue_every_kind(world, settings)
     mails: dict[str, tuple[str, str, str, list[str]]] = {}
+    mailer = Mailer.of(settings)
     with world.transaction() as s:
         for kind, i in ids.items():
             row = s.get(OutboxMessage, i)
@@ -172,48 +177,39 @@ def _every_mail(world: World, settings: Settings) -> dict[str, tuple[str, str, s
             mails[kind] = (row.subject, row.body_text, row.body_html, ics)
         a = s.get(Assignment, world.assignments[-1])
         assert a is not None
-        rejected = outbox.enqueue_extension_decision(
-            s, a, approved=False, old_due_on=a.due_on, decision_key="no",
-            settings=settings, now=NOW,
+        rejected = mailer.extension_decision(
+            s, a, approved=False, old_due_on=a.due_on, decision_key="no", now=NOW,
         )  # fmt: skip
         assert rejected is not None
         mails["extension_rejected"] = (
             rejected.subject, rejected.body_text, rejected.body_html, [],
         )  # fmt: skip
-        extra = {
-            "extension_request": {
-                "recipient": "Отдел общего и дополнительного образования",
-                "request": {
+        about = mailer.about(a)
+        portal = {
+            "extension_request": compose.extension_request(
+                about,
+                curator="Отдел общего и дополнительного образования",
+                request={
                     "current_due_on": a.due_on,
                     "requested_due_on": dt.date(2021, 4, 30),
                     "reason": "Данные поступят позже.",
                 },
-                "approve_url": "https://kontrol.example/c/approve/t",
-                "reject_url": "https://kontrol.example/c/reject/t",
-            },
-            "report_review": {
-                "recipient": "Отдел общего и дополнительного образования",
-                "report": {"text": "Исполнено.", "files": [], "submitted_at": NOW},
-                "accept_url": "https://kontrol.example/c/accept/t",
-                "return_url": "https://kontrol.example/c/return/t",
-            },
-            "report_returned": {"comment": "Нет приложения.", "status_words": "на исполнении"},
+                approve_url="https://kontrol.example/c/approve/t",
+                reject_url="https://kontrol.example/c/reject/t",
+            ),
+            "report_review": compose.report_review(
+                about,
+                curator="Отдел общего и дополнительного образования",
+                report={"text": "Исполнено.", "files": [], "submitted_at": NOW},
+                accept_url="https://kontrol.example/c/accept/t",
+                return_url="https://kontrol.example/c/return/t",
+            ),
+            "report_returned": compose.report_returned(
+                about, comment="Нет приложения.", status_words="на исполнении"
+            ),
         }
-        env = environment()
-        for kind, more in extra.items():
-            ctx = assignment_context(
-                a,
-                portal_base_url=settings.portal_base_url,
-                link_for=make_link_for(settings),
-                **more,
-            )
-            mails[kind] = tuple(  # type: ignore[assignment]
-                [
-                    env.get_template(f"{kind}.{part}").render(ctx)
-                    for part in ("subject.txt", "txt", "html")
-                ]
-                + [[]]
-            )
+        for kind, rendered in portal.items():
+            mails[kind] = (rendered.subject, rendered.text, rendered.html, [])
     for kind, (subject, text, html, ics) in mails.items():
         plain_html = re.sub(r"<[^>]+>", "", html)
         unfolded = [re.sub(r"\r?\n ", "", c) for c in ics]

@@ -24,6 +24,7 @@ from kontrol.events import Forward
 from kontrol.importing import import_roadmap
 from kontrol.issuing import issue_occurrence, obligation_occurrences
 from kontrol.lookup import obligation_by_key, roadmap_by_number
+from kontrol.mail.mailer import Mailer
 from kontrol.models import Assignment, AuditEvent, OutboxMessage
 from kontrol.models.db import make_engine, migrate, session_factory
 from kontrol.models.report import Attachment, ExtensionRequest, Report
@@ -153,7 +154,7 @@ def build_world(url: str, settings: Settings | None = None) -> tuple[Engine, int
         ob = obligation_by_key(s, roadmap_by_number(s), "3.1.2")
         occ = next(o for o in obligation_occurrences(ob, RULES) if o.key == "2021-Q1")
         result = issue_occurrence(
-            s, ob, occ, rules=RULES, now=ISSUED_AT, actor="test", settings=settings
+            s, ob, occ, rules=RULES, now=ISSUED_AT, actor="test", mailer=Mailer.of(settings)
         )
         by_role = {a.role: a.id for a in result.assignments}
     return engine, by_role["lead"], by_role["co_executor"]

@@ -16,9 +16,9 @@ from collections.abc import Callable
 import pytest
 
 from kontrol import ladder
+from kontrol.mail.mailer import Mailer
 from kontrol.models import Assignment, Body
 from kontrol.models.report import Attachment
-from kontrol.notify import Mailer
 from kontrol.oversight import Overdue, supervisor
 from kontrol.portal import tokens
 from kontrol.portal.csrf import csrf_token

@@ -15,10 +15,12 @@ from kontrol.assignments import cancel, extend, mark_done
 from kontrol.config import Rules
 from kontrol.issuing import find_occurrence, issue_occurrence, obligation_occurrences
 from kontrol.lookup import obligation_by_key, roadmap_by_number
+from kontrol.mail.mailer import Mailer
 from kontrol.models import Assignment, LadderStep, Roadmap
 from kontrol.models.db import make_engine, session_factory
 from kontrol.roadmap.policy import Policy
 from kontrol.roadmap.workcalendar import WorkCalendar
+from kontrol.settings import Settings
 from kontrol.simulate import scratch_import
 from tests.conftest import DIRECTORY, SEED
 
@@ -54,7 +56,9 @@ def _issue(session: Session, rules: Rules, key: str, period: str) -> dict[str, i
     ob = obligation_by_key(session, rm, key)
     occ = find_occurrence(obligation_occurrences(ob, rules), period=period)
     assert occ is not None
-    res = issue_occurrence(session, ob, occ, rules=rules, now=at(occ.issue_on, 9), actor="test")
+    mailer = Mailer.of(Settings())
+    now = at(occ.issue_on, 9)
+    res = issue_occurrence(session, ob, occ, rules=rules, now=now, actor="test", mailer=mailer)
     return {f"{key}/{a.body_id}": a.id for a in res.assignments}
 
 

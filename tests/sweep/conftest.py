@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from kontrol.config import Rules
 from kontrol.issuing import issue_occurrence, obligation_occurrences
 from kontrol.lookup import obligation_by_key, roadmap_by_number
+from kontrol.mail.mailer import Mailer
 from kontrol.models import AuditEvent, LadderStep, OutboxMessage
 from kontrol.models.db import make_engine, session_factory
-from kontrol.notify import Mailer
 from kontrol.roadmap.policy import Policy
 from kontrol.roadmap.workcalendar import WorkCalendar
 from kontrol.settings import Settings
@@ -34,6 +34,7 @@ def issue(url: str, wanted: dict[str, Iterable[str]]) -> list[int]:
     """Issue the named occurrences (``{"1.3": ["2021-01"]}``); the new assignment ids."""
     engine = make_engine(url)
     ids: list[int] = []
+    mailer = Mailer.of(Settings(database_url=url))
     with Session(engine) as s, s.begin():
         rm = roadmap_by_number(s)
         for key, periods in wanted.items():
@@ -41,7 +42,9 @@ def issue(url: str, wanted: dict[str, Iterable[str]]) -> list[int]:
             for occ in obligation_occurrences(ob, RULES):
                 if occ.key in set(periods):
                     now = at(occ.issue_on)
-                    ids += issue_occurrence(s, ob, occ, rules=RULES, now=now, actor="test").created
+                    ids += issue_occurrence(
+                        s, ob, occ, rules=RULES, now=now, actor="test", mailer=mailer
+                    ).created
     engine.dispose()
     return ids
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from kontrol.deployments.compile import compile_roadmap
 from kontrol.issuing import issue_occurrence, obligation_occurrences
 from kontrol.lookup import obligation_by_key, roadmap_by_number
+from kontrol.mail.mailer import Mailer
 from kontrol.mail.russian import plural
 from kontrol.models import Assignment, OutboxMessage
 from kontrol.models.db import make_engine
@@ -60,13 +61,16 @@ def _catch_up(url: str) -> int:
     then (issued on paper before, not yet due)."""
     engine = make_engine(url)
     created = 0
+    mailer = Mailer.of(Settings())
     with Session(engine) as s, s.begin():
         rm = roadmap_by_number(s)
         for spec in compile_roadmap(s, rm, RULES, now=CATCH_UP, events=None):
             ob = obligation_by_key(s, rm, spec.obligation)
             for occ in obligation_occurrences(ob, RULES):
                 if occ.key in spec.catch_up:
-                    result = issue_occurrence(s, ob, occ, rules=RULES, now=CATCH_UP, actor="test")
+                    result = issue_occurrence(
+                        s, ob, occ, rules=RULES, now=CATCH_UP, actor="test", mailer=mailer
+                    )
                     created += len(result.created)
     engine.dispose()
     return created

@@ -1,0 +1,102 @@
+"""Claiming outbox rows to send: due rows move to "sending" with a lease, and their bytes.
+
+``claim_batch`` is one atomic ``UPDATE … WHERE id IN (SELECT … claimable … LIMIT n) RETURNING
+id`` on SQLite; ``SELECT … FOR UPDATE SKIP LOCKED`` then that update on PostgreSQL. Two
+deliverers never get the same row, and a row left in "sending" by a crash becomes claimable
+again when its lease runs out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from psycopg import Connection as PsycopgConnection
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from kontrol.models import OutboxContent, OutboxMessage
+from kontrol.models.base import utc
+
+
+def _claimable(now: dt.datetime) -> Any:
+    return or_(
+        and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= utc(now)),
+        and_(OutboxMessage.status == "sending", OutboxMessage.lease_until < utc(now)),
+    )
+
+
+def claim_batch(
+    session_factory: sessionmaker[Session], *, now: dt.datetime, limit: int, lease_seconds: int
+) -> list[int]:
+    """Atomically move up to ``limit`` due rows to "sending" with a lease; their ids."""
+    return [
+        row[0]
+        for row in claim_rows(session_factory, now=now, limit=limit, lease_seconds=lease_seconds)
+    ]
+
+
+def claim_rows(
+    session_factory: sessionmaker[Session],
+    *,
+    now: dt.datetime,
+    limit: int,
+    lease_seconds: int,
+    columns: Sequence[Any] = (),
+    token: str | None = None,
+) -> list[tuple[Any, ...]]:
+    """``claim_batch`` returning ``(id, *columns)`` of each claimed row, sorted by id: the
+    claim itself hands delivery what it sends, with no second query. ``token`` names the
+    claiming run: only it may then record the outcome or renew the lease
+    (``kontrol.mail.states``)."""
+    with session_factory() as session, session.begin():
+        candidates = (
+            select(OutboxMessage.id)
+            .where(_claimable(now))
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+        )
+        target: Any = candidates.scalar_subquery()
+        if session.get_bind().dialect.name == "postgresql":
+            # Lock first, then update the locked ids: PostgreSQL may run an IN (… LIMIT n FOR
+            # UPDATE) subquery more than once and claim more than n rows.
+            target = list(session.scalars(candidates.with_for_update(skip_locked=True)))
+        stmt = (
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(target), _claimable(now))
+            .values(
+                status="sending",
+                lease_until=utc(now) + dt.timedelta(seconds=lease_seconds),
+                attempts=OutboxMessage.attempts + 1,
+                claim_token=token,
+            )
+            .returning(OutboxMessage.id, *columns)
+            .execution_options(synchronize_session=False)
+        )
+        return sorted((tuple(r) for r in session.execute(stmt)), key=lambda r: r[0])
+
+
+def raw_messages(session_factory: sessionmaker[Session], ids: Sequence[int]) -> dict[int, bytes]:
+    """The prebuilt bytes of these rows (content is never changed, so no lock is needed)."""
+    if not ids:
+        return {}
+    with session_factory() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            # psycopg reads bytea as hex text unless asked for binary: half the bytes, and
+            # no decoding on either side (a 250-mail batch: 12 → 6 ms)
+            driver = session.connection().connection.driver_connection
+            assert isinstance(driver, PsycopgConnection)
+            with driver.cursor(binary=True) as cursor:
+                cursor.execute(
+                    "SELECT message_id, raw FROM outbox_content "
+                    "WHERE message_id = ANY(%s) AND raw IS NOT NULL",
+                    (list(ids),),
+                )
+                return {message_id: bytes(raw) for message_id, raw in cursor.fetchall()}
+        found = session.execute(
+            select(OutboxContent.message_id, OutboxContent.raw).where(
+                OutboxContent.message_id.in_(list(ids)), OutboxContent.raw.is_not(None)
+            )
+        )
+        return {message_id: raw for message_id, raw in found if raw is not None}

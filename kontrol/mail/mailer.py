@@ -1,0 +1,310 @@
+"""Writing the mails about assignments: rows turned into plain values, composed, enqueued.
+
+This is the edge between the rows and the mail: ``Mailer`` reads what a mail says from the
+models (``render.assignment_data``), signs its links, picks its addresses and key, composes it
+(``kontrol.mail.compose``) and writes it (``outbox.enqueue``, built whole). It is bound once at
+an entry point (``Mailer.of(settings)``: the postmark, the portal's address and the link
+signer — one signer for a sweep's many links), and issuing, the sweep, the portal and the
+commands all write through it. The annual report, which carries no link, is written by
+``kontrol.reporting.mailing`` with the postmark alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kontrol import oversight
+from kontrol.mail import compose
+from kontrol.mail.digest import Line
+from kontrol.mail.links import Links, executor_url, make_link_for, overview_url
+from kontrol.mail.message import assignment_ics, format_address
+from kontrol.mail.outbox import Letter, Postmark, enqueue
+from kontrol.mail.render import Rendered, assignment_data, body_name, roadmap_data, roadmap_fields
+from kontrol.models import Assignment, Body, OutboxMessage, Roadmap
+from kontrol.settings import Settings
+
+
+def body_addresses(body: Body) -> list[str]:
+    name = body.short_name or body.name
+    return [format_address(str(e), name) for e in body.emails]
+
+
+def first_address(body: Body) -> str | None:
+    """Reply-To of a mail to the curator: the executor's first address."""
+    addresses = body_addresses(body)
+    return addresses[0] if addresses else None
+
+
+def curator_address(body: Body) -> str | None:
+    """Reply-To of a mail to the executor: the first e-mail of the body it escalates to."""
+    up = body.escalates_to
+    if up is None or not up.emails:
+        return None
+    return format_address(str(up.emails[0]), up.short_name or up.name)
+
+
+def digest_key(recipient_id: str, as_of: dt.date) -> str:
+    """A supervisor's one mail of a sweep day: a re-run or a second sweep that day adds none."""
+    return f"digest:{recipient_id}:{as_of}"
+
+
+def digest_written(session: Session, recipient_id: str, as_of: dt.date) -> bool:
+    """Whether ``recipient_id`` already has its mail of the sweep day ``as_of``."""
+    key = digest_key(recipient_id, as_of)
+    return session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None
+
+
+@dataclass(frozen=True)
+class Mailer:
+    """What the mails need from the settings, bound once (see the module docstring)."""
+
+    postmark: Postmark
+    portal_base_url: str
+    links: Links  # the executor's token; also signs the digests' overview links
+
+    @classmethod
+    def of(cls, settings: Settings) -> Mailer:
+        return cls(Postmark.of(settings), settings.portal_base_url, make_link_for(settings))
+
+    def about(self, a: Assignment) -> compose.AboutAssignment:
+        return compose.AboutAssignment(
+            roadmap=roadmap_data(a),
+            a=assignment_data(a),
+            portal_base_url=self.portal_base_url,
+            executor_token=self.links(a.id, a.body_id),
+        )
+
+    def _write(self, session: Session, letter: Letter, now: dt.datetime) -> OutboxMessage | None:
+        return enqueue(session, letter, postmark=self.postmark, now=now)
+
+    def _to_executor(
+        self,
+        session: Session,
+        a: Assignment,
+        rendered: Rendered,
+        *,
+        key: str,
+        kind: str,
+        now: dt.datetime,
+        attachments: Sequence[Mapping[str, Any]] = (),
+    ) -> OutboxMessage | None:
+        """One mail about one assignment to its body; replies go to its curator."""
+        letter = Letter(
+            key=key,
+            kind=kind,
+            to=body_addresses(a.body),
+            reply_to=curator_address(a.body),
+            rendered=rendered,
+            attachments=attachments,
+            assignment_id=a.id,
+            roadmap_id=a.obligation.item.roadmap_id,
+            recipient_body_id=a.body_id,
+        )
+        return self._write(session, letter, now)
+
+    def to_curator(
+        self,
+        session: Session,
+        a: Assignment,
+        curator: Body | None,
+        rendered: Rendered,
+        *,
+        key: str,
+        kind: str,
+        now: dt.datetime,
+    ) -> OutboxMessage | None:
+        """One mail about one assignment to its curator (none: a failed row says so);
+        replies go to the executor. The portal composes these itself: they carry its signed
+        decision links (``portal.action_context.Context.decision_url``)."""
+        letter = Letter(
+            key=key,
+            kind=kind,
+            to=body_addresses(curator) if curator is not None else [],
+            reply_to=first_address(a.body),
+            rendered=rendered,
+            assignment_id=a.id,
+            roadmap_id=a.obligation.item.roadmap_id,
+            recipient_body_id=curator.id if curator is not None else None,
+        )
+        return self._write(session, letter, now)
+
+    def _ics(
+        self, a: Assignment, about: compose.AboutAssignment, *, now: dt.datetime, sequence: int
+    ) -> dict[str, Any]:
+        """The due date as a calendar event; a later ``sequence`` updates the same event."""
+        item = a.obligation.item
+        return assignment_ics(
+            assignment_id=a.id,
+            due_on=a.due_on,
+            summary=f"Срок: п. {item.number} {item.title}",
+            period=about.a["period"],
+            title=item.title,
+            url=executor_url(self.portal_base_url, about.executor_token),
+            now=now,
+            sequence=sequence,
+        )
+
+    def assignment_issued(
+        self, session: Session, a: Assignment, *, now: dt.datetime
+    ) -> OutboxMessage | None:
+        """The assignment itself, with an .ics of its due date; key ``issued:{id}``."""
+        about = self.about(a)
+        return self._to_executor(
+            session,
+            a,
+            compose.assignment_issued(about),
+            key=f"issued:{a.id}",
+            kind="assignment_issued",
+            now=now,
+            attachments=[self._ics(a, about, now=now, sequence=0)],
+        )
+
+    def reminder(
+        self, session: Session, a: Assignment, *, days_left: int, now: dt.datetime
+    ) -> OutboxMessage | None:
+        """A reminder ``days_left`` working days before due; one per step and due date."""
+        return self._to_executor(
+            session,
+            a,
+            compose.reminder(self.about(a), days_left=days_left),
+            key=f"reminder-{days_left}:{a.id}:{a.due_on}",
+            kind="reminder",
+            now=now,
+        )
+
+    def overdue_notice(
+        self, session: Session, a: Assignment, *, days_overdue: int, now: dt.datetime
+    ) -> OutboxMessage | None:
+        """The notice the working day after due, to the executor alone. It names the body the
+        executor escalates to, which hears of it in its one mail of the day (``kontrol.sweep``):
+        a copy per notice flooded supervisors (205 mails in one sweep), and never carries the
+        executor's link."""
+        informed = oversight.informed(a)
+        rendered = compose.overdue_notice(
+            self.about(a),
+            days_overdue=days_overdue,
+            informed=body_name(informed) if informed is not None else None,
+        )
+        key = f"overdue:{a.id}:{a.due_on}"
+        return self._to_executor(session, a, rendered, key=key, kind="overdue_notice", now=now)
+
+    def extension_decision(
+        self,
+        session: Session,
+        a: Assignment,
+        *,
+        approved: bool,
+        old_due_on: dt.date,
+        decision_key: str,
+        now: dt.datetime,
+        comment: str | None = None,
+    ) -> OutboxMessage | None:
+        """Approved (``a.due_on`` is already the new date; an updated .ics goes with it) or
+        refused. ``decision_key`` names the decision, e.g. the extension request's id."""
+        about = self.about(a)
+        attachments = []
+        if approved:
+            earlier = session.scalar(
+                select(func.count()).where(
+                    OutboxMessage.assignment_id == a.id,
+                    OutboxMessage.kind == "extension_decision",
+                )
+            )
+            sequence = int(earlier or 0) + 1
+            attachments.append(self._ics(a, about, now=now, sequence=sequence))
+        rendered = compose.extension_decision(
+            about, approved=approved, old_due_on=old_due_on, comment=comment
+        )
+        return self._to_executor(
+            session,
+            a,
+            rendered,
+            key=f"extension:{a.id}:{decision_key}",
+            kind="extension_decision",
+            now=now,
+            attachments=attachments,
+        )
+
+    def extension(
+        self,
+        session: Session,
+        a: Assignment,
+        *,
+        old_due_on: dt.date,
+        comment: str,
+        now: dt.datetime,
+    ) -> OutboxMessage | None:
+        """A due date moved by command (``kontrol.assignments.extend``): an approved decision
+        keyed by the new date."""
+        return self.extension_decision(
+            session,
+            a,
+            approved=True,
+            old_due_on=old_due_on,
+            decision_key=f"to-{a.due_on}",
+            comment=comment,
+            now=now,
+        )
+
+    def digest(
+        self,
+        session: Session,
+        recipient: Body,
+        *,
+        as_of: dt.date,
+        lines: Sequence[Line],
+        news: Sequence[Line],
+        weekly: bool,
+        now: dt.datetime,
+    ) -> OutboxMessage | None:
+        """A supervisor's one mail of the sweep day ``as_of`` (weekly: the week's summary);
+        None when there is nothing to tell or that day's was already written."""
+        if not lines:
+            return None
+        roadmap_ids = sorted({ln.roadmap_id for ln in lines})
+        roadmaps = [session.get(Roadmap, i) for i in roadmap_ids]
+        facts = compose.DigestFacts(
+            recipient={
+                "id": recipient.id,
+                "name": body_name(recipient),
+                "person": recipient.person,
+            },
+            as_of=as_of,
+            lines=lines,
+            news=news,
+            weekly=weekly,
+            roadmaps=[roadmap_fields(rm) for rm in roadmaps if rm is not None],
+            overview_url=overview_url(self.portal_base_url, self.links.overview(recipient.id)),
+        )
+        letter = Letter(
+            key=digest_key(recipient.id, as_of),
+            kind="supervisor_digest",
+            to=body_addresses(recipient),
+            rendered=compose.supervisor_digest(facts),
+            roadmap_id=roadmap_ids[0] if len(roadmap_ids) == 1 else None,
+            recipient_body_id=recipient.id,
+        )
+        return self._write(session, letter, now)
+
+    def report_returned(
+        self,
+        session: Session,
+        a: Assignment,
+        *,
+        report_id: int,
+        comment: str,
+        status_words: str,
+        now: dt.datetime,
+    ) -> OutboxMessage | None:
+        """To the executor: the curator returned the report, the assignment is open again."""
+        rendered = compose.report_returned(
+            self.about(a), comment=comment, status_words=status_words
+        )
+        key = f"report-returned:{report_id}"
+        return self._to_executor(session, a, rendered, key=key, kind="report_returned", now=now)
