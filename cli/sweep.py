@@ -8,6 +8,7 @@ traceback. A dry-run sweep runs in one transaction that is rolled back at the en
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import click
 from rich.table import Table
@@ -70,38 +71,39 @@ def sweep_cmd(
         check_policy(rules.policy)
     except ValueError as exc:
         raise KontrolError(f"policy: {exc}") from None
-    kwargs = {
-        "as_of": day,
-        "rules": rules,
-        "mailer": Mailer.of(app.settings),
-        "now": app.now,
-        "actor": ACTOR,
-    }
+    mailer = Mailer.of(app.settings)  # a missing or weak secret key stops here, one line
+    if as_flow and not dry_run:
+        _run_as_flow(day, as_json)
+        return
+    sweep = functools.partial(
+        run_sweep, as_of=day, rules=rules, mailer=mailer, now=app.now, actor=ACTOR
+    )
     if dry_run:
         with session_factory(app.engine)() as session:
             session.begin()
             try:
-                report = run_sweep(one_transaction(session), **kwargs)  # type: ignore[arg-type]
+                report = sweep(one_transaction(session))
             finally:
                 session.rollback()
-    elif as_flow:
-        _require_prefect()
-        # the same flow the schedule runs: the UI gets its run, artifacts and events
-        from kontrol.flows.sweep import daily_sweep
-
-        result = daily_sweep(as_of=day)
-        if as_json:
-            print_json({**result, "dry_run": False, "via": "prefect"})
-        else:
-            words = sweep_counts(result["counts"]) if "counts" in result else "not a working day"
-            console.print(f"{day}: sweep run as a Prefect flow run: {words}")
-        return
     else:
-        report = run_sweep(transactions(session_factory(app.engine)), **kwargs)  # type: ignore[arg-type]
+        report = sweep(transactions(session_factory(app.engine)))
     if as_json:
         print_json({**report.to_json(), "dry_run": dry_run})
     else:
         show_sweep(report, dry_run)
+
+
+def _run_as_flow(day: dt.date, as_json: bool) -> None:
+    """The same flow the schedule runs: the UI gets its run, artifacts and events."""
+    _require_prefect()
+    from kontrol.flows.sweep import daily_sweep
+
+    result = daily_sweep(as_of=day)
+    if as_json:
+        print_json({**result, "dry_run": False, "via": "prefect"})
+    else:
+        words = sweep_counts(result["counts"]) if "counts" in result else "not a working day"
+        console.print(f"{day}: sweep run as a Prefect flow run: {words}")
 
 
 def _require_prefect() -> None:

@@ -23,7 +23,7 @@ from prefect.context import FlowRunContext
 from kontrol.mail import outbox
 from kontrol.mail.delivery import DeliveryStats, deliver_pending
 from kontrol.models.db import make_engine, session_factory
-from kontrol.settings import Settings, load_settings
+from kontrol.settings import Settings
 from kontrol.version import engine_stamp, stamped
 
 ARTIFACT_KEY = "kontrol-mail-delivery"
@@ -82,15 +82,14 @@ def publish_counts(stats: DeliveryStats, totals: dict[str, int], stamp: str) -> 
 
 @task(name="deliver-outbox", task_run_name="доставка почты", cache_policy=NONE)
 def deliver_outbox(
-    now: dt.datetime | None = None,
+    now: dt.datetime,
     *,
-    settings: Settings | None = None,
+    settings: Settings,
     concurrency: int = 4,
     max_attempts: int = 5,
 ) -> DeliveryStats:
-    """Send every due outbox message once; returns the counts."""
-    settings = settings or load_settings()
-    moment = now or dt.datetime.now(dt.UTC)
+    """Send every due outbox message once; returns the counts (the flow gives the settings)."""
+    moment = now
     engine = make_engine(settings.database_url)
     sessions = session_factory(engine)
     try:
