@@ -11,7 +11,7 @@ from rich.table import Table
 from kontrol.cli.common import app_of
 from kontrol.config import load_rules
 from kontrol.errors import KontrolError
-from kontrol.lookup import roadmap_by_number
+from kontrol.lookup import check_item, roadmap_by_number
 from kontrol.output import console, err_console, print_json
 from kontrol.planning import PlanRow, plan_rows, to_ics
 from kontrol.reporting.files import Written, check_target, write_bytes_atomic
@@ -167,6 +167,7 @@ def plan_cmd(
     written: list[Written] = []
     with app.reading() as session:
         roadmap = roadmap_by_number(session)
+        check_item(roadmap, item)
         rows = plan_rows(session, roadmap, rules, start=start, end=end, item=item, body=body)
         if ics:
             write_bytes_atomic(ics, to_ics(rows, roadmap, now=app.now))

@@ -288,6 +288,7 @@ def simulate_cmd(
         roadmap_file=roadmap_file or SEED,
         directory_file=directory or app.settings.directory or EXAMPLE_DIRECTORY,
         rules=rules,
+        settings=app.settings,
         completion=completion,
         seed=seed,
     )

@@ -19,6 +19,7 @@ from kontrol.cli.common import app_of
 from kontrol.config import Rules, load_rules
 from kontrol.context import App
 from kontrol.errors import KontrolError
+from kontrol.lookup import check_item, roadmap_by_number
 from kontrol.mail.mailer import Mailer
 from kontrol.models.db import session_factory
 from kontrol.naming import SWEEP_WORDS, sweep_counts
@@ -169,6 +170,8 @@ def status_cmd(
         with app.reading() as session:
             check_option(session, today, "--as-of")
     with app.reading() as session:
+        if item:
+            check_item(roadmap_by_number(session), item)
         rows = listing(
             session,
             rules=rules,

@@ -54,3 +54,13 @@ def obligation_by_key(
 def active_items(roadmap: Roadmap) -> list[Item]:
     """The roadmap's items still in force (an updated decree may have withdrawn some)."""
     return [i for i in roadmap.items if not i.withdrawn]
+
+
+def check_item(roadmap: Roadmap, number: str | None) -> None:
+    """``--item N`` names an item of the roadmap (or a section with sub-items): an unknown one
+    is one line, not an empty table that reads as «nothing due»."""
+    if number is None:
+        return
+    numbers = [i.number for i in active_items(roadmap)]
+    if not any(n == number or n.startswith(number + ".") for n in numbers):
+        raise NotFound(f"roadmap № {roadmap.number} has no item {number}")

@@ -171,12 +171,14 @@ def simulate(
     roadmap_file: Path,
     directory_file: Path,
     rules: Rules,
+    settings: Settings,
     completion: float = 0.8,
     seed: int = 0,
     sweep: SweepStep | None = kontrol_sweep,
     workdir: Path | None = None,
 ) -> Simulation:
-    """Run the simulation on a temporary SQLite file (deleted afterwards)."""
+    """Run the simulation on a temporary SQLite file (deleted afterwards), with ``settings``
+    but for the database and the key: the scratch mails are built as the real ones would be."""
     if end < start:
         raise KontrolError(f"empty range: {start:%d.%m.%Y} is after {end:%d.%m.%Y}")
     if not 0.0 <= completion <= 1.0:
@@ -185,8 +187,12 @@ def simulate(
     with tempfile.TemporaryDirectory(prefix="kontrol-sim-", dir=workdir) as tmp:
         url = f"sqlite:///{Path(tmp) / 'simulation.db'}"
         # a key of its own: the scratch mails are thrown away with the database
-        settings = Settings(
-            database_url=url, secret_key=secrets.token_urlsafe(48), secret_keys_previous=None
+        settings = settings.model_copy(
+            update={
+                "database_url": url,
+                "secret_key": secrets.token_urlsafe(48),
+                "secret_keys_previous": None,
+            }
         )
         scratch_import(url, roadmap_file, directory_file, _local(start, rules))
         engine = make_engine(url)

@@ -17,10 +17,8 @@ _WORD_RE = re.compile(r"[А-ЯЁа-яё-]+")
 
 @lru_cache(maxsize=1)
 def _morph() -> Any | None:
-    try:
-        import pymorphy3
-    except ImportError:  # pragma: no cover - pymorphy3 is a declared dependency
-        return None
+    import pymorphy3  # a declared dependency: missing, it is a broken install and says so
+
     try:
         return pymorphy3.MorphAnalyzer()
     except Exception:  # pragma: no cover - broken dictionaries: degrade, don't fail

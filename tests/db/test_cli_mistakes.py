@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from kontrol.resources import EXAMPLE_DIRECTORY, SEED
 from tests.cli_runner import run
 from tests.db.test_settings_errors import one_line_error
 
@@ -32,3 +33,15 @@ def test_a_mistake_is_one_line(
 ) -> None:
     assert run(capsys, "init").code == 0
     one_line_error(run(capsys, *args), words)
+
+
+@pytest.mark.parametrize("command", ["plan", "status"])
+def test_an_unknown_item_is_one_line_not_an_empty_table(
+    kontrol_env: str, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    assert run(capsys, "import", str(SEED), "--directory", str(EXAMPLE_DIRECTORY)).code == 0
+
+    result = run(capsys, command, "--item", "99.9")
+
+    one_line_error(result, "has no item 99.9")
+    assert run(capsys, command, "--item", "1.3").code == 0

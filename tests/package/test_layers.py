@@ -177,7 +177,11 @@ def test_nothing_is_loaded_by_name_but_the_command_line_s_commands() -> None:
     for name, path in modules().items():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Name | ast.Attribute):
-                word = node.id if isinstance(node, ast.Name) else node.attr
-                if word in {"__import__", "import_module"}:
-                    loaders.add(name)
+                words = {node.id if isinstance(node, ast.Name) else node.attr}
+            elif isinstance(node, ast.ImportFrom):  # «from importlib import import_module as im»
+                words = {a.name for a in node.names}
+            else:
+                continue
+            if words & {"__import__", "import_module"}:
+                loaders.add(name)
     assert loaders == DYNAMIC_IMPORTERS
