@@ -92,7 +92,7 @@ KINDS: dict[str, Kind] = {
             "annual_report",
             "annual_report",
             compose.annual_report,
-            "flows.monitoring → kontrol.reporting.mailing.enqueue_report",
+            "kontrol.flows.monitoring → kontrol.reporting.mailing.enqueue_report",
         ),
     )
 }
