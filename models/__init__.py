@@ -7,9 +7,11 @@ from kontrol.models.event import EventRecord
 from kontrol.models.obligation import Obligation
 from kontrol.models.outbox import OutboxContent, OutboxMessage
 from kontrol.models.report import Attachment, ExtensionRequest, Report
-from kontrol.models.roadmap import Curator, Item, ItemExecutor, Roadmap
+from kontrol.models.roadmap import Amendment, AmendmentChange, Curator, Item, ItemExecutor, Roadmap
 
 __all__ = [
+    "Amendment",
+    "AmendmentChange",
     "Assignment",
     "Attachment",
     "AuditEvent",
