@@ -203,11 +203,7 @@ def import_roadmap(
         raise UnresolvedBodies(document.source_name, unresolved)
     sync_directory(session, directory)
     known = {b for (b,) in session.execute(select(Body.id))}
-    roadmap = session.scalar(
-        select(Roadmap).where(
-            Roadmap.number == document.number, Roadmap.adopted_on == document.adopted_on
-        )
-    )
+    roadmap = stored_roadmap(session, document)
     wanted = _wanted_items(
         document, {n: [b for b in bs if b in known] for n, bs in executors.items()}
     )
@@ -232,6 +228,21 @@ def import_roadmap(
     session.flush()
     report.roadmap_id = roadmap.id
     return report
+
+
+def same_issuer(a: str, b: str) -> bool:
+    """Issuers as the decree spells them, up to case and line breaks."""
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def stored_roadmap(session: Session, document: RoadmapDocument) -> Roadmap | None:
+    """The stored roadmap of this decree: the same issuer, number and date."""
+    same_number = session.scalars(
+        select(Roadmap).where(
+            Roadmap.number == document.number, Roadmap.adopted_on == document.adopted_on
+        )
+    )
+    return next((r for r in same_number if same_issuer(r.authority, document.authority)), None)
 
 
 def _apply_header(

@@ -134,7 +134,9 @@ class Amendment(Base):
 
     roadmap: Mapped[Roadmap] = relationship(back_populates="amendments")
     changes: Mapped[list[AmendmentChange]] = relationship(
-        back_populates="amendment", order_by="AmendmentChange.position", cascade="all, delete-orphan"
+        back_populates="amendment",
+        order_by="AmendmentChange.position",
+        cascade="all, delete-orphan",
     )
 
 
