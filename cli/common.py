@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from kontrol.context import App
 from kontrol.errors import KontrolError
 
+F = TypeVar("F", bound=Callable[..., Any])
 EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+class DateParam(click.ParamType):
+    name = "DATE"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
+            try:
+                return dt.datetime.strptime(str(value), fmt).date()
+            except ValueError:
+                pass
+        self.fail(f"«{value}» is not a date (YYYY-MM-DD or DD.MM.YYYY)", param, ctx)
+
+
+DATE = DateParam()
 
 
 def app_of(ctx: click.Context) -> App:
@@ -25,3 +48,33 @@ def resolve_path(path: Path | None, fallback: Path | None, what: str) -> Path:
     if chosen is None:
         raise KontrolError(f"no {what}: pass it as an option or set it in the environment")
     return chosen
+
+
+ROADMAP_HELP = "its number («1302-б»), or «1302-б от 27.07.2020» when two decrees share the number"
+
+
+def roadmaps_option(command: F) -> F:
+    """``--roadmap`` of a reading command: repeatable, default every roadmap in force."""
+    return click.option(
+        "--roadmap",
+        "roadmaps",
+        multiple=True,
+        metavar="NUMBER",
+        help=f"Only this roadmap: {ROADMAP_HELP}. Repeatable; default: every roadmap in force.",
+    )(command)
+
+
+def roadmap_option(command: F) -> F:
+    """``--roadmap`` of a changing command: needed when more than one roadmap is in force."""
+    return click.option(
+        "--roadmap",
+        metavar="NUMBER",
+        help=f"The roadmap, needed when more than one is in force: {ROADMAP_HELP}.",
+    )(command)
+
+
+def today_of(app: App) -> dt.date:
+    """Today in the policy's time zone (the day the committee lives by)."""
+    from kontrol.config import mail_zone
+
+    return app.now.astimezone(mail_zone(app.settings)).date()

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from kontrol.context import App
 from kontrol.issuing import recipients
-from kontrol.lookup import obligations_of, roadmap_by_number
+from kontrol.lookup import obligations_of, roadmap_ref, select_roadmaps
 from kontrol.models import Assignment, OutboxMessage
 from kontrol.progress import Snapshot
 
@@ -35,14 +35,18 @@ def catch_up_of(app: App) -> list[Occurrence]:
     from kontrol.cli.orchestrate import build_specs
     from kontrol.deployments import prefect_io
 
-    specs = build_specs(app)
+    specs = build_specs(app).specs
     with app.reading() as session:
-        obligations = {ob.key: ob for ob in obligations_of(session, roadmap_by_number(session))}
+        obligations = {
+            (roadmap_ref(rm), ob.key): ob
+            for rm in select_roadmaps(session)
+            for ob in obligations_of(session, rm)
+        }
         return [
             Occurrence(
-                obligations[spec.obligation].id,
+                obligations[spec.roadmap, spec.obligation].id,
                 key,
-                len(recipients(session, obligations[spec.obligation].item)),
+                len(recipients(session, obligations[spec.roadmap, spec.obligation].item)),
                 tuple(prefect_io.catch_up_keys(spec, key)),
             )
             for spec in specs

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.table import Table
 
-from kontrol.cli.common import EXISTING_FILE, app_of, resolve_path
+from kontrol.cli.common import EXISTING_FILE, app_of, resolve_path, roadmaps_option, today_of
 from kontrol.config import load_rules
 from kontrol.errors import KontrolError
 from kontrol.importing import ImportReport, import_roadmap, refuse_truncated
-from kontrol.lookup import roadmap_by_number
+from kontrol.lookup import active_items, roadmap_ref, select_roadmaps
 from kontrol.naming import short_title
 from kontrol.output import console, print_json
 from kontrol.resources import EXAMPLE_DIRECTORY, EXAMPLE_EVENTS, SEED
 from kontrol.roadmap.directory import load_directory
 from kontrol.roadmap.reader import read_document
+
+if TYPE_CHECKING:
+    from kontrol.models import Roadmap
 
 
 @click.command("init")
@@ -156,41 +159,61 @@ def show_report(report: ImportReport, file: Path) -> None:
 
 
 @click.command("items")
+@roadmaps_option
 @click.option("--json", "as_json", is_flag=True, help="Print the items as JSON.")
 @click.pass_context
-def items_cmd(ctx: click.Context, as_json: bool) -> None:
-    """List the imported roadmap's items with schedule and executors."""
-    from kontrol.obligations import NOT_UNDERSTOOD, schedule_of
-
+def items_cmd(ctx: click.Context, roadmaps: tuple[str, ...], as_json: bool) -> None:
+    """List the items of every roadmap in force (or of those named) with schedule and
+    executors. JSON: a list, one entry per roadmap, each with its items."""
     app = app_of(ctx)
     app.require_schema()
     with app.reading() as session:
-        roadmap = roadmap_by_number(session)
-        items = [i for i in roadmap.items if not i.withdrawn]
-        rows: list[dict[str, Any]] = [  # JSON-shaped
-            {
-                "number": i.number,
-                "kind": i.kind,
-                "parent": next((p.number for p in items if p.id == i.parent_id), None),
-                "title": i.title,
-                "schedule": i.schedule_text,
-                "schedule_understood": i.kind != "activity" or schedule_of(i) is not None,
-                "executors": [
-                    {"body": e.body_id, "name": e.body.name, "role": e.role} for e in i.executors
-                ],
-                "lines": i.source_lines,
-            }
-            for i in items
+        listed = [
+            {"roadmap": _head(roadmap), "items": _item_rows(roadmap)}
+            for roadmap in select_roadmaps(session, roadmaps, on=today_of(app))
         ]
-        head = {
-            "number": roadmap.number,
-            "adopted_on": roadmap.adopted_on,
-            "title": roadmap.title,
-            "horizon_year": roadmap.horizon_year,
-        }
     if as_json:
-        print_json({"roadmap": head, "items": rows})
+        print_json(listed)
         return
+    for entry in listed:
+        _show_items(entry["roadmap"], entry["items"])
+
+
+def _head(roadmap: Roadmap) -> dict[str, Any]:
+    return {
+        "ref": roadmap_ref(roadmap),
+        "number": roadmap.number,
+        "adopted_on": roadmap.adopted_on,
+        "title": roadmap.title,
+        "horizon_year": roadmap.horizon_year,
+    }
+
+
+def _item_rows(roadmap: Roadmap) -> list[dict[str, Any]]:
+    """The items in force, JSON-shaped."""
+    from kontrol.obligations import schedule_of
+
+    items = active_items(roadmap)
+    return [
+        {
+            "number": i.number,
+            "kind": i.kind,
+            "parent": next((p.number for p in items if p.id == i.parent_id), None),
+            "title": i.title,
+            "schedule": i.schedule_text,
+            "schedule_understood": i.kind != "activity" or schedule_of(i) is not None,
+            "executors": [
+                {"body": e.body_id, "name": e.body.name, "role": e.role} for e in i.executors
+            ],
+            "lines": i.source_lines,
+        }
+        for i in items
+    ]
+
+
+def _show_items(head: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    from kontrol.obligations import NOT_UNDERSTOOD
+
     table = Table(title=f"№ {head['number']} от {head['adopted_on']:%d.%m.%Y}: {head['title']}")
     table.add_column("№", no_wrap=True)
     table.add_column("Мероприятие", ratio=3)

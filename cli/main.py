@@ -30,6 +30,8 @@ COMMANDS = {
     "example": "importing:example_cmd",
     "import": "importing:import_cmd",
     "items": "importing:items_cmd",
+    "roadmaps": "roadmaps:roadmaps_cmd",
+    "retire": "retiring:retire_cmd",
     "bodies": "bodies:bodies_group",
     "schedule": "planning:schedule_cmd",
     "plan": "planning:plan_cmd",

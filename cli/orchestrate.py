@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,14 +13,25 @@ from rich.markup import escape
 from rich.table import Table
 
 from kontrol import faults
-from kontrol.cli.common import app_of
+from kontrol.cli.common import app_of, roadmap_option, roadmaps_option, today_of
 from kontrol.config import load_rules
 from kontrol.context import App
-from kontrol.deployments.compile import DeploymentSpec, compile_roadmap
+from kontrol.deployments.compile import (
+    DeploymentSpec,
+    compile_roadmap,
+    name_prefixes,
+    roadmap_tag,
+)
 from kontrol.errors import KontrolError
 from kontrol.events import load_catalogue
 from kontrol.issuing import issue
-from kontrol.lookup import obligation_by_key, roadmap_by_number
+from kontrol.lookup import (
+    all_roadmaps,
+    obligation_by_key,
+    roadmap_by_number,
+    roadmap_ref,
+    select_roadmaps,
+)
 from kontrol.mail.links import signing_keys
 from kontrol.output import console, err_console, print_json
 
@@ -31,22 +44,50 @@ if TYPE_CHECKING:
 PREFECT_YAML = Path("prefect.yaml")
 
 
-def build_specs(app: App, *, backfill: bool = False) -> list[DeploymentSpec]:
-    """The deployment specs of the imported roadmap; refuses one that has nothing to run."""
+@dataclass
+class Build:
+    """The specs to register, and per roadmap tag the names it keeps (none: a void decree)."""
+
+    specs: list[DeploymentSpec]
+    wanted: dict[str, set[str]]
+
+
+def build_specs(app: App, *, roadmaps: Sequence[str] = (), backfill: bool = False) -> Build:
+    """The deployment specs of the roadmaps in force (or those named); refuses a portfolio
+    that has nothing to run."""
     app.require_schema()
     rules = load_rules(app.settings)
     events = load_catalogue(app.settings)
+    today = today_of(app)
+    build = Build([], {})
     with app.reading() as session:
-        roadmap = roadmap_by_number(session)
-        specs = compile_roadmap(
-            session, roadmap, rules, now=app.now, events=events, backfill=backfill
-        )
-        _check_executors(roadmap)
-    if not specs:
+        every = all_roadmaps(session)
+        chosen = select_roadmaps(session, roadmaps, on=today)
+        prefixes = name_prefixes(chosen, every)
+        for roadmap in chosen if roadmaps else every:
+            tag = roadmap_tag(roadmap)
+            if not roadmap.in_force(today):
+                build.wanted[tag] = set()  # void: its deployments go
+                continue
+            _check_executors(roadmap)
+            specs = compile_roadmap(
+                session,
+                roadmap,
+                rules,
+                now=app.now,
+                events=events,
+                backfill=backfill,
+                prefix=prefixes[roadmap.id],
+            )
+            build.specs += specs
+            build.wanted[tag] = {s.name for s in specs}
+    if not build.specs:
         raise KontrolError(
-            f"roadmap № {roadmap.number} has no importable obligations: nothing to deploy"
+            "no obligation of "
+            + ", ".join(f"№ {roadmap_ref(r)}" for r in chosen)
+            + " can be deployed: nothing to deploy"
         )
-    return specs
+    return build
 
 
 def _check_executors(roadmap: Roadmap) -> None:
@@ -138,15 +179,23 @@ def deployments_group() -> None:
     help="Where to write prefect.yaml.",
 )
 @click.option("--work-pool", default=None, help="Work pool named in prefect.yaml.")
+@roadmaps_option
 @click.option("--json", "as_json", is_flag=True, help="Print the specs as JSON.")
 @click.pass_context
-def build_cmd(ctx: click.Context, output: Path, work_pool: str | None, as_json: bool) -> None:
-    """Compile one deployment per obligation and write a reviewable prefect.yaml."""
+def build_cmd(
+    ctx: click.Context,
+    output: Path,
+    work_pool: str | None,
+    roadmaps: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Compile one deployment per obligation of every roadmap in force and write a
+    reviewable prefect.yaml."""
     from kontrol.deployments import prefect_io
     from kontrol.reporting.files import write_bytes_atomic
 
     app = app_of(ctx)
-    specs = build_specs(app)
+    specs = build_specs(app, roadmaps=roadmaps).specs
     deployments = prefect_io.runner_deployments(specs) + prefect_io.extra_deployments(app)
     write_bytes_atomic(output, prefect_yaml(specs, deployments, work_pool).encode("utf-8"))
     if as_json:
@@ -154,6 +203,7 @@ def build_cmd(ctx: click.Context, output: Path, work_pool: str | None, as_json: 
             [
                 {
                     "name": s.name,
+                    "roadmap": s.roadmap,
                     "obligation": s.obligation,
                     "kind": s.kind,
                     "tags": list(s.tags),
@@ -184,20 +234,72 @@ def build_cmd(ctx: click.Context, output: Path, work_pool: str | None, as_json: 
     type=click.IntRange(min=1),
     help="Flow runs at once in this process.",
 )
+@roadmaps_option
 @click.pass_context
-def serve_cmd(ctx: click.Context, backfill: bool, no_catch_up: bool, limit: int) -> None:
-    """Serve every deployment of the roadmap in this process (Prefect's serve) until Ctrl-C."""
+def serve_cmd(
+    ctx: click.Context,
+    backfill: bool,
+    no_catch_up: bool,
+    limit: int,
+    roadmaps: tuple[str, ...],
+) -> None:
+    """Serve every deployment of every roadmap in force (or those named) in this process
+    (Prefect's serve) until Ctrl-C; the deployments of void decrees are removed."""
     from kontrol.deployments import prefect_io
 
     app = app_of(ctx)
     signing_keys(app.settings)  # every run it serves mails links: no key, no serving
-    specs = build_specs(app, backfill=backfill)
+    build = build_specs(app, roadmaps=roadmaps, backfill=backfill)
+    specs = build.specs
     url = prefect_io.check_api()
     deployments = prefect_io.runner_deployments(specs) + prefect_io.extra_deployments(app)
-    console.print(f"serving {len(deployments)} deployments against {url}")
+    _prune(build)
+    console.print(
+        f"serving {len(deployments)} deployments of {_roadmaps_words(build)} against {url}"
+    )
     if not no_catch_up:
         _catch_up(specs, deployments)
     prefect_io.serve(deployments, limit=limit)
+
+
+def _prune(build: Build) -> None:
+    from kontrol.deployments import prefect_io
+
+    gone = prefect_io.prune(build.wanted)
+    if gone:
+        console.print(
+            f"removed {len(gone)} deployments no roadmap in force has: "
+            + "; ".join(gone[:5])
+            + ("…" if len(gone) > 5 else ""),
+            soft_wrap=True,
+        )
+
+
+def prune_or_warn(app: App) -> int | None:
+    """Remove the deployments of every void decree from the Prefect server; an unreachable
+    server is a warning naming what removes them later (None: nothing was removed)."""
+    from kontrol.deployments import prefect_io
+
+    today = today_of(app)
+    with app.reading() as session:
+        void = {roadmap_tag(r): set[str]() for r in all_roadmaps(session) if not r.in_force(today)}
+    if not void:
+        return 0
+    try:
+        prefect_io.check_api()
+    except KontrolError as exc:
+        err_console.print(
+            f"[yellow]warning[/] its Prefect deployments were not removed: {escape(str(exc))}; "
+            "`kontrol deploy` or `kontrol serve` remove the deployments of void decrees",
+            soft_wrap=True,
+        )
+        return None
+    return len(prefect_io.prune(void))
+
+
+def _roadmaps_words(build: Build) -> str:
+    kept = [tag for tag, names in build.wanted.items() if names]
+    return f"{len(kept)} roadmap" + ("" if len(kept) == 1 else "s")
 
 
 def _catch_up(specs: list[DeploymentSpec], deployments: list[RunnerDeployment]) -> None:
@@ -213,19 +315,31 @@ def _catch_up(specs: list[DeploymentSpec], deployments: list[RunnerDeployment]) 
 @click.option("--work-pool", required=True, help="Prefect work pool (process type) to run on.")
 @click.option("--backfill", is_flag=True, help="Also issue occurrences wholly in the past.")
 @click.option("--no-catch-up", is_flag=True, help="Do not issue the running occurrences now.")
+@roadmaps_option
 @click.pass_context
-def deploy_cmd(ctx: click.Context, work_pool: str, backfill: bool, no_catch_up: bool) -> None:
-    """Register the deployments on a Prefect server for `prefect worker start --pool NAME`."""
+def deploy_cmd(
+    ctx: click.Context,
+    work_pool: str,
+    backfill: bool,
+    no_catch_up: bool,
+    roadmaps: tuple[str, ...],
+) -> None:
+    """Register the deployments of every roadmap in force (or those named) on a Prefect server
+    for `prefect worker start --pool NAME`; those of void decrees and withdrawn items go."""
     from kontrol.deployments import prefect_io
 
     app = app_of(ctx)
-    specs = build_specs(app, backfill=backfill)
+    build = build_specs(app, roadmaps=roadmaps, backfill=backfill)
+    specs = build.specs
     prefect_io.check_api()
     prefect_io.check_work_pool(work_pool)
     deployments = prefect_io.runner_deployments(specs)
     deployments += prefect_io.extra_deployments(app)
     ids = prefect_io.register(deployments, work_pool=work_pool)
-    console.print(f"registered {len(ids)} deployments on work pool «{work_pool}»")
+    _prune(build)
+    console.print(
+        f"registered {len(ids)} deployments of {_roadmaps_words(build)} on work pool «{work_pool}»"
+    )
     if not no_catch_up:
         n = prefect_io.trigger_catch_up(specs)
         console.print(f"catch-up: {n} running occurrence(s) issued now")
@@ -235,21 +349,27 @@ def deploy_cmd(ctx: click.Context, work_pool: str, backfill: bool, no_catch_up: 
 @click.argument("item")
 @click.option("--phase", help="Phase label for a phased item («Разработка»).")
 @click.option("--period", help="Occurrence key («2021-01», «2021-Q1», «2021»); default: today's.")
+@roadmap_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 def run_cmd(
-    ctx: click.Context, item: str, phase: str | None, period: str | None, as_json: bool
+    ctx: click.Context,
+    item: str,
+    phase: str | None,
+    period: str | None,
+    roadmap: str | None,
+    as_json: bool,
 ) -> None:
     """Run one occurrence of an obligation now, in this process (same code as the flow)."""
     app = app_of(ctx)
     app.require_schema()
+    today = today_of(app)
     with app.reading() as session:
-        ob_key = obligation_by_key(session, roadmap_by_number(session), item, phase).key
-    rules = load_rules(app.settings)
-    today = app.now.astimezone(rules.policy.zone).date()
-    summary = issue(app, None, ob_key, period=period, on=None if period else today, actor="cli:run")
+        rm = roadmap_by_number(session, roadmap, on=today)
+        ref, ob_key = roadmap_ref(rm), obligation_by_key(session, rm, item, phase).key
+    summary = issue(app, ref, ob_key, period=period, on=None if period else today, actor="cli:run")
     faults.point("after-issue")
-    _deliver(app, as_json=as_json)
+    deliver_now(app, as_json=as_json)
     if as_json:
         print_json(
             {
@@ -275,7 +395,7 @@ def run_cmd(
     )
 
 
-def _deliver(app: App, *, as_json: bool) -> None:
+def deliver_now(app: App, *, as_json: bool) -> None:
     """Send what the run put in the outbox; what cannot go now waits there for the next run
     (the assignments are issued either way, so a stopped delivery is a warning, not an error).
     With ``--json`` the words go to stderr: stdout holds the JSON document alone."""

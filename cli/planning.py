@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from kontrol.cli.common import app_of
+from kontrol.cli.common import DATE, app_of, roadmaps_option
 from kontrol.config import load_rules
 from kontrol.errors import KontrolError
-from kontrol.lookup import check_item, roadmap_by_number
+from kontrol.lookup import check_item, select_roadmaps
 from kontrol.output import console, err_console, print_json
 from kontrol.planning import PlanRow, plan_rows, to_ics
 from kontrol.reporting.files import Written, check_target, write_bytes_atomic
@@ -20,25 +20,6 @@ from kontrol.roadmap.rrule import rrule_texts
 from kontrol.roadmap.schedule import parse_schedule
 
 STATE_WORDS = {"before_adoption": "до принятия", "scheduled": "по плану"}
-
-
-class DateParam(click.ParamType):
-    name = "DATE"
-
-    def convert(
-        self, value: object, param: click.Parameter | None, ctx: click.Context | None
-    ) -> dt.date:
-        if isinstance(value, dt.date):
-            return value
-        for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
-            try:
-                return dt.datetime.strptime(str(value), fmt).date()
-            except ValueError:
-                pass
-        self.fail(f"«{value}» is not a date (YYYY-MM-DD or DD.MM.YYYY)", param, ctx)
-
-
-DATE = DateParam()
 
 
 @click.command("schedule")
@@ -114,7 +95,8 @@ def _d(iso: str) -> str:
 @click.command("plan")
 @click.option("--from", "start", type=DATE, help="Only periods ending on or after this date.")
 @click.option("--to", "end", type=DATE, help="Only periods starting on or before this date.")
-@click.option("--item", help="Only this item (and its sub-items).")
+@roadmaps_option
+@click.option("--item", help="Only this item (and its sub-items); with one roadmap.")
 @click.option("--body", help="Only occurrences that reach this body (directory id).")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @click.option(
@@ -150,8 +132,10 @@ def plan_cmd(
     chart: Path | None,
     workload: Path | None,
     table: bool,
+    roadmaps: tuple[str, ...] = (),
 ) -> None:
-    """The imported roadmap's calendar: every occurrence with its dates and bodies.
+    """The calendar of every roadmap in force (or of those named): every occurrence with its
+    dates and bodies; --workload shows which body is loaded in which month over them all.
 
     With --ics, --chart or --workload it writes the files and prints one line for each;
     the table only with --table, the JSON with --json (then the lines go to stderr).
@@ -164,49 +148,58 @@ def plan_cmd(
         if path is not None:
             check_target(path, None if path is ics else (".svg", ".png"))
     rules = load_rules(app.settings)
+    today = app.now.astimezone(rules.policy.zone).date()
     written: list[Written] = []
     with app.reading() as session:
-        roadmap = roadmap_by_number(session)
-        check_item(roadmap, item)
-        rows = plan_rows(session, roadmap, rules, start=start, end=end, item=item, body=body)
+        chosen = select_roadmaps(session, roadmaps, on=today)
+        if item is not None and len(chosen) > 1:
+            raise KontrolError(
+                f"--item {item}: {len(chosen)} roadmaps are covered; name one with --roadmap"
+            )
+        rows = []
+        for roadmap in chosen:
+            check_item(roadmap, item)
+            rows += plan_rows(session, roadmap, rules, start=start, end=end, item=item, body=body)
         if ics:
-            write_bytes_atomic(ics, to_ics(rows, roadmap, now=app.now))
+            write_bytes_atomic(ics, to_ics(rows, chosen, now=app.now))
             written.append(Written(ics, f"{len(rows)} occurrences, one calendar entry each"))
-        today = app.now.astimezone(rules.policy.zone).date()
         if chart or workload:
             from kontrol.reporting.charts import write_timeline, write_workload
 
             if chart:
-                written.append(write_timeline(session, roadmap, rules, chart, today=today))
+                written.append(write_timeline(session, chosen, rules, chart, today=today))
             if workload:
+                horizon = max(r.horizon_year or today.year for r in chosen)
                 written.append(
                     write_workload(
                         session,
-                        roadmap,
+                        chosen,
                         rules,
                         workload,
                         body_id=body,
                         start=start or dt.date(today.year, 1, 1),
-                        end=end or dt.date(roadmap.horizon_year or today.year, 12, 31),
+                        end=end or dt.date(horizon, 12, 31),
                     )
                 )
     if as_json:
         print_json([r.to_json() for r in rows])
     elif table or not written:
-        show_plan(rows)
+        show_plan(rows, several=len(chosen) > 1)
     for w in written:
         (err_console if as_json else console).print(str(w), soft_wrap=True)
 
 
-def show_plan(rows: list[PlanRow]) -> None:
+def show_plan(rows: list[PlanRow], *, several: bool = False) -> None:
     table = Table("№", "этап", "период", "выдача", "срок", "состояние", "исполнители")
+    if several:
+        table.columns[0].header = "документ · №"
     for r in rows:
         who = "; ".join(
             f"[b]{e.name}[/b]" if e.role == "lead" else f"{e.name} (до {e.due_on:%d.%m})"
             for e in r.executors
         )
         table.add_row(
-            r.item,
+            f"{r.roadmap_number} · {r.item}" if several else r.item,
             r.phase or "",
             f"{r.period_start:%d.%m.%Y}–{r.period_end:%d.%m.%Y}",
             f"{r.issue_on:%d.%m.%Y}",

@@ -10,7 +10,7 @@ import click
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from kontrol.cli.common import app_of
+from kontrol.cli.common import app_of, roadmap_option
 from kontrol.config import Rules, load_rules
 from kontrol.errors import KontrolError
 from kontrol.lookup import roadmap_by_number
@@ -64,7 +64,7 @@ def report_range(
 @click.option("--from", "start", type=DATE, help="First issue date of the range.")
 @click.option("--to", "end", type=DATE, help="Last issue date of the range.")
 @click.option("--as-of", "as_of", type=DATE, help="Judge the state on this day (default today).")
-@click.option("--roadmap", help="Roadmap number (default: the latest imported).")
+@roadmap_option
 @click.option("--xlsx", "xlsx_file", type=OUT, help="Write the Excel workbook here.")
 @click.option("--html", "html_file", type=OUT, help="Write the printable HTML page here.")
 @click.option("--markdown", "md_file", type=OUT, help="Write the Markdown text here.")
@@ -111,7 +111,7 @@ def report_cmd(
     _check_targets(xlsx_file, html_file, md_file, timeline_file, workload_file)
     written: list[Path | Written] = []
     with app.reading() as session:
-        rm = roadmap_by_number(session, roadmap)
+        rm = roadmap_by_number(session, roadmap, on=today)
         first, last = _within_window(rm, first, last, judged, whole=whole)
         if timeline_file or workload_file:
             charts = Charts(timeline_file, workload_file, body_id)
@@ -178,11 +178,11 @@ class Charts:
 
         written = []
         if self.timeline:
-            written.append(write_timeline(session, rm, rules, self.timeline, today=judged))
+            written.append(write_timeline(session, [rm], rules, self.timeline, today=judged))
         if self.workload:
             written.append(
                 write_workload(
-                    session, rm, rules, self.workload, start=first, end=last, body_id=self.body_id
+                    session, [rm], rules, self.workload, start=first, end=last, body_id=self.body_id
                 )
             )
         return written

@@ -15,11 +15,11 @@ from rich.table import Table
 
 from kontrol import standing
 from kontrol.assignments import cancel, extend, listing, mark_done, parse_date
-from kontrol.cli.common import app_of
+from kontrol.cli.common import app_of, roadmaps_option
 from kontrol.config import Rules, load_rules
 from kontrol.context import App
 from kontrol.errors import KontrolError
-from kontrol.lookup import check_item, roadmap_by_number
+from kontrol.lookup import check_item, select_roadmaps
 from kontrol.mail.mailer import Mailer
 from kontrol.models.db import session_factory
 from kontrol.naming import SWEEP_WORDS, sweep_counts
@@ -149,10 +149,12 @@ def show_sweep(report: SweepReport, dry_run: bool) -> None:
 @click.option(
     "--as-of", "as_of", metavar="DATE", help="Where assignments stand on this day (default today)."
 )
+@roadmaps_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 def status_cmd(
     ctx: click.Context,
+    roadmaps: tuple[str, ...],
     as_of: str | None,
     overdue: bool,
     show_all: bool,
@@ -170,8 +172,13 @@ def status_cmd(
         with app.reading() as session:
             check_option(session, today, "--as-of")
     with app.reading() as session:
+        chosen = select_roadmaps(session, roadmaps, on=today)
         if item:
-            check_item(roadmap_by_number(session), item)
+            if len(chosen) > 1:
+                raise KontrolError(
+                    f"--item {item}: {len(chosen)} roadmaps are covered; name one with --roadmap"
+                )
+            check_item(chosen[0], item)
         rows = listing(
             session,
             rules=rules,
@@ -181,18 +188,22 @@ def status_cmd(
             open_only=not show_all,
             body=body,
             item=item,
+            roadmap_ids=[r.id for r in chosen],
         )
+        several = len(chosen) > 1
     if as_json:
         print_json({"as_of": today, "assignments": [r.__dict__ for r in rows]})
         return
     table = Table(title=f"Поручения на {today:%d.%m.%Y}: {len(rows)}")
-    for col in ("№", "п.", "период", "исполнитель", "срок", "статус", "просрочка", "ступень"):
+    for col in ("№", "документ · п." if several else "п.", "период", "исполнитель", "срок"):
+        table.add_column(col)
+    for col in ("статус", "просрочка", "ступень"):
         table.add_column(col)
     for r in rows:
         moved = f" (было {r.original_due_on:%d.%m})" if r.due_on != r.original_due_on else ""
         table.add_row(
             str(r.id),
-            r.obligation,
+            f"{r.roadmap} · {r.obligation}" if several else r.obligation,
             r.period,
             r.body_name,
             f"{r.due_on:%d.%m.%Y}{moved}",

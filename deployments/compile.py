@@ -9,6 +9,8 @@ runs IS the calendar.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,9 +20,9 @@ from sqlalchemy.orm import Session
 from kontrol.config import Rules
 from kontrol.errors import KontrolError
 from kontrol.issuing import obligation_occurrences, recipients
-from kontrol.lookup import obligations_of
+from kontrol.lookup import obligations_of, roadmap_ref
 from kontrol.models import Body, ItemExecutor, Obligation, Roadmap
-from kontrol.naming import deployment_name
+from kontrol.naming import RUN_SEPARATOR, deployment_name
 from kontrol.roadmap.events import EventCatalogue
 from kontrol.roadmap.occurrences import Occurrence
 
@@ -107,12 +109,28 @@ def compile_roadmap(
     now: dt.datetime,
     events: EventCatalogue | None,
     backfill: bool = False,
+    prefix: str | None = None,
 ) -> list[DeploymentSpec]:
-    """The specs of every obligation; ``events`` is the catalogue on_event ones count from."""
+    """The specs of every obligation; ``events`` is the catalogue on_event ones count from;
+    ``prefix`` what the names start with (the decree's number, ``name_prefixes``)."""
     return [
-        compile_obligation(session, ob, rules, now=now, events=events, backfill=backfill)
+        compile_obligation(
+            session, ob, rules, now=now, events=events, backfill=backfill, prefix=prefix
+        )
         for ob in obligations_of(session, roadmap)
     ]
+
+
+def name_prefixes(roadmaps: Sequence[Roadmap], every: Sequence[Roadmap]) -> dict[int, str]:
+    """What a deployment name starts with: the decree's number («1302-б»), or number and date
+    where another imported decree (``every``) has the same number — two never collide."""
+    numbers = Counter(r.number for r in every)
+    return {r.id: r.number if numbers[r.number] == 1 else roadmap_ref(r) for r in roadmaps}
+
+
+def roadmap_tag(roadmap: Roadmap) -> str:
+    """The tag every deployment of a roadmap carries (and by which stale ones are found)."""
+    return f"№ {roadmap_ref(roadmap)}"
 
 
 def compile_obligation(
@@ -123,11 +141,13 @@ def compile_obligation(
     now: dt.datetime,
     events: EventCatalogue | None,
     backfill: bool = False,
+    prefix: str | None = None,
 ) -> DeploymentSpec:
     """``catch_up``: occurrences issued on paper before ``now`` and not yet due (with
     ``backfill``, also those wholly past) — to be issued at once when first deployed.
     An on_event obligation gets its catalogue event from ``events`` (KONTROL_EVENTS)."""
     event = _event_of(ob, events) if ob.kind == "on_event" else None
+    roadmap = ob.item.roadmap
     occs = obligation_occurrences(ob, rules)
     scheduled = [o for o in occs if o.state == "scheduled"]
     future = tuple(t for o in scheduled if (t := issue_time(o, rules)) >= now)
@@ -137,9 +157,9 @@ def compile_obligation(
         if issue_time(o, rules) < now and (backfill or now <= _due_end(o, rules))
     )
     return DeploymentSpec(
-        name=deployment_name(ob),
+        name=f"{prefix or roadmap.number}{RUN_SEPARATOR}{deployment_name(ob)}",
         obligation=ob.key,
-        roadmap=ob.item.roadmap.number,
+        roadmap=roadmap_ref(roadmap),
         kind=ob.kind,
         description=describe(session, ob, scheduled),
         tags=tags_of(ob),
@@ -168,7 +188,7 @@ def _due_end(occ: Occurrence, rules: Rules) -> dt.datetime:
 
 def tags_of(ob: Obligation) -> tuple[str, ...]:
     item = ob.item
-    tags = ["kontrol", f"№ {item.roadmap.number}", f"раздел {item.number.split('.')[0]}"]
+    tags = ["kontrol", roadmap_tag(item.roadmap), f"раздел {item.number.split('.')[0]}"]
     tags.append(FREQUENCY_WORDS.get(ob.frequency or "", KIND_WORDS.get(ob.kind, ob.kind)))
     if ob.label:
         tags.append(f"этап: {ob.label}")

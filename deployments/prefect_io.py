@@ -6,7 +6,7 @@ failed deploy leaves nothing half-deployed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import httpx
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
 
 CYCLE_FLOW = "kontrol-cycle"
+PAGE = 200  # deployments read at once (the server caps a page)
 CATCH_UP_ATTEMPTS = 5  # runs of one occurrence's catch-up, when the earlier ones were stopped
 
 
@@ -117,6 +118,36 @@ def register(deployments: Sequence[RunnerDeployment], *, work_pool: str | None) 
         # schedules=None: the deployment's own schedules replace whatever the server had
         ids.append(str(dep.apply(work_pool_name=work_pool)))
     return ids
+
+
+def prune(wanted: Mapping[str, set[str]]) -> list[str]:
+    """Delete the cycle deployments a roadmap no longer has: ``wanted`` maps a roadmap's tag
+    to the names it keeps (none for a void decree). A withdrawn item, a renamed one or a
+    retired decree leaves nothing on the server to fire. Returns the names deleted."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterTags,
+        FlowFilter,
+        FlowFilterName,
+    )
+
+    deleted = []
+    with get_client(sync_client=True) as client:
+        for tag, names in wanted.items():
+            found = []
+            while page := client.read_deployments(
+                flow_filter=FlowFilter(name=FlowFilterName(any_=[CYCLE_FLOW])),
+                deployment_filter=DeploymentFilter(tags=DeploymentFilterTags(all_=[tag])),
+                limit=PAGE,
+                offset=len(found),
+            ):
+                found += page
+            for dep in found:
+                if dep.name not in names:
+                    client.delete_deployment(dep.id)
+                    deleted.append(dep.name)
+    return deleted
 
 
 def catch_up_keys(spec: DeploymentSpec, key: str) -> list[str]:

@@ -76,13 +76,15 @@ def deliver(settings: Settings, now: dt.datetime) -> None:
 
 
 def run_name(summary: IssueSummary) -> str:
-    """«1.3 · январь 2027», «3.1.4 Разработка · I квартал 2021», «1.3 · по событию 28.12.2021»."""
+    """«1302-б · 1.3 · январь 2027», «1302-б · 3.1.4 Разработка · I квартал 2021»: the decree
+    first, since the Runs list holds the runs of every roadmap."""
     return cycle_run_name(
         summary.item,
         summary.period_start,
         summary.period_end,
         label=summary.label,
         event=summary.from_event,
+        roadmap=summary.roadmap,
     )
 
 

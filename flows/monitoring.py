@@ -19,9 +19,9 @@ from kontrol.context import App
 from kontrol.flows.clock import scheduled_start
 from kontrol.flows.cycle import deliver
 from kontrol.flows.names import rename, report_first_name
-from kontrol.lookup import roadmap_by_number
+from kontrol.lookup import roadmap_by_number, roadmap_ref, select_roadmaps
 from kontrol.mail.outbox import Postmark
-from kontrol.naming import report_run_name
+from kontrol.naming import ascii_key, report_run_name
 from kontrol.reporting import (
     NothingIssued,
     enqueue_report,
@@ -93,32 +93,52 @@ def annual_monitoring(year: int | None = None) -> dict[str, Any]:
     today = started.astimezone(rules.policy.zone).date()
     year = year or today.year - 1
     rename(report_run_name(year))
-    logger = get_run_logger()
-    key = f"kontrol-report-{year}"
     stamp = database_stamp(settings.database_url)
+    app = App(settings, now=now)
+    with app.reading() as session:
+        refs = [(roadmap_ref(r), r.number) for r in select_roadmaps(session, on=today)]
+    done = [
+        _one_report(app, rules, ref, number, year=year, as_of=today, stamp=stamp)
+        for ref, number in refs
+    ]
+    deliver(settings, now)
+    issued = sum(d["issued"] for d in done)
+    mails = sum(d["mails"] for d in done)
+    get_run_logger().info(
+        "%s: поручений %d, писем в очереди %d", report_run_name(year), issued, mails
+    )
+    return {
+        "year": year,
+        "issued": issued,
+        "discipline": done[0].get("discipline") if len(done) == 1 else None,
+        "mails": mails,
+        "roadmaps": done,
+    }
+
+
+def _one_report(
+    app: App, rules: Rules, ref: str, number: str, *, year: int, as_of: dt.date, stamp: str
+) -> dict[str, Any]:
+    """One roadmap's report of ``year``: its artifact (its own key) and its mails."""
+    key = ascii_key("kontrol-report", number, str(year))
     try:
-        result = monitoring(App(settings, now=now), rules, year=year, as_of=today)
+        result = monitoring(app, rules, year=year, as_of=as_of, roadmap=ref)
     except NothingIssued as exc:
         create_markdown_artifact(
-            key=key, markdown=f"# Отчёт за {year}\n\n{exc}\n", description=stamped(str(exc), stamp)
+            key=key,
+            markdown=f"# № {number}: отчёт за {year}\n\n{exc}\n",
+            description=stamped(str(exc), stamp),
         )
-        logger.warning("%s", exc)
-        return {"year": year, "issued": 0, "mails": 0}
+        get_run_logger().warning("№ %s: %s", number, exc)
+        return {"roadmap": ref, "issued": 0, "mails": 0}
     report = result["report"]
     create_markdown_artifact(
         key=key,
         markdown=markdown_report(report),
-        description=stamped(f"Исполнение дорожной карты № {result['roadmap']} за {year}", stamp),
-    )
-    deliver(settings, now)
-    logger.info(
-        "%s: поручений %d, писем в очереди %d",
-        report_run_name(year),
-        report.total.issued,
-        len(result["mails"]),
+        description=stamped(f"Исполнение дорожной карты № {number} за {year}", stamp),
     )
     return {
-        "year": year,
+        "roadmap": ref,
         "issued": report.total.issued,
         "discipline": report.total.discipline,
         "mails": len(result["mails"]),

@@ -48,8 +48,9 @@ def _date(value: object) -> dt.date | None:
 
 
 def cycle_first_name() -> str:
-    """«1.3 · 2027-01» (period given), «1.3 · по событию 28.12.2021», «1.3 · 11.01.2027»
-    (scheduled); the flow renames the run to the occurrence's words once it knows them."""
+    """«1302-б · 1.3 · 2027-01» (period given), «1302-б · 1.3 · по событию 28.12.2021»,
+    «1302-б · 1.3 · 11.01.2027» (scheduled); the flow renames the run to the occurrence's words
+    once it knows them."""
     p = _parameters()
     what = str(p.get("obligation") or "?")
     if p.get("event"):
@@ -59,7 +60,9 @@ def cycle_first_name() -> str:
         tail = str(p["period"])
     else:
         tail = f"{_scheduled():%d.%m.%Y}"
-    return f"{what}{RUN_SEPARATOR}{tail}".translate(BANNED)
+    number = str(p.get("roadmap") or "").split(" от ")[0].strip()
+    head = f"{number}{RUN_SEPARATOR}" if number else ""
+    return f"{head}{what}{RUN_SEPARATOR}{tail}".translate(BANNED)
 
 
 def sweep_first_name() -> str:

@@ -14,21 +14,24 @@ import datetime as dt
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_table_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 
 from kontrol import assignment_events
 from kontrol.config import Rules, load_rules
 from kontrol.context import App
+from kontrol.dashboard import dashboard
+from kontrol.dashboard import markdown as dashboard_markdown
 from kontrol.errors import KontrolError
 from kontrol.event_forwarding import ForwardReport, forward_pending
 from kontrol.events import load_catalogue
 from kontrol.flows.clock import scheduled_start
 from kontrol.flows.cycle import deliver
 from kontrol.flows.names import rename, sweep_first_name
+from kontrol.lookup import roadmap_ref, select_roadmaps
 from kontrol.mail.mailer import Mailer
 from kontrol.models.db import session_factory
-from kontrol.naming import sweep_run_name
+from kontrol.naming import ascii_key, sweep_run_name
 from kontrol.report import overdue_table, summary_tables
 from kontrol.roadmap.errors import RoadmapError
 from kontrol.settings import Settings, load_settings
@@ -112,6 +115,26 @@ def publish(app: App, rules: Rules, as_of: dt.date, stamp: str) -> None:
     with app.reading() as session:
         overdue = overdue_table(session, rules, as_of, app.now)
         by_body, by_item = summary_tables(session, rules, as_of, app.now)
+        board = dashboard(session, rules, as_of=as_of, now=app.now)
+        per_roadmap = [
+            (r, overdue_table(session, rules, as_of, app.now, roadmap_ids=[r.id]))
+            for r in select_roadmaps(session, on=as_of)
+        ]
+    create_markdown_artifact(
+        key="kontrol-portfolio",
+        markdown=dashboard_markdown(board),
+        description=stamped(
+            f"Портфель на {as_of:%d.%m.%Y}: по документам и исполнителям, худшие пять", stamp
+        ),
+    )
+    for roadmap, rows in per_roadmap:
+        create_table_artifact(
+            key=ascii_key("kontrol-overdue", roadmap.number, str(roadmap.adopted_on.year)),
+            table=rows or [{"п.": "—", "Исполнитель": "просроченных поручений нет"}],
+            description=stamped(
+                f"№ {roadmap_ref(roadmap)}: просроченные поручения на {as_of:%d.%m.%Y}", stamp
+            ),
+        )
     create_table_artifact(
         key="kontrol-overdue",
         table=overdue or [{"п.": "—", "Исполнитель": "просроченных поручений нет"}],

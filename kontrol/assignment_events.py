@@ -1,7 +1,8 @@
 """The Prefect events about assignments (``kontrol.assignment.*``), built in one place.
 
-The body is the resource (``kontrol.body.<id>``) and the item the related resource
-(``kontrol.item.<roadmap>.<number>``), so an automation can match either by id; each carries
+The body is the resource (``kontrol.body.<id>``), the item and the decree the related resources
+(``kontrol.item.<roadmap>.<number>``, ``kontrol.roadmap.<number>``), so an automation can match
+any of them by id; each carries
 the Russian name the event feed shows (``prefect.resource.name``): the body's one display name
 (``kontrol.naming.display_name``) and the obligation's deployment name. Plain data, testable
 without Prefect; ``emit`` sends them.
@@ -30,6 +31,15 @@ def item_resource(roadmap: str, item: str, name: str) -> dict[str, str]:
     }
 
 
+def roadmap_resource(roadmap: str) -> dict[str, str]:
+    """The decree an event belongs to: an automation can match one roadmap of many."""
+    return {
+        "prefect.resource.id": f"kontrol.roadmap.{ascii_key(roadmap)}",
+        "prefect.resource.role": "roadmap",
+        "prefect.resource.name": f"№ {roadmap}",
+    }
+
+
 def assignment_event(
     kind: str,
     *,
@@ -46,7 +56,7 @@ def assignment_event(
     return (
         f"kontrol.assignment.{kind}",
         body_resource(body_id, body_name),
-        [item_resource(roadmap, item, item_name)],
+        [item_resource(roadmap, item, item_name), roadmap_resource(roadmap)],
         payload,
     )
 

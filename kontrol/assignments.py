@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -175,6 +176,7 @@ def listing(
     body: str | None = None,
     item: str | None = None,
     limit: int | None = None,
+    roadmap_ids: Sequence[int] | None = None,
 ) -> list[Row]:
     """Assignments for tables and artifacts as they stand on ``as_of`` (``kontrol.standing``):
     open or overdue ones (or only overdue, or all), with working days overdue and the rung
@@ -199,8 +201,12 @@ def listing(
         if session.get(Body, body) is None:
             raise NotFound(f"no body {body!r} in the directory")
         query = query.where(Assignment.body_id == body)
+    if item or roadmap_ids is not None:
+        query = query.join(Obligation).join(Item)
     if item:
-        query = query.join(Obligation).join(Item).where(Item.number == item)
+        query = query.where(Item.number == item)
+    if roadmap_ids is not None:
+        query = query.where(Item.roadmap_id.in_(roadmap_ids))
     if limit:
         query = query.limit(limit)
     assignments = list(session.scalars(query))

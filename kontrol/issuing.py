@@ -55,7 +55,10 @@ def obligation_occurrences(ob: Obligation, rules: Rules) -> list[Occurrence]:
         policy=rules.policy,
         calendar=rules.calendar,
     )
-    return phases[ob.phase_index][1] if ob.phase_index < len(phases) else []
+    occs = phases[ob.phase_index][1] if ob.phase_index < len(phases) else []
+    if roadmap.retired_on is not None:  # a void decree issues nothing from that day on
+        occs = [o for o in occs if o.issue_on < roadmap.retired_on]
+    return occs
 
 
 def find_occurrence(
@@ -271,6 +274,10 @@ def issue(
             raise KontrolError(f"item {ob.key} is on demand: name the --period to issue")
         occs = obligation_occurrences(ob, rules)
         occ = find_occurrence(occs, period=period, on=on)
+        if occ is None and rm.retired_on is not None and on is not None and on >= rm.retired_on:
+            raise KontrolError(
+                f"№ {rm.number} is void from {rm.retired_on:%d.%m.%Y}: nothing to issue"
+            )
         if occ is None:
             known = ", ".join(o.key for o in occs if o.state == "scheduled") or "none"
             what = f"period {period}" if period else f"date {on}"

@@ -2,23 +2,116 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kontrol.errors import NotFound
 from kontrol.models import Item, Obligation, Roadmap
 
+REF = re.compile(
+    r"^\s*(?:№\s*)?(?P<number>.+?)"
+    r"(?:\s+от\s+(?P<date>\d{1,2}\.\d{1,2}\.\d{4})(?:\s*г(?:ода|\.)?)?|@(?P<iso>\d{4}-\d{2}-\d{2}))?\s*$"
+)
 
-def roadmap_by_number(session: Session, number: str | None = None) -> Roadmap:
-    query = select(Roadmap).order_by(Roadmap.updated_at.desc(), Roadmap.id.desc())
+
+def roadmap_ref(roadmap: Roadmap) -> str:
+    """What names a roadmap in parameters and `--roadmap`: «1302-б от 27.07.2020»."""
+    return f"{roadmap.number} от {roadmap.adopted_on:%d.%m.%Y}"
+
+
+def parse_ref(ref: str) -> tuple[str, dt.date | None]:
+    """«1302-б», «№ 1302-б от 27.07.2020» or «1302-б@2020-07-27» → number and date."""
+    m = REF.match(ref)
+    if m is None or not m["number"].strip():
+        raise NotFound(f"«{ref}» does not name a roadmap: give its number, e.g. 1302-б")
+    try:
+        if m["date"]:
+            day, month, year = (int(p) for p in m["date"].split("."))
+            return m["number"].strip(), dt.date(year, month, day)
+        if m["iso"]:
+            return m["number"].strip(), dt.date.fromisoformat(m["iso"])
+    except ValueError:
+        raise NotFound(f"«{ref}»: the date is not a calendar date") from None
+    return m["number"].strip(), None
+
+
+def in_force(roadmap: Roadmap, on: dt.date | None) -> bool:
+    """Not declared void by ``on``; without a day, not yet retired by `retire` or the sweep."""
+    if on is None:
+        return roadmap.retirement_applied_at is None
+    return roadmap.in_force(on)
+
+
+def all_roadmaps(session: Session) -> list[Roadmap]:
+    return list(session.scalars(select(Roadmap).order_by(Roadmap.adopted_on, Roadmap.id)))
+
+
+def matching(session: Session, ref: str) -> list[Roadmap]:
+    number, day = parse_ref(ref)
+    query = select(Roadmap).where(Roadmap.number == number).order_by(Roadmap.adopted_on)
+    if day is not None:
+        query = query.where(Roadmap.adopted_on == day)
+    return list(session.scalars(query))
+
+
+def _one(session: Session, ref: str) -> Roadmap:
+    found = matching(session, ref)
+    if not found:
+        raise NotFound(f"no roadmap № {ref} imported")
+    if len(found) > 1:
+        raise NotFound(
+            f"№ {ref} names {len(found)} roadmaps: say which — "
+            + "; ".join(f"«{roadmap_ref(r)}» ({_issuer(r)})" for r in found)
+        )
+    return found[0]
+
+
+def _issuer(roadmap: Roadmap) -> str:
+    return " ".join(roadmap.authority.split())[:80] or "issuer unknown"
+
+
+def select_roadmaps(
+    session: Session, refs: Sequence[str] = (), *, on: dt.date | None = None
+) -> list[Roadmap]:
+    """The roadmaps a reading command covers: those named (each unambiguously), else every
+    roadmap in force on ``on``."""
+    if refs:
+        chosen = {r.id: r for r in (_one(session, ref) for ref in refs)}
+        return list(chosen.values())
+    every = all_roadmaps(session)
+    if not every:
+        raise NotFound(NOTHING_IMPORTED)
+    active = [r for r in every if in_force(r, on)]
+    if not active:
+        raise NotFound(
+            "every imported roadmap has been declared void: name one with --roadmap "
+            f'(e.g. --roadmap "{roadmap_ref(every[-1])}")'
+        )
+    return active
+
+
+def roadmap_by_number(
+    session: Session, number: str | None = None, *, on: dt.date | None = None
+) -> Roadmap:
+    """The one roadmap a changing command works on: the one named, else the only one in force
+    (several in force is one line asking for --roadmap)."""
     if number:
-        query = query.where(Roadmap.number == number)
-    roadmap = session.scalars(query).first()
-    if roadmap is None:
-        if number:
-            raise NotFound(f"no roadmap № {number} imported")
-        raise NotFound("no roadmap imported yet: run `kontrol import FILE --directory FILE`")
-    return roadmap
+        return _one(session, number)
+    active = select_roadmaps(session, on=on)
+    if len(active) > 1:
+        raise NotFound(
+            f"{len(active)} roadmaps are in force: name one with --roadmap ("
+            + ", ".join(f"«{roadmap_ref(r)}»" for r in active)
+            + ")"
+        )
+    return active[0]
+
+
+NOTHING_IMPORTED = "no roadmap imported yet: run `kontrol import FILE --directory FILE`"
 
 
 def obligations_of(session: Session, roadmap: Roadmap) -> list[Obligation]:

@@ -166,11 +166,19 @@ def occurrence_title(start: dt.date, end: dt.date, *, event: bool = False) -> st
 
 
 def cycle_run_name(
-    item: str, start: dt.date, end: dt.date, *, label: str | None = None, event: bool = False
+    item: str,
+    start: dt.date,
+    end: dt.date,
+    *,
+    label: str | None = None,
+    event: bool = False,
+    roadmap: str | None = None,
 ) -> str:
-    """«1.3 · январь 2027», «3.1.4 Разработка · I квартал 2021», «1.3 · по событию 28.12.2021»."""
+    """«1302-б · 1.3 · январь 2027», «1302-б · 3.1.4 Разработка · I квартал 2021»,
+    «1302-б · 1.3 · по событию 28.12.2021» (``roadmap``: the decree's number)."""
     what = occurrence_title(start, end, event=event)
-    return f"{obligation_title(item, label)}{RUN_SEPARATOR}{what}".translate(BANNED)
+    head = f"{roadmap}{RUN_SEPARATOR}" if roadmap else ""
+    return f"{head}{obligation_title(item, label)}{RUN_SEPARATOR}{what}".translate(BANNED)
 
 
 def sweep_run_name(day: dt.date) -> str:

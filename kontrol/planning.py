@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from kontrol.config import Rules
 from kontrol.issuing import obligation_occurrences, recipients
-from kontrol.lookup import obligations_of
+from kontrol.lookup import obligations_of, roadmap_ref
 from kontrol.models import Body, Roadmap
 from kontrol.naming import ascii_key, body_label, deployment_name
 from kontrol.roadmap.occurrences import co_executor_due
@@ -38,13 +39,18 @@ class PlanRow:
     state: str
     executors: tuple[PlanExecutor, ...]
     recipients: tuple[str, ...]  # group members expanded
+    roadmap: str = ""  # «1302-б от 27.07.2020» (``lookup.roadmap_ref``)
+    roadmap_number: str = ""
 
     @property
     def uid(self) -> str:
-        return f"{ascii_key(self.obligation.replace('/', '-p'), self.key)}@kontrol"
+        """Stable across exports and unique across roadmaps."""
+        ob = self.obligation.replace("/", "-p")
+        return f"{ascii_key(self.roadmap, ob, self.key)}@kontrol"
 
     def to_json(self) -> dict[str, object]:
         return {
+            "roadmap": self.roadmap,
             "item": self.item,
             "obligation": self.obligation,
             "phase": self.phase,
@@ -116,6 +122,8 @@ def plan_rows(
                     state=occ.state,
                     executors=executors,
                     recipients=tuple(r.body_id for r in who),
+                    roadmap=roadmap_ref(roadmap),
+                    roadmap_number=roadmap.number,
                 )
             )
     return rows
@@ -126,14 +134,15 @@ def _name(session: Session, body_id: str) -> str:
     return body_label(b) if b else body_id
 
 
-def to_ics(rows: list[PlanRow], roadmap: Roadmap, *, now: dt.datetime) -> bytes:
+def to_ics(rows: list[PlanRow], roadmaps: Sequence[Roadmap], *, now: dt.datetime) -> bytes:
     """One all-day event per occurrence on its due date; UIDs stable across exports."""
     from icalendar import Calendar, Event
 
     cal = Calendar()
     cal.add("prodid", "-//kontrol//roadmap plan//RU")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", f"Дорожная карта № {roadmap.number}")
+    numbers = ", ".join(f"№ {r.number}" for r in roadmaps)
+    cal.add("x-wr-calname", f"Дорожн{'ая карта' if len(roadmaps) == 1 else 'ые карты'} {numbers}")
     for r in rows:
         ev = Event()
         ev.add("uid", r.uid)
@@ -151,7 +160,7 @@ def to_ics(rows: list[PlanRow], roadmap: Roadmap, *, now: dt.datetime) -> bytes:
             f"Выдача поручений: {r.issue_on:%d.%m.%Y}\n"
             f"Ответственный исполнитель: {lead}\n" + (f"Соисполнители: {co}\n" if co else ""),
         )
-        ev.add("categories", [f"п. {r.item}"])
+        ev.add("categories", [f"№ {r.roadmap_number}", f"п. {r.item}"])
         if r.state == "before_adoption":
             ev.add("status", "CANCELLED")
         cal.add_component(ev)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -40,10 +41,17 @@ SUMMARY_COLUMNS = ("issued", "done_on_time", "done_late", "open", "overdue")
 
 
 def overdue_table(
-    session: Session, rules: Rules, as_of: dt.date, now: dt.datetime
+    session: Session,
+    rules: Rules,
+    as_of: dt.date,
+    now: dt.datetime,
+    *,
+    roadmap_ids: Sequence[int] | None = None,
 ) -> list[dict[str, Any]]:
     """One row per assignment overdue on ``as_of``, most overdue first."""
-    rows = listing(session, rules=rules, as_of=as_of, now=now, overdue_only=True)
+    rows = listing(
+        session, rules=rules, as_of=as_of, now=now, overdue_only=True, roadmap_ids=roadmap_ids
+    )
     rows.sort(key=lambda r: (-r.days_overdue, r.item, r.body_name))
     cells = body_cells(session.scalars(select(Body)))
     return [

@@ -52,6 +52,7 @@ from kontrol.oversight import (
     supervises,
     supervisor,
 )
+from kontrol.retirement import apply_due_retirements
 from kontrol.sweep_actions import Action, Hook, SweepReport, action_of
 from kontrol.sweep_queries import candidate_ids, claim, load, taken_steps
 
@@ -108,6 +109,10 @@ class Sweep:
         self.report = SweepReport(as_of, rules.calendar.is_working_day(as_of))
 
     def run(self) -> SweepReport:
+        with self.units() as session:  # a decree void from today: its open work goes first
+            self.report.retired = apply_due_retirements(
+                session, today=self.as_of, now=self.now, mailer=self.mailer, actor=self.actor
+            )
         if not self.report.working_day:
             return self.report
         with self.units() as session:

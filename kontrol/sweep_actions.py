@@ -41,6 +41,7 @@ class SweepReport:
     working_day: bool
     candidates: int = 0
     actions: list[Action] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)  # decrees whose void day came: cancelled
 
     def count(self, kind: str) -> int:
         return sum(a.kind == kind for a in self.actions)
@@ -53,6 +54,7 @@ class SweepReport:
             "candidates": self.candidates,
             "counts": {k: self.count(k) for k in kinds},
             "actions": [asdict(a) for a in self.actions],
+            "retired": self.retired,
         }
 
 

@@ -159,6 +159,32 @@ def supervisor_digest(facts: DigestFacts) -> Rendered:
     )
 
 
+@dataclass(frozen=True)
+class Retirement:
+    """A void decree's one mail to an executor: every assignment of it cancelled for them.
+    ``items``: number, phase, title, period (words), due_on."""
+
+    recipient: Mapping[str, Any]
+    roadmap: Mapping[str, Any]
+    retired_on: dt.date
+    reason: str
+    items: Sequence[Mapping[str, Any]]
+
+
+def roadmap_retired(facts: Retirement) -> Rendered:
+    return render(
+        "roadmap_retired",
+        {
+            "recipient": facts.recipient,
+            "r": facts.roadmap,
+            "roadmaps": [facts.roadmap],
+            "retired_on": facts.retired_on,
+            "reason": facts.reason,
+            "items": list(facts.items),
+        },
+    )
+
+
 def annual_report(report: AnnualReport, *, person: str | None) -> Rendered:
     """To the controller or a curator; ``person``: whom the directory names to address."""
     greeting = f"Уважаемый(ая) {person}!" if person else "Добрый день!"

@@ -76,6 +76,13 @@ KINDS: dict[str, Kind] = {
             "compose.extension_request, Mailer.to_curator",
         ),
         Kind(
+            "roadmap_retired",
+            "roadmap_retired",
+            compose.roadmap_retired,
+            "kontrol.retirement (`kontrol retire`, or the sweep on the day a decree becomes "
+            "void) → Mailer.roadmap_retired, one per executor",
+        ),
+        Kind(
             "report_review",
             "report_review",
             compose.report_review,

@@ -308,3 +308,44 @@ class Mailer:
         )
         key = f"report-returned:{report_id}"
         return self._to_executor(session, a, rendered, key=key, kind="report_returned", now=now)
+
+    def roadmap_retired(
+        self,
+        session: Session,
+        body: Body,
+        roadmap: Roadmap,
+        cancelled: Sequence[Assignment],
+        *,
+        now: dt.datetime,
+    ) -> OutboxMessage | None:
+        """One mail per executor when a decree becomes void, listing all its cancelled
+        assignments of it; key ``retired:{roadmap}:{body}`` (a second run adds none)."""
+        assert roadmap.retired_on is not None and roadmap.retired_reason is not None
+        items = []
+        for a in cancelled:
+            data = assignment_data(a)
+            items.append(
+                {
+                    **data["item"],
+                    "phase": data["phase"],
+                    "period": data["period"],
+                    "due_on": a.due_on,
+                }
+            )
+        facts = compose.Retirement(
+            recipient={"id": body.id, "name": body_name(body), "person": body.person},
+            roadmap=roadmap_fields(roadmap),
+            retired_on=roadmap.retired_on,
+            reason=roadmap.retired_reason,
+            items=items,
+        )
+        letter = Letter(
+            key=f"retired:{roadmap.id}:{body.id}",
+            kind="roadmap_retired",
+            to=body_addresses(body),
+            reply_to=curator_address(body),
+            rendered=compose.roadmap_retired(facts),
+            roadmap_id=roadmap.id,
+            recipient_body_id=body.id,
+        )
+        return self._write(session, letter, now)

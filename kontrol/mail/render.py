@@ -65,6 +65,7 @@ def environment() -> Environment:
         genitive=russian.decree_genitive,
         dative=russian.decree_dative,
         percent=russian.percent,
+        void_words=russian.void_words,
     )
     env.globals.update(
         period_words=russian.period_words, plural=russian.plural, link_words=LINK_WORDS

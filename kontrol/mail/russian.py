@@ -128,3 +128,8 @@ def decree_genitive(kind: str) -> str:
 def decree_dative(kind: str) -> str:
     """«поручение по распоряжению»; an unknown kind stays as written."""
     return _DECREE_CASES.get(kind.lower(), (kind, kind))[1]
+
+
+def void_words(kind: str) -> str:
+    """«распоряжение утратило силу», «приказ утратил силу»: the verb agrees with the decree."""
+    return "утратил силу" if kind.lower() in ("приказ", "указ") else "утратило силу"

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import matplotlib as mpl
@@ -48,7 +49,7 @@ class Workload:
 
 def workload(
     session: Session,
-    roadmap: Roadmap,
+    roadmaps: Sequence[Roadmap],
     rules: Rules,
     *,
     start: dt.date,
@@ -59,6 +60,7 @@ def workload(
 
     Without ``body_id`` a member of a group is counted under its group (18 municipal bodies are
     one band); with ``body_id`` (a body or a group) only its assignments, one band per body.
+    Over several roadmaps a body's band counts what it owes under every one of them.
     """
     if end < start:
         raise KontrolError(f"empty range: {start:%d.%m.%Y} is after {end:%d.%m.%Y}")
@@ -66,7 +68,7 @@ def workload(
         raise KontrolError(f"no body {body_id!r} in the directory")
     names: dict[str, str] = {b.id: body_label(b) for b in session.scalars(select(Body))}
     counts: dict[str, Counter[dt.date]] = defaultdict(Counter)
-    for ob in obligations_of(session, roadmap):
+    for ob in (ob for rm in roadmaps for ob in obligations_of(session, rm)):
         who = recipients(session, ob.item)
         for occ in obligation_occurrences(ob, rules):
             if occ.state != "scheduled":
@@ -144,14 +146,29 @@ def _metadata(fmt: str) -> dict[str, str | None]:
 
 
 def write_timeline(
-    session: Session, roadmap: Roadmap, rules: Rules, path: Path, *, today: dt.date
+    session: Session,
+    roadmaps: Sequence[Roadmap],
+    rules: Rules,
+    path: Path,
+    *,
+    today: dt.date,
 ) -> Written:
-    """``kontrol plan --chart FILE``: the roadmap timeline as SVG or PNG."""
+    """``kontrol plan --chart FILE``: the roadmaps' timeline as SVG or PNG (over several, each
+    item's label starts with its decree's number)."""
     check_target(path, FORMATS)
-    rows = timeline_rows(session, roadmap, rules, today=today)
-    first = min(roadmap.adopted_on.year, today.year)
-    last = max(roadmap.horizon_year or roadmap.adopted_on.year, first)
-    title = f"Дорожная карта № {roadmap.number} от {roadmap.adopted_on:%d.%m.%Y}: сроки"
+    rows = []
+    for rm in roadmaps:
+        mine = timeline_rows(session, rm, rules, today=today)
+        if len(roadmaps) > 1:
+            mine = [replace(r, number=f"{rm.number} · {r.number}") for r in mine]
+        rows += mine
+    first = min([r.adopted_on.year for r in roadmaps] + [today.year])
+    last = max([r.horizon_year or r.adopted_on.year for r in roadmaps] + [first])
+    if len(roadmaps) == 1:
+        rm = roadmaps[0]
+        title = f"Дорожная карта № {rm.number} от {rm.adopted_on:%d.%m.%Y}: сроки"
+    else:
+        title = "Дорожные карты " + ", ".join(f"№ {r.number}" for r in roadmaps) + ": сроки"
     save_figure(
         timeline_figure(rows, first_year=first, last_year=last, today=today, title=title), path
     )
@@ -166,7 +183,7 @@ def write_timeline(
 
 def write_workload(
     session: Session,
-    roadmap: Roadmap,
+    roadmaps: Sequence[Roadmap],
     rules: Rules,
     path: Path,
     *,
@@ -176,7 +193,7 @@ def write_workload(
 ) -> Written:
     """``kontrol plan --workload FILE [--body ID]``: assignments falling due per month."""
     check_target(path, FORMATS)
-    w = workload(session, roadmap, rules, start=start, end=end, body_id=body_id)
+    w = workload(session, roadmaps, rules, start=start, end=end, body_id=body_id)
     if not w.total:
         who = f" for {body_id}" if body_id else ""
         raise KontrolError(f"nothing falls due{who} between {start:%d.%m.%Y} and {end:%d.%m.%Y}")

@@ -61,7 +61,7 @@ def test_timeline_axes_draw_each_mark_bar_and_today(world: World) -> None:
 def test_timeline_svg_carries_ids(world: World, tmp_path: Path) -> None:
     with world.session() as s:
         rm = world.roadmap(s)
-        path = write_timeline(s, rm, world.rules, tmp_path / "t.svg", today=TODAY).path
+        path = write_timeline(s, [rm], world.rules, tmp_path / "t.svg", today=TODAY).path
         rows = timeline_rows(s, rm, world.rules, today=TODAY)
     tree = etree.parse(str(path))
     ids = set(tree.xpath("//@id"))
@@ -73,7 +73,7 @@ def test_timeline_svg_carries_ids(world: World, tmp_path: Path) -> None:
 
 def test_timeline_png_of_the_seed(world: World, tmp_path: Path) -> None:
     with world.session() as s:
-        written = write_timeline(s, world.roadmap(s), world.rules, tmp_path / "t.png", today=TODAY)
+        written = write_timeline(s, [world.roadmap(s)], world.rules, tmp_path / "t.png", today=TODAY)
     path = written.path
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -86,12 +86,12 @@ def test_workload_counts_every_planned_assignment(world: World) -> None:
             * len(recipients(s, ob.item))
             for ob in obligations_of(s, rm)
         )
-        w = workload(s, rm, world.rules, start=rm.adopted_on, end=dt.date(2030, 12, 31))
+        w = workload(s, [rm], world.rules, start=rm.adopted_on, end=dt.date(2030, 12, 31))
         assert w.total == planned == 2442
         assert len(w.series) <= 10 and len(w.months) == 6 + 12 * 10
         mo = workload(
             s,
-            rm,
+            [rm],
             world.rules,
             start=dt.date(2022, 1, 1),
             end=dt.date(2022, 12, 31),
@@ -100,7 +100,7 @@ def test_workload_counts_every_planned_assignment(world: World) -> None:
         assert len(mo.series) == 10 and any(k.startswith("прочие (9)") for k in mo.series)
         one = workload(
             s,
-            rm,
+            [rm],
             world.rules,
             start=dt.date(2022, 1, 1),
             end=dt.date(2022, 12, 31),
@@ -115,7 +115,7 @@ def test_workload_errors(world: World, tmp_path: Path) -> None:
         with pytest.raises(KontrolError, match="no body 'nobody'"):
             workload(
                 s,
-                rm,
+                [rm],
                 world.rules,
                 start=dt.date(2022, 1, 1),
                 end=dt.date(2022, 2, 1),
@@ -124,7 +124,7 @@ def test_workload_errors(world: World, tmp_path: Path) -> None:
         with pytest.raises(KontrolError, match="nothing falls due"):
             write_workload(
                 s,
-                rm,
+                [rm],
                 world.rules,
                 tmp_path / "w.svg",
                 start=dt.date(2040, 1, 1),
@@ -133,7 +133,7 @@ def test_workload_errors(world: World, tmp_path: Path) -> None:
         with pytest.raises(KontrolError, match=r"must end with \.svg or \.png"):
             write_workload(
                 s,
-                rm,
+                [rm],
                 world.rules,
                 tmp_path / "w.pdf",
                 start=dt.date(2022, 1, 1),
@@ -141,7 +141,7 @@ def test_workload_errors(world: World, tmp_path: Path) -> None:
             )
         path = write_workload(
             s,
-            rm,
+            [rm],
             world.rules,
             tmp_path / "w.svg",
             start=dt.date(2022, 1, 1),
@@ -186,7 +186,7 @@ def test_a_past_occurrence_never_issued_is_not_issued_not_planned(world: World) 
 
 def test_the_timeline_legend_names_not_issued(world: World, tmp_path: Path) -> None:
     with world.session() as s:
-        written = write_timeline(s, world.roadmap(s), world.rules, tmp_path / "t.svg", today=TODAY)
+        written = write_timeline(s, [world.roadmap(s)], world.rules, tmp_path / "t.svg", today=TODAY)
     tree = etree.parse(str(written.path))
     texts = {t.strip() for t in tree.xpath("//*[local-name()='text']//text()")}
     assert {"не выдано", "запланировано"} <= texts
