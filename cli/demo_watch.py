@@ -32,7 +32,7 @@ class Occurrence:
 
 def catch_up_of(app: App) -> list[Occurrence]:
     """The occurrences ``kontrol serve`` issues at its start, and how many assignments each."""
-    from kontrol.cli.orchestrate import build_specs
+    from kontrol.cli.building import build_specs
     from kontrol.deployments import prefect_io
 
     specs = build_specs(app).specs

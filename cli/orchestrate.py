@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,24 +11,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from kontrol import faults
+from kontrol.cli.building import build_specs, prune, roadmaps_words
 from kontrol.cli.common import app_of, roadmap_option, roadmaps_option, today_of
-from kontrol.config import load_rules
 from kontrol.context import App
-from kontrol.deployments.compile import (
-    DeploymentSpec,
-    compile_roadmap,
-    name_prefixes,
-    roadmap_tag,
-)
-from kontrol.errors import KontrolError
-from kontrol.events import load_catalogue
+from kontrol.deployments.compile import DeploymentSpec
 from kontrol.issuing import issue
 from kontrol.lookup import (
-    all_roadmaps,
     obligation_by_key,
     roadmap_by_number,
     roadmap_ref,
-    select_roadmaps,
 )
 from kontrol.mail.links import signing_keys
 from kontrol.output import console, err_console, print_json
@@ -38,70 +27,9 @@ from kontrol.output import console, err_console, print_json
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
 
-    from kontrol.models import Roadmap
 
 # where `prefect deploy --all` looks for it: the current folder
 PREFECT_YAML = Path("prefect.yaml")
-
-
-@dataclass
-class Build:
-    """The specs to register, and per roadmap tag the names it keeps (none: a void decree)."""
-
-    specs: list[DeploymentSpec]
-    wanted: dict[str, set[str]]
-
-
-def build_specs(app: App, *, roadmaps: Sequence[str] = (), backfill: bool = False) -> Build:
-    """The deployment specs of the roadmaps in force (or those named); refuses a portfolio
-    that has nothing to run."""
-    app.require_schema()
-    rules = load_rules(app.settings)
-    events = load_catalogue(app.settings)
-    today = today_of(app)
-    build = Build([], {})
-    with app.reading() as session:
-        every = all_roadmaps(session)
-        chosen = select_roadmaps(session, roadmaps, on=today)
-        prefixes = name_prefixes(chosen, every)
-        for roadmap in chosen if roadmaps else every:
-            tag = roadmap_tag(roadmap)
-            if not roadmap.in_force(today):
-                build.wanted[tag] = set()  # void: its deployments go
-                continue
-            _check_executors(roadmap)
-            specs = compile_roadmap(
-                session,
-                roadmap,
-                rules,
-                now=app.now,
-                events=events,
-                backfill=backfill,
-                prefix=prefixes[roadmap.id],
-            )
-            build.specs += specs
-            build.wanted[tag] = {s.name for s in specs}
-    if not build.specs:
-        raise KontrolError(
-            "no obligation of "
-            + ", ".join(f"№ {roadmap_ref(r)}" for r in chosen)
-            + " can be deployed: nothing to deploy"
-        )
-    return build
-
-
-def _check_executors(roadmap: Roadmap) -> None:
-    missing = [
-        i.number
-        for i in roadmap.items
-        if i.kind == "activity" and not i.withdrawn and not i.executors
-    ]
-    if missing:
-        raise KontrolError(
-            "items without a resolved executor cannot be deployed: "
-            + ", ".join(missing)
-            + " — fix the directory and run `kontrol import --update`"
-        )
 
 
 def prefect_yaml(
@@ -253,53 +181,13 @@ def serve_cmd(
     specs = build.specs
     url = prefect_io.check_api()
     deployments = prefect_io.runner_deployments(specs) + prefect_io.extra_deployments(app)
-    _prune(build)
+    prune(build)
     console.print(
-        f"serving {len(deployments)} deployments of {_roadmaps_words(build)} against {url}"
+        f"serving {len(deployments)} deployments of {roadmaps_words(build)} against {url}"
     )
     if not no_catch_up:
         _catch_up(specs, deployments)
     prefect_io.serve(deployments, limit=limit)
-
-
-def _prune(build: Build) -> None:
-    from kontrol.deployments import prefect_io
-
-    gone = prefect_io.prune(build.wanted)
-    if gone:
-        console.print(
-            f"removed {len(gone)} deployments no roadmap in force has: "
-            + "; ".join(gone[:5])
-            + ("…" if len(gone) > 5 else ""),
-            soft_wrap=True,
-        )
-
-
-def prune_or_warn(app: App) -> int | None:
-    """Remove the deployments of every void decree from the Prefect server; an unreachable
-    server is a warning naming what removes them later (None: nothing was removed)."""
-    from kontrol.deployments import prefect_io
-
-    today = today_of(app)
-    with app.reading() as session:
-        void = {roadmap_tag(r): set[str]() for r in all_roadmaps(session) if not r.in_force(today)}
-    if not void:
-        return 0
-    try:
-        prefect_io.check_api()
-    except KontrolError as exc:
-        err_console.print(
-            f"[yellow]warning[/] its Prefect deployments were not removed: {escape(str(exc))}; "
-            "`kontrol deploy` or `kontrol serve` remove the deployments of void decrees",
-            soft_wrap=True,
-        )
-        return None
-    return len(prefect_io.prune(void))
-
-
-def _roadmaps_words(build: Build) -> str:
-    kept = [tag for tag, names in build.wanted.items() if names]
-    return f"{len(kept)} roadmap" + ("" if len(kept) == 1 else "s")
 
 
 def _catch_up(specs: list[DeploymentSpec], deployments: list[RunnerDeployment]) -> None:
@@ -336,9 +224,9 @@ def deploy_cmd(
     deployments = prefect_io.runner_deployments(specs)
     deployments += prefect_io.extra_deployments(app)
     ids = prefect_io.register(deployments, work_pool=work_pool)
-    _prune(build)
+    prune(build)
     console.print(
-        f"registered {len(ids)} deployments of {_roadmaps_words(build)} on work pool «{work_pool}»"
+        f"registered {len(ids)} deployments of {roadmaps_words(build)} on work pool «{work_pool}»"
     )
     if not no_catch_up:
         n = prefect_io.trigger_catch_up(specs)

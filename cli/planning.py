@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
@@ -18,6 +19,12 @@ from kontrol.reporting.files import Written, check_target, write_bytes_atomic
 from kontrol.roadmap.explain import explain
 from kontrol.roadmap.rrule import rrule_texts
 from kontrol.roadmap.schedule import parse_schedule
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from kontrol.config import Rules
+    from kontrol.models import Roadmap
 
 STATE_WORDS = {"before_adoption": "до принятия", "scheduled": "по плану"}
 
@@ -163,30 +170,49 @@ def plan_cmd(
         if ics:
             write_bytes_atomic(ics, to_ics(rows, chosen, now=app.now))
             written.append(Written(ics, f"{len(rows)} occurrences, one calendar entry each"))
-        if chart or workload:
-            from kontrol.reporting.charts import write_timeline, write_workload
-
-            if chart:
-                written.append(write_timeline(session, chosen, rules, chart, today=today))
-            if workload:
-                horizon = max(r.horizon_year or today.year for r in chosen)
-                written.append(
-                    write_workload(
-                        session,
-                        chosen,
-                        rules,
-                        workload,
-                        body_id=body,
-                        start=start or dt.date(today.year, 1, 1),
-                        end=end or dt.date(horizon, 12, 31),
-                    )
-                )
+        written += _pictures(session, chosen, rules, chart, workload, body, start, end, today)
     if as_json:
         print_json([r.to_json() for r in rows])
     elif table or not written:
         show_plan(rows, several=len(chosen) > 1)
     for w in written:
         (err_console if as_json else console).print(str(w), soft_wrap=True)
+
+
+def _pictures(
+    session: Session,
+    chosen: list[Roadmap],
+    rules: Rules,
+    chart: Path | None,
+    workload: Path | None,
+    body: str | None,
+    start: dt.date | None,
+    end: dt.date | None,
+    today: dt.date,
+) -> list[Written]:
+    """The timeline and the workload over the roadmaps covered (default: this year to the
+    farthest horizon)."""
+    if not (chart or workload):
+        return []
+    from kontrol.reporting.charts import write_timeline, write_workload
+
+    written = []
+    if chart:
+        written.append(write_timeline(session, chosen, rules, chart, today=today))
+    if workload:
+        horizon = max(r.horizon_year or today.year for r in chosen)
+        written.append(
+            write_workload(
+                session,
+                chosen,
+                rules,
+                workload,
+                body_id=body,
+                start=start or dt.date(today.year, 1, 1),
+                end=end or dt.date(horizon, 12, 31),
+            )
+        )
+    return written
 
 
 def show_plan(rows: list[PlanRow], *, several: bool = False) -> None:

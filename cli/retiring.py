@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import click
 
 from kontrol.cli.common import DATE, app_of, today_of
 from kontrol.output import console, print_json
+
+if TYPE_CHECKING:
+    from kontrol.retirement import Retired
 
 
 @click.command("retire")
@@ -31,7 +35,8 @@ def retire_cmd(
     ROADMAP is its number («1302-б»), or «1302-б от 27.07.2020» when numbers repeat.
     Run again, it changes nothing; a day ahead is applied by the daily sweep when it comes.
     """
-    from kontrol.cli.orchestrate import deliver_now, prune_or_warn
+    from kontrol.cli.building import prune_or_warn
+    from kontrol.cli.orchestrate import deliver_now
     from kontrol.lookup import roadmap_by_number
     from kontrol.mail.mailer import Mailer
     from kontrol.retirement import declare_void
@@ -54,33 +59,22 @@ def retire_cmd(
     if result.told:
         deliver_now(app, as_json=as_json)
     if as_json:
-        print_json(
-            {
-                "roadmap": result.roadmap,
-                "retired_on": result.retired_on,
-                "reason": result.reason,
-                "changed": result.changed,
-                "applied": result.applied,
-                "cancelled": list(result.cancelled),
-                "told": list(result.told),
-                "deployments_removed": removed,
-            }
-        )
-        return
-    if not result.changed:
-        console.print(f"№ {result.roadmap}: already void from {result.retired_on:%d.%m.%Y}")
-        return
-    when = f"from {result.retired_on:%d.%m.%Y}"
-    if result.applied:
-        console.print(
-            f"№ {result.roadmap}: void {when}; {len(result.cancelled)} open assignments "
-            f"cancelled, {len(result.told)} executors told",
-            soft_wrap=True,
-        )
+        print_json({**result.to_json(), "deployments_removed": removed})
     else:
-        console.print(
-            f"№ {result.roadmap}: void {when}; in force until then (its plan ends the day "
-            "before; the sweep of that day cancels what is still open; run `kontrol deploy` "
-            "or `kontrol serve` again so the Prefect schedules end then too)",
-            soft_wrap=True,
+        console.print(words(result), soft_wrap=True)
+
+
+def words(result: Retired) -> str:
+    if not result.changed:
+        return f"№ {result.roadmap}: already void from {result.retired_on:%d.%m.%Y}"
+    when = f"void from {result.retired_on:%d.%m.%Y}"
+    if result.applied:
+        return (
+            f"№ {result.roadmap}: {when}; {len(result.cancelled)} open assignments cancelled, "
+            f"{len(result.told)} executors told"
         )
+    return (
+        f"№ {result.roadmap}: {when}; in force until then (its plan ends the day before; the "
+        "sweep of that day cancels what is still open; run `kontrol deploy` or `kontrol serve` "
+        "again so the Prefect schedules end then too)"
+    )

@@ -14,7 +14,11 @@ import datetime as dt
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import (
+    create_image_artifact,
+    create_markdown_artifact,
+    create_table_artifact,
+)
 from prefect.runtime import flow_run
 
 from kontrol import assignment_events
@@ -30,6 +34,7 @@ from kontrol.flows.cycle import deliver
 from kontrol.flows.names import rename, sweep_first_name
 from kontrol.lookup import roadmap_ref, select_roadmaps
 from kontrol.mail.mailer import Mailer
+from kontrol.models import Roadmap
 from kontrol.models.db import session_factory
 from kontrol.naming import ascii_key, sweep_run_name
 from kontrol.report import overdue_table, summary_tables
@@ -127,6 +132,7 @@ def publish(app: App, rules: Rules, as_of: dt.date, stamp: str) -> None:
             f"Портфель на {as_of:%d.%m.%Y}: по документам и исполнителям, худшие пять", stamp
         ),
     )
+    pictures(app, [r for r, _ in per_roadmap], as_of, stamp)
     for roadmap, rows in per_roadmap:
         create_table_artifact(
             key=ascii_key("kontrol-overdue", roadmap.number, str(roadmap.adopted_on.year)),
@@ -153,6 +159,29 @@ def publish(app: App, rules: Rules, as_of: dt.date, stamp: str) -> None:
             stamp,
         ),
     )
+
+
+def pictures(app: App, roadmaps: list[Roadmap], as_of: dt.date, stamp: str) -> None:
+    """The workload and each roadmap's timeline as image artifacts: Prefect shows an image by
+    its URL, so they point at the portal, which draws them when the page is opened."""
+    from kontrol.mail.links import chart_url, make_link_for
+
+    token = make_link_for(app.settings).charts()
+    base = app.settings.portal_base_url
+    create_image_artifact(
+        image_url=chart_url(base, token, "workload.svg"),
+        key="kontrol-workload",
+        description=stamped(
+            f"Нагрузка: поручения по месяцам срока, год с {as_of:%m.%Y}, все документы в силе",
+            stamp,
+        ),
+    )
+    for roadmap in roadmaps:
+        create_image_artifact(
+            image_url=chart_url(base, token, f"timeline-{roadmap.id}.svg"),
+            key=ascii_key("kontrol-timeline", roadmap.number, str(roadmap.adopted_on.year)),
+            description=stamped(f"№ {roadmap_ref(roadmap)}: сроки мероприятий", stamp),
+        )
 
 
 def pending_table(report: ForwardReport, rules: Rules) -> list[dict[str, str]]:

@@ -35,6 +35,17 @@ class Retired:
     cancelled: tuple[int, ...] = ()
     told: tuple[str, ...] = ()  # the bodies mailed
 
+    def to_json(self) -> dict[str, object]:
+        return {
+            "roadmap": self.roadmap,
+            "retired_on": self.retired_on,
+            "reason": self.reason,
+            "changed": self.changed,
+            "applied": self.applied,
+            "cancelled": list(self.cancelled),
+            "told": list(self.told),
+        }
+
 
 def declare_void(
     session: Session,

@@ -45,7 +45,7 @@ from kontrol.context import App
 from kontrol.event_senders import Sender, parse_senders
 from kontrol.events import Forward
 from kontrol.events_api import events_router
-from kontrol.portal import decisions, executor, home, pages, service, supervisor
+from kontrol.portal import charts, decisions, executor, home, pages, service, supervisor
 from kontrol.portal.error_pages import add_error_pages
 from kontrol.portal.middleware import PortalApp
 from kontrol.portal.state import Portal
@@ -85,7 +85,7 @@ def create_app(
     )
     app.state.portal = portal
     add_error_pages(app, portal)
-    for group in (home, executor, supervisor, decisions):
+    for group in (home, executor, supervisor, decisions, charts):
         app.include_router(group.router)
     app.include_router(
         events_router(lambda: App(settings, now=now()), senders_from_env, forward=forward)

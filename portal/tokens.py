@@ -40,8 +40,9 @@ from kontrol.mail import links
 DEFAULT_TTL = dt.timedelta(days=60)
 OVERSEE = links.OVERSEE
 OVERVIEW = links.OVERVIEW
+CHARTS = links.CHARTS
 DECISIONS = ("approve", "reject", "accept", "return")
-PURPOSES = ("view", OVERSEE, OVERVIEW, *DECISIONS)
+PURPOSES = ("view", OVERSEE, OVERVIEW, CHARTS, *DECISIONS)
 Clock = Callable[[], dt.datetime]
 
 
@@ -116,6 +117,11 @@ def overview_token(body_id: str, *, secret_key: links.Keys, clock: Clock | None 
     return str(_serializer(secret_key, OVERVIEW, clock).dumps([body_id]))
 
 
+def charts_token(*, secret_key: links.Keys, clock: Clock | None = None) -> str:
+    """The link token of the portfolio's pictures (the same format the sweep's artifacts use)."""
+    return str(_serializer(secret_key, CHARTS, clock).dumps(["portfolio"]))
+
+
 MAX_ID = 2**31 - 1  # the largest id the database holds (PostgreSQL integer)
 
 
@@ -151,8 +157,8 @@ def read(
     ttl: dt.timedelta = DEFAULT_TTL,
 ) -> Grant:
     """The grant of a token for ``purpose``; raises ``InvalidLink`` whatever is wrong with it."""
-    if purpose == OVERVIEW:
-        raise ValueError("an overview link names no assignment: read_overview")
+    if purpose in (OVERVIEW, CHARTS):
+        raise ValueError(f"a {purpose} link names no assignment: read_{purpose}")
     payload = _payload(token, purpose=purpose, secret_key=secret_key, now=now, ttl=ttl)
     expected = 3 if purpose in DECISIONS else 2
     if not isinstance(payload, list) or len(payload) != expected:
@@ -182,3 +188,12 @@ def read_overview(
     if not isinstance(payload, list) or len(payload) != 1 or not isinstance(payload[0], str):
         raise InvalidLink("malformed")
     return Overview(payload[0], token_id(token))
+
+
+def read_charts(
+    token: str, *, secret_key: links.Keys, now: dt.datetime, ttl: dt.timedelta = DEFAULT_TTL
+) -> None:
+    """A valid link to the portfolio's pictures, or ``InvalidLink``."""
+    payload = _payload(token, purpose=CHARTS, secret_key=secret_key, now=now, ttl=ttl)
+    if payload != ["portfolio"]:
+        raise InvalidLink("malformed")

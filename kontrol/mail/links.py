@@ -36,6 +36,7 @@ MIN_KEY_SYMBOLS = 10  # distinct characters: refuses "aaaa…" and "1212…"
 SALT = "kontrol-executor-link"
 OVERSEE = "oversee"
 OVERVIEW = "overview"
+CHARTS = "charts"
 LinkFor = Callable[[int, str], str]  # (assignment_id, body_id) -> token
 Keys = str | Sequence[str]  # one key, or the keys that verify, oldest first; the last one signs
 NEW_KEY_HINT = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
@@ -131,6 +132,7 @@ class Links:
         self._executor = serializer(keys)
         self._oversee = serializer(keys, OVERSEE)
         self._overview = serializer(keys, OVERVIEW)
+        self._charts = serializer(keys, CHARTS)
 
     def __call__(self, assignment_id: int, body_id: str) -> str:
         """The executor's token: only ever for the assignment's own body."""
@@ -143,6 +145,11 @@ class Links:
     def overview(self, body_id: str) -> str:
         """A supervisor's token for the overview of everything overdue under ``body_id``."""
         return str(self._overview.dumps([body_id]))
+
+    def charts(self) -> str:
+        """The token of the portfolio's pictures the Prefect UI shows (image artifacts take a
+        URL): they name no person and no assignment, only the plan's shape."""
+        return str(self._charts.dumps(["portfolio"]))
 
 
 def make_link_for(settings: Settings) -> Links:
@@ -162,6 +169,11 @@ def executor_url(portal_base_url: str, token: str) -> str:
 
 def overview_url(portal_base_url: str, token: str) -> str:
     return f"{portal_base_url.rstrip('/')}/o/{token}"
+
+
+def chart_url(portal_base_url: str, token: str, picture: str) -> str:
+    """``picture``: «workload.svg» or «timeline-<roadmap id>.svg» (``portal.charts``)."""
+    return f"{portal_base_url.rstrip('/')}/charts/{token}/{picture}"
 
 
 def read_token(token: str, *, secret_key: Keys, max_age: int | None = None) -> tuple[int, str]:

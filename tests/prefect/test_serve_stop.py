@@ -30,7 +30,7 @@ from prefect.client.schemas.objects import StateType
 from prefect.deployments import run_deployment
 from prefect.states import Cancelled, Crashed
 
-from kontrol.cli.orchestrate import build_specs
+from kontrol.cli.building import build_specs
 from kontrol.context import App
 from kontrol.deployments import prefect_io
 from kontrol.deployments.compile import DeploymentSpec
@@ -112,7 +112,7 @@ def _two_runs_in_flight(
 
 
 def _with_catch_up(n: int) -> list[DeploymentSpec]:
-    return [s for s in build_specs(App(load_settings())) if s.catch_up][:n]
+    return [s for s in build_specs(App(load_settings())).specs if s.catch_up][:n]
 
 
 def _children(pid: int) -> list[str]:
