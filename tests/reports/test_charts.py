@@ -73,7 +73,9 @@ def test_timeline_svg_carries_ids(world: World, tmp_path: Path) -> None:
 
 def test_timeline_png_of_the_seed(world: World, tmp_path: Path) -> None:
     with world.session() as s:
-        written = write_timeline(s, [world.roadmap(s)], world.rules, tmp_path / "t.png", today=TODAY)
+        written = write_timeline(
+            s, [world.roadmap(s)], world.rules, tmp_path / "t.png", today=TODAY
+        )
     path = written.path
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -186,7 +188,9 @@ def test_a_past_occurrence_never_issued_is_not_issued_not_planned(world: World) 
 
 def test_the_timeline_legend_names_not_issued(world: World, tmp_path: Path) -> None:
     with world.session() as s:
-        written = write_timeline(s, [world.roadmap(s)], world.rules, tmp_path / "t.svg", today=TODAY)
+        written = write_timeline(
+            s, [world.roadmap(s)], world.rules, tmp_path / "t.svg", today=TODAY
+        )
     tree = etree.parse(str(written.path))
     texts = {t.strip() for t in tree.xpath("//*[local-name()='text']//text()")}
     assert {"не выдано", "запланировано"} <= texts
