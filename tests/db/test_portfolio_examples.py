@@ -51,6 +51,13 @@ EXAMPLES = {
     ),
 }  # fmt: skip
 
+# the issuer, as the heading names it: with the number and the date, the roadmap's identity
+AUTHORITIES = {
+    "manturovo": "Администрация городского округа город Мантурово Костромской области",
+    "lyubim": "Администрация Любимского муниципального района Ярославской области",
+    "gryazi": "Администрация Грязинского муниципального района Липецкой области",
+}
+
 
 def _import(capsys: pytest.CaptureFixture[str], name: str) -> dict:  # type: ignore[type-arg]
     folder = PORTFOLIO / name
@@ -75,6 +82,7 @@ def test_example_imports_strictly_as_its_readme_says(
     assert data["unresolved"] == []
     assert not [w for w in data["warnings"] if "schedule" in w.lower()]
     with Session(create_engine(db_url)) as s:
+        assert s.scalars(select(Roadmap.authority)).one() == AUTHORITIES[name]
         items = {i.number: i for i in s.scalars(select(Item).where(Item.kind == "activity"))}
         assert len(items) == activities
         for number, (schedule, bodies) in rows.items():
