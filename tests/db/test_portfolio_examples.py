@@ -49,6 +49,16 @@ EXAMPLES = {
         },
         ["once", "once"],
     ),
+    "vladimir": (
+        "637_2004-12-03.txt", "постановление", "637", "2004-12-03", 8,
+        {
+            "1": ("до 13.12.2004", ["vladimir-stanchev"]),
+            "2": ("до 09.12.2004", ["vladimir-municipalities"]),
+            "6": ("23.12.2004", ["vladimir-municipalities"]),
+            "8": ("до 17.12.2004", ["vladimir-paevskaya"]),
+        },
+        ["once"] * 8,
+    ),
 }  # fmt: skip
 
 # the issuer, as the heading names it: with the number and the date, the roadmap's identity
@@ -56,6 +66,7 @@ AUTHORITIES = {
     "manturovo": "Администрация городского округа город Мантурово Костромской области",
     "lyubim": "Администрация Любимского муниципального района Ярославской области",
     "gryazi": "Администрация Грязинского муниципального района Липецкой области",
+    "vladimir": "Губернатор Владимирской области",
 }
 
 
