@@ -59,6 +59,15 @@ EXAMPLES = {
         },
         ["once"] * 8,
     ),
+    "penza": (
+        "1074_2007-11-27.txt", "постановление", "1074", "2007-11-27", 7,
+        {
+            "1": ("01.11.2007", ["penza-serdechny"]),
+            "5": ("30.11.2007 01.12.2007", ["penza-serdechny", "penza-temyasheva"]),
+            "7": ("До 30.11.2007", ["penza-serdechny"]),
+        },
+        ["once"] * 7,
+    ),
 }  # fmt: skip
 
 # the issuer, as the heading names it: with the number and the date, the roadmap's identity
@@ -67,6 +76,7 @@ AUTHORITIES = {
     "lyubim": "Администрация Любимского муниципального района Ярославской области",
     "gryazi": "Администрация Грязинского муниципального района Липецкой области",
     "vladimir": "Губернатор Владимирской области",
+    "penza": "Администрация города Пензы",
 }
 
 
