@@ -68,6 +68,20 @@ EXAMPLES = {
         },
         ["once"] * 7,
     ),
+    "ruzaevka": (
+        "717_2008-04-28.txt", "постановление", "717", "2008-04-28", 5,
+        {
+            "2": ("До 29 апреля", ["ruzaevka-zobnin"]),
+            "5": (
+                "До 9 мая",
+                [
+                    "ruzaevka-marchkov", "ruzaevka-zobnin", "ruzaevka-settlement-admin-heads",
+                    "ruzaevka-settlement-heads",
+                ],
+            ),
+        },
+        ["recurring"] * 5,
+    ),
 }  # fmt: skip
 
 # the issuer, as the heading names it: with the number and the date, the roadmap's identity
@@ -77,6 +91,7 @@ AUTHORITIES = {
     "gryazi": "Администрация Грязинского муниципального района Липецкой области",
     "vladimir": "Губернатор Владимирской области",
     "penza": "Администрация города Пензы",
+    "ruzaevka": "Администрация Рузаевского муниципального района Республики Мордовия",
 }
 
 

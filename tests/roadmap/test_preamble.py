@@ -106,3 +106,17 @@ def test_authority_of_municipal_and_republic_headings(heading: list[str], author
     """The issuer is part of a roadmap's identity: its name is written as the body writes it."""
     preamble = parse_preamble([*heading, "ПОСТАНОВЛЕНИЕ", "от 12.05.2011 № 306"], file="x.txt")
     assert preamble.authority == authority
+
+
+def test_a_span_before_adoption_is_no_horizon() -> None:
+    """«… годовщины победы в великой отечественной войне 1941 — 1945 годов» (2008)."""
+    lines = [
+        "ПОСТАНОВЛЕНИЕ",
+        "от 28.04.2008 № 717",
+        "План мероприятий по проведению празднования 63-й годовщины победы в великой "
+        "отечественной войне 1941 — 1945 годов",
+    ]
+    preamble = parse_preamble(lines, file="x.txt")
+    assert preamble.horizon_year is None
+    later = [*lines[:2], "Об утверждении плана на 2008 - 2010 годы", *lines[2:]]
+    assert parse_preamble(later, file="x.txt").horizon_year == 2010
