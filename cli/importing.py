@@ -142,7 +142,7 @@ def show_report(report: ImportReport, file: Path) -> None:
         "updated": "updated",
     }[report.status]
     console.print(
-        f"[bold]{file.name}[/]: распоряжение № {report.number} от "
+        f"[bold]{file.name}[/]: {report.kind} № {report.number} от "
         f"{report.adopted_on:%d.%m.%Y}, horizon {report.horizon_year}: {verb}"
     )
     console.print(f"  {report.sections} section items, {report.activities} activity items")

@@ -49,6 +49,7 @@ class ImportReport:
     unresolved: list[Unresolved] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     roadmap_id: int | None = None
+    kind: str = "распоряжение"  # the act's kind as the preamble names it
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -192,6 +193,7 @@ def import_roadmap(
     executors, unresolved = _resolve(document, directory)
     report = ImportReport(
         number=document.number,
+        kind=document.kind or "распоряжение",
         adopted_on=document.adopted_on,
         horizon_year=document.horizon_year,
         sections=len(document.sections),

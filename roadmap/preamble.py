@@ -107,7 +107,7 @@ def parse_preamble(raw_lines: Sequence[str], *, file: str, unit: str = "line") -
         controller = None
     elif controller is None:
         warnings.append(f"{file}: the controller (who keeps control) was not found")
-    horizon = _horizon([plan_title, title, *points, *body])
+    horizon = _horizon([plan_title, title, *points, *body], adopted_on.year)
     if horizon is None:
         warnings.append(f"{file}: the roadmap's horizon year («до 2030 года») was not found")
     return Preamble(
@@ -284,9 +284,11 @@ def _controller(control: str | None, signature: list[str]) -> Controller | None:
     return Controller(position=" ".join(position_parts), person=person)
 
 
-def _horizon(sources: list[str]) -> int | None:
+def _horizon(sources: list[str], adopted_in: int) -> int | None:
+    """The plan's last year; a span ending before adoption («войне 1941 — 1945 годов») is none."""
     for source in sources:
         years = [int(m[1]) for pattern in _YEAR_RES for m in pattern.finditer(source)]
+        years = [year for year in years if year >= adopted_in]
         if years:
             return max(years)
     return None

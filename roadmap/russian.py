@@ -13,6 +13,10 @@ from typing import Any
 _OBLIQUE = frozenset({"gent", "datv", "accs", "ablt", "loct"})
 _REGION_NOUNS = ("област", "кра", "округ", "район", "республик", "федерац", "город")
 _WORD_RE = re.compile(r"[А-ЯЁа-яё-]+")
+# the kind of a municipality, not its name: «городского округа», «муниципального района»
+_GENERIC_ADJECTIVES = frozenset({"городской", "муниципальный", "сельский"})
+# joining words inside a hyphenated place name: «Ростова-на-Дону», «Комсомольска-на-Амуре»
+_NAME_JOINERS = frozenset({"на", "де", "ла", "ан"})
 
 
 @lru_cache(maxsize=1)
@@ -126,6 +130,8 @@ def _capitalize_core(word: str) -> str:
     """Capitalise the first letter of every hyphenated part («Ямало-Ненецкого»)."""
     parts = word.split("-")
     for number, part in enumerate(parts):
+        if number and part in _NAME_JOINERS:
+            continue
         for index, char in enumerate(part):
             if char.isalpha():
                 parts[number] = part[:index] + char.upper() + part[index + 1 :]
@@ -149,9 +155,13 @@ def _is_proper(morph: Any, core: str, following: list[str], previous: str) -> bo
     parses = morph.parse(core)
     if any("Geox" in p.tag for p in parses):
         return True
-    if core.startswith("республик") and following:
-        return any("Geox" in p.tag for p in morph.parse(following[0]))
+    if core.startswith("республик"):  # «Республики Тыва», «Чеченской Республики»
+        if previous and _is_adjective(morph, previous):
+            return True
+        return bool(following) and any("Geox" in p.tag for p in morph.parse(following[0]))
     if not _is_adjective(morph, core) or (previous and _is_adjective(morph, previous)):
+        return False
+    if any(p.normal_form in _GENERIC_ADJECTIVES for p in morph.parse(core)):
         return False
     for word in following[:3]:
         if word.startswith(_REGION_NOUNS):

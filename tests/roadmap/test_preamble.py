@@ -80,3 +80,43 @@ def test_missing_number_or_date_is_an_error(lines: list[str], message: str) -> N
     with pytest.raises(DocumentError, match=message) as info:
         parse_preamble(lines, file="x.txt")
     assert info.value.file == "x.txt"
+
+
+@pytest.mark.parametrize(
+    ("heading", "authority"),
+    [
+        (
+            ["АДМИНИСТРАЦИЯ ГОРОДСКОГО ОКРУГА ГОРОД МАНТУРОВО", "КОСТРОМСКОЙ ОБЛАСТИ"],
+            "Администрация городского округа город Мантурово Костромской области",
+        ),
+        (
+            ["АДМИНИСТРАЦИЯ МУНИЦИПАЛЬНОГО РАЙОНА «ГОРОД КИРОВ И КИРОВСКИЙ РАЙОН»"],
+            "Администрация муниципального района «Город Киров и Кировский район»",
+        ),
+        (["АДМИНИСТРАЦИЯ ГОРОДА РОСТОВА-НА-ДОНУ"], "Администрация города Ростова-на-Дону"),
+        (["ПРАВИТЕЛЬСТВО ЧЕЧЕНСКОЙ РЕСПУБЛИКИ"], "Правительство Чеченской Республики"),
+        (["ПРАВИТЕЛЬСТВО РЕСПУБЛИКИ ТЫВА"], "Правительство Республики Тыва"),
+        (
+            ["АДМИНИСТРАЦИЯ ЛЮБИМСКОГО МУНИЦИПАЛЬНОГО РАЙОНА", "ЯРОСЛАВСКОЙ ОБЛАСТИ"],
+            "Администрация Любимского муниципального района Ярославской области",
+        ),
+    ],
+)
+def test_authority_of_municipal_and_republic_headings(heading: list[str], authority: str) -> None:
+    """The issuer is part of a roadmap's identity: its name is written as the body writes it."""
+    preamble = parse_preamble([*heading, "ПОСТАНОВЛЕНИЕ", "от 12.05.2011 № 306"], file="x.txt")
+    assert preamble.authority == authority
+
+
+def test_a_span_before_adoption_is_no_horizon() -> None:
+    """«… годовщины победы в великой отечественной войне 1941 — 1945 годов» (2008)."""
+    lines = [
+        "ПОСТАНОВЛЕНИЕ",
+        "от 28.04.2008 № 717",
+        "План мероприятий по проведению празднования 63-й годовщины победы в великой "
+        "отечественной войне 1941 — 1945 годов",
+    ]
+    preamble = parse_preamble(lines, file="x.txt")
+    assert preamble.horizon_year is None
+    later = [*lines[:2], "Об утверждении плана на 2008 - 2010 годы", *lines[2:]]
+    assert parse_preamble(later, file="x.txt").horizon_year == 2010
