@@ -168,7 +168,7 @@ def items_cmd(ctx: click.Context, roadmaps: tuple[str, ...], as_json: bool) -> N
     app = app_of(ctx)
     app.require_schema()
     with app.reading() as session:
-        listed = [
+        listed: list[dict[str, Any]] = [
             {"roadmap": _head(roadmap), "items": _item_rows(roadmap)}
             for roadmap in select_roadmaps(session, roadmaps, on=today_of(app))
         ]

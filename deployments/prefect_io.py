@@ -17,6 +17,7 @@ from kontrol.deployments.dispatch import synchronous
 from kontrol.errors import KontrolError
 
 if TYPE_CHECKING:
+    from prefect.client.schemas.responses import DeploymentResponse
     from prefect.client.schemas.objects import FlowRun
     from prefect.deployments.runner import RunnerDeployment
 
@@ -135,7 +136,7 @@ def prune(wanted: Mapping[str, set[str]]) -> list[str]:
     deleted = []
     with get_client(sync_client=True) as client:
         for tag, names in wanted.items():
-            found = []
+            found: list[DeploymentResponse] = []
             while page := client.read_deployments(
                 flow_filter=FlowFilter(name=FlowFilterName(any_=[CYCLE_FLOW])),
                 deployment_filter=DeploymentFilter(tags=DeploymentFilterTags(all_=[tag])),
