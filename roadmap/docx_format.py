@@ -80,10 +80,10 @@ def _table_block(table: Table) -> TableBlock:
     return block
 
 
-def read_docx(stream: BinaryIO, *, file: str) -> FoundPlan:
-    """Parse a ``.docx`` decree."""
+def read_docx(stream: BinaryIO, *, file: str, kind: str = ".docx") -> FoundPlan:
+    """Parse a ``.docx`` decree (``kind`` names the file's own format, if it was converted)."""
     document = load_docx(stream, file=file)
-    return _guarded(lambda: read_blocks(_blocks(document), file=file, kind=".docx"), file=file)
+    return _guarded(lambda: read_blocks(_blocks(document), file=file, kind=kind), file=file)
 
 
 def _blocks(document: DocxDocument) -> Iterator[Block]:

@@ -64,9 +64,12 @@ def read_pdf(stream: BinaryIO, *, file: str) -> FoundPlan:
         )
     check_inflated_size(data, file=file)
     try:
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
-            _check_page_count(pdf, file=file)
+        pdf = pdfplumber.open(io.BytesIO(data))
+        _check_page_count(pdf, file=file)  # before close(), which would list every page
+        try:
             blocks = list(_blocks(pdf, file=file))
+        finally:
+            pdf.close()
     except DocumentError:
         raise
     except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError, zlib.error) as exc:

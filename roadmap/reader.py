@@ -97,7 +97,8 @@ def _read_structured(stream: BinaryIO, kind: Kind, name: str) -> FoundPlan:
 
         return read_pdf(stream, file=name)
     converted = convert_to_docx(stream, kind, file=name)  # .doc and RTF
-    return read_docx(io.BytesIO(converted), file=name)
+    label = "RTF document" if kind == "rtf" else ".doc document"
+    return read_docx(io.BytesIO(converted), file=name, kind=label)
 
 
 def _sha256(stream: BinaryIO) -> str:
