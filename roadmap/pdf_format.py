@@ -11,7 +11,8 @@ What comes out is :mod:`roadmap.blocks`: a table per page, so a plan running ove
 is several tables of the same width (with or without a repeated header), and a row broken by a
 page goes on in a row without a number.  Inside a cell the lines a PDF wraps are joined by a
 space (after a hyphen by nothing, «2020-» + «2030»; and «3.1.» + «1» is «3.1.1»), because a
-PDF does not tell a wrapped line from a new paragraph.
+PDF does not tell a wrapped line from a new paragraph; only a list entry («– …» after «:», «;»,
+«,» or «.») starts a new line.
 
 Bounds, all checked before the parser gets the page concerned: bytes, page count (from the page
 tree, before any page is read), the inflated size of all Flate streams together (a «PDF bomb»
@@ -47,6 +48,7 @@ from kontrol.roadmap.limits import (
 from kontrol.roadmap.plan_table import FoundPlan
 
 _NUMBER_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3})*\.$")
+_LIST_MARKS = ("– ", "- ", "— ", "• ")
 _NO_TEXT = (
     "the PDF has no text layer (a scanned image?): kontrol reads only PDFs with text; "
     "export the decree from its editor as PDF, or run OCR first (e.g. ocrmypdf -l rus)"
@@ -199,6 +201,8 @@ def _join(joined: str, line: str) -> str:
         return line
     if not line:
         return joined
+    if joined.endswith((":", ";", ",", ".")) and line.startswith(_LIST_MARKS):
+        return joined + "\n" + line  # a list entry begins
     glue = "" if joined.endswith("-") or _split_number(joined, line) else " "
     return joined + glue + line
 
