@@ -49,6 +49,10 @@ from kontrol.roadmap.plan_table import FoundPlan
 
 _NUMBER_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3})*\.$")
 _LIST_MARKS = ("– ", "- ", "— ", "• ")
+_NO_TABLE = (
+    "no plan table found: the PDF has no ruled table (its tables are found by their ruling "
+    "lines); send the decree as .docx, or print it to PDF with the table's borders"
+)
 _NO_TEXT = (
     "the PDF has no text layer (a scanned image?): kontrol reads only PDFs with text; "
     "export the decree from its editor as PDF, or run OCR first (e.g. ocrmypdf -l rus)"
@@ -80,6 +84,8 @@ def read_pdf(stream: BinaryIO, *, file: str) -> FoundPlan:
     except Exception as exc:  # pdfminer raises many types on damaged files
         message = f"{type(exc).__name__}: {exc}"
         raise DocumentError(f"the PDF cannot be read ({message})", file=file) from None
+    if not any(isinstance(block, TableBlock) for block in blocks):
+        raise DocumentError(_NO_TABLE, file=file)
     return read_blocks(blocks, file=file, kind="PDF")
 
 

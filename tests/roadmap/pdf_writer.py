@@ -25,7 +25,7 @@ def write_pdf(objects: list[bytes]) -> bytes:
     return out.getvalue()
 
 
-def pages_pdf(count: int, content: bytes) -> bytes:
+def pages_pdf(count: int, content: bytes, resources: bytes = b"<< >>") -> bytes:
     """``count`` pages sharing one Flate-compressed content stream (already compressed)."""
     kids = b" ".join(b"%d 0 R" % (4 + n) for n in range(count))
     objects = [
@@ -33,7 +33,10 @@ def pages_pdf(count: int, content: bytes) -> bytes:
         b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, count),
         b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(content), content),
     ]
-    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 3 0 R >>"
+    page = (
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 3 0 R /Resources %s >>"
+        % resources
+    )
     return write_pdf(objects + [page] * count)
 
 

@@ -40,6 +40,13 @@ def test_a_scan_without_text_says_it_needs_a_text_layer_or_ocr(tmp_path: Path) -
     assert "no text layer" in out and "OCR" in out
 
 
+def test_a_pdf_of_text_without_a_ruled_table_says_what_it_lacks(tmp_path: Path) -> None:
+    font = b"<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>"
+    text = zlib.compress(b"BT /F1 12 Tf 72 700 Td (Order No. 5 of 1 June 2021) Tj ET")
+    out = _refused(tmp_path, "text.pdf", pages_pdf(1, text, font))
+    assert "no ruled table" in out
+
+
 def test_a_damaged_pdf_is_one_line(tmp_path: Path) -> None:
     assert "the PDF cannot be read" in _refused(
         tmp_path, "broken.pdf", b"%PDF-1.7\n" + bytes(range(256)) * 100
