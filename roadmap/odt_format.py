@@ -77,7 +77,7 @@ def _paragraph_text(paragraph: Any) -> str:
                 walk.skip_subtree()
                 continue
             if element.tag == _TEXT + "s":
-                parts.append(" " * min(int(element.get(_TEXT + "c", "1") or 1), 100))
+                parts.append(" " * _count(element.get(_TEXT + "c"), 100))
             elif element.tag == _TEXT + "tab":
                 parts.append(" ")
             elif element.tag == _TEXT + "line-break" or (
@@ -99,7 +99,7 @@ def _table(table: Any, *, file: str) -> TableBlock:
         if row.getparent() is not table and _owner(row) is not table:
             continue  # a row of a table nested in a cell
         cells = _row_cells(row, above)
-        repeat = min(int(row.get(_TABLE + "number-rows-repeated", "1") or 1), 2)
+        repeat = _count(row.get(_TABLE + "number-rows-repeated"), 2)
         for _ in range(repeat):
             block.rows.append(cells)
         if len(block.rows) > MAX_TABLE_ROWS:
@@ -121,7 +121,7 @@ def _row_cells(row: Any, above: dict[int, tuple[int, str]]) -> list[str]:
     for cell in row:
         if cell.tag not in (_TABLE + "table-cell", _TABLE + "covered-table-cell"):
             continue
-        repeat = min(int(cell.get(_TABLE + "number-columns-repeated", "1") or 1), MAX_CELLS)
+        repeat = _count(cell.get(_TABLE + "number-columns-repeated"), MAX_CELLS)
         for _ in range(repeat):
             if len(cells) >= MAX_CELLS:
                 return cells
@@ -138,14 +138,22 @@ def _row_cells(row: Any, above: dict[int, tuple[int, str]]) -> list[str]:
                     cells.append("")  # covered across by a cell to the left
                 continue
             text = _cell_text(cell)
-            rows = min(int(cell.get(_TABLE + "number-rows-spanned", "1") or 1), MAX_ROW_LINES)
-            columns = min(int(cell.get(_TABLE + "number-columns-spanned", "1") or 1), MAX_CELLS)
+            rows = _count(cell.get(_TABLE + "number-rows-spanned"), MAX_ROW_LINES)
+            columns = _count(cell.get(_TABLE + "number-columns-spanned"), MAX_CELLS)
             if rows > 1:
                 above[column] = (rows - 1, text)
                 for extra in range(1, columns):
                     above[column + extra] = (rows - 1, "")
             cells.append(text)
     return cells
+
+
+def _count(value: str | None, limit: int) -> int:
+    """A repeat or span attribute, 1 when missing or not a number, at most ``limit``."""
+    try:
+        return min(max(int(value or "1"), 1), limit)
+    except ValueError:
+        return 1
 
 
 def _cell_text(cell: Any) -> str:

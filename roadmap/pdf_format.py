@@ -79,10 +79,10 @@ def read_pdf(stream: BinaryIO, *, file: str) -> FoundPlan:
     except DocumentError:
         raise
     except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError, zlib.error) as exc:
-        message = str(exc) or type(exc).__name__
+        message = " ".join(str(exc).split())[:200] or type(exc).__name__
         raise DocumentError(f"the PDF cannot be read ({message})", file=file) from None
     except Exception as exc:  # pdfminer raises many types on damaged files
-        message = f"{type(exc).__name__}: {exc}"
+        message = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
         raise DocumentError(f"the PDF cannot be read ({message})", file=file) from None
     if not any(isinstance(block, TableBlock) for block in blocks):
         raise DocumentError(_NO_TABLE, file=file)
