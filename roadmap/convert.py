@@ -11,7 +11,6 @@ folder, with a time limit, and what it writes is bounded before it is read.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
@@ -27,10 +26,7 @@ INSTALL_HINT = "apt-get install --no-install-recommends libreoffice-writer-nogui
 
 
 def office_binary() -> str | None:
-    """The LibreOffice command, if installed (``KONTROL_SOFFICE`` overrides the search)."""
-    named = os.environ.get("KONTROL_SOFFICE")
-    if named is not None:
-        return shutil.which(named)
+    """The LibreOffice command on the PATH, if it is installed."""
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 

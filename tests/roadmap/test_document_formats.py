@@ -12,6 +12,7 @@ import pytest
 
 from kontrol.roadmap.convert import office_binary
 from kontrol.roadmap.document import RoadmapDocument
+from kontrol.roadmap.errors import DocumentError
 from kontrol.roadmap.reader import read_document, read_document_bytes
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -74,3 +75,14 @@ def test_the_name_does_not_matter(kind: str, text_doc: RoadmapDocument) -> None:
     doc = read_document_bytes((DATA / f"seed.{kind}").read_bytes(), "decree.txt")
     assert doc.encoding == kind
     assert [i.number for i in doc.items] == [i.number for i in text_doc.items]
+
+
+@pytest.mark.parametrize("kind", ["doc", "rtf"])
+def test_without_libreoffice_the_message_names_what_to_install(
+    kind: str, monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no soffice on it
+    with pytest.raises(DocumentError) as caught:
+        read_document(DATA / f"seed.{kind}")
+    message = str(caught.value)
+    assert "libreoffice-writer-nogui" in message and "\n" not in message
