@@ -35,3 +35,14 @@ RATIO_FLOOR = 1 * MiB
 MAX_XML_NODES = 250_000  # elements and attributes of all XML parts (~3,000 rows as Word writes
 # them); parsed, each costs libxml2 and python-docx some 150–250 bytes
 MAX_XML_DEPTH = 200  # nesting of elements (Word nests tables in tables, not much more)
+
+# Other formats.  HTML is parsed whole by libxml2 (which refuses nesting over 256 levels);
+# a PDF is read a page at a time, its streams' inflated sizes checked before any is parsed.
+MAX_HTML_BYTES = 16 * MiB  # a portal page with its plan is some 100–500 KB
+MAX_TABLE_ROWS = 20_000  # rows of one table (a plan of MAX_ITEMS items spans a few each)
+MAX_PDF_BYTES = 32 * MiB  # the seed printed is ~60 KB; scans are refused anyway
+MAX_PDF_PAGES = 300  # a decree with its plan runs to some 5–50 pages
+MAX_PDF_INFLATED = 64 * MiB  # all Flate streams of a PDF together, once inflated
+MAX_PDF_CHARS = 2_000_000  # characters of the text layer, all pages together
+MAX_RTF_BYTES = 16 * MiB  # RTF is verbose: the seed as RTF is some 200 KB
+MAX_CONVERTED_BYTES = 32 * MiB  # a .doc handed to LibreOffice, and what it gives back

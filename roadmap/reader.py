@@ -1,7 +1,7 @@
-"""Entry point: read a decree file (text or ``.docx``) into a ``RoadmapDocument``.
+"""Entry point: read a decree file (text, .docx, .doc, ODT, RTF, HTML, PDF) into a document.
 
-The format is chosen by content first (a zip package is a ``.docx``) and by suffix second,
-so a misnamed file is still read correctly and a broken ``.docx`` is reported as such.  The
+The format is chosen by content alone (:mod:`roadmap.sniff`), never by the file's name, so a
+misnamed file is still read correctly and a broken ``.docx`` is reported as such.  The
 file is read a chunk at a time and within the bounds of :mod:`roadmap.limits`, so a hostile
 or mistaken file (a 2 GB log, a zip bomb) is refused without exhausting memory.  Whether the
 decree looks cut off is decided here, once, for both formats (:mod:`roadmap.completeness`).
@@ -17,16 +17,20 @@ import stat
 from typing import BinaryIO
 
 from kontrol.roadmap.completeness import TableEnd, find_truncation
+from kontrol.roadmap.convert import convert_to_docx
 from kontrol.roadmap.document import RoadmapDocument, SourceItem
 from kontrol.roadmap.docx_format import read_docx
 from kontrol.roadmap.errors import DocumentError
+from kontrol.roadmap.html_format import read_html
 from kontrol.roadmap.limits import MAX_TEXT_BYTES, READ_CHUNK
+from kontrol.roadmap.odt_format import read_odt
+from kontrol.roadmap.plan_table import FoundPlan
 from kontrol.roadmap.preamble import Preamble
+from kontrol.roadmap.sniff import HEAD_BYTES, Kind, other_kind, sniff
 from kontrol.roadmap.text_format import read_text
 from kontrol.roadmap.text_source import inspect_text, text_lines
 
-_ZIP_MAGIC = b"PK\x03\x04"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_READ = "kontrol reads text, .docx, .doc, ODT, RTF, HTML and PDF with a text layer"
 
 
 def read_document(path: pathlib.Path) -> RoadmapDocument:
@@ -48,18 +52,14 @@ def read_document_bytes(data: bytes, name: str) -> RoadmapDocument:
 
 def read_document_stream(stream: BinaryIO, name: str, *, size: int) -> RoadmapDocument:
     """Read a decree from a seekable binary stream of ``size`` bytes."""
-    suffix = pathlib.PurePath(name).suffix.lower()
-    head = stream.read(len(_OLE_MAGIC))
-    stream.seek(0)
     if size == 0:
         raise DocumentError("the file is empty", file=name)
-    if head.startswith(_OLE_MAGIC) or suffix == ".doc":
-        raise DocumentError(
-            "old binary Word (.doc) files are not supported: save the decree as .docx", file=name
-        )
-    if head.startswith(_ZIP_MAGIC) or suffix == ".docx":
-        plan = read_docx(stream, file=name)
-        encoding, digest = "docx", _sha256(stream)
+    head = stream.read(HEAD_BYTES)
+    stream.seek(0)
+    kind = sniff(head)
+    if kind != "text":
+        plan = _read_structured(stream, kind, name)
+        encoding, digest = str(kind), _sha256(stream)
     else:
         if size > MAX_TEXT_BYTES:
             raise DocumentError(
@@ -67,6 +67,9 @@ def read_document_stream(stream: BinaryIO, name: str, *, size: int) -> RoadmapDo
                 f"({MAX_TEXT_BYTES // 2**20} MiB at most; is it the right file?)",
                 file=name,
             )
+        other = other_kind(head)
+        if other is not None:
+            raise DocumentError(f"the file is {other}, not a decree: {_READ}", file=name)
         source = inspect_text(stream, file=name)
         plan = read_text(
             text_lines(stream, source, file=name),
@@ -79,6 +82,23 @@ def read_document_stream(stream: BinaryIO, name: str, *, size: int) -> RoadmapDo
         name, digest, encoding, plan.preamble, plan.preamble_lines, plan.items, plan.warnings,
         plan.end,
     )  # fmt: skip
+
+
+def _read_structured(stream: BinaryIO, kind: Kind, name: str) -> FoundPlan:
+    """Read a decree of a format other than plain text, chosen by :func:`sniff`."""
+    if kind == "docx":
+        return read_docx(stream, file=name)
+    if kind == "odt":
+        return read_odt(stream, file=name)
+    if kind == "html":
+        return read_html(stream, file=name)
+    if kind == "pdf":  # pdfplumber takes half a second to import: only when needed
+        from kontrol.roadmap.pdf_format import read_pdf
+
+        return read_pdf(stream, file=name)
+    converted = convert_to_docx(stream, kind, file=name)  # .doc and RTF
+    label = "RTF document" if kind == "rtf" else ".doc document"
+    return read_docx(io.BytesIO(converted), file=name, kind=label)
 
 
 def _sha256(stream: BinaryIO) -> str:

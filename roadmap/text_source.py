@@ -27,6 +27,10 @@ _LETTER_RE = re.compile(r"[^\W\d_]")
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
 _BREAK_RE = re.compile(r"\r\n|\r|\n")
 _MAX_CONTROL_SHARE = 0.01
+_BINARY = (
+    "the file is binary (contains NUL bytes) and of no kind kontrol reads: text, .docx, .doc, "
+    "ODT, RTF, HTML or PDF with a text layer"
+)
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,7 @@ def _scan(stream: BinaryIO, encoding: str, *, file: str) -> _Scan:
             )
         scan.digest.update(chunk)
         if eight_bit and b"\x00" in chunk:
-            raise DocumentError("the file is binary (contains NUL bytes), not a text", file=file)
+            raise DocumentError(_BINARY, file=file)
         if scan.invalid:
             continue  # only the digest is still wanted
         try:

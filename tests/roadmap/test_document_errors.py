@@ -78,8 +78,8 @@ def test_duplicate_item_number_names_both_lines() -> None:
     assert "32" in str(error) and "33" in str(error)
 
 
-def test_docx_not_a_zip() -> None:
-    assert "zip" in str(_error(b"this is not a word file", "plan.docx"))
+def test_a_text_named_docx_is_read_as_text() -> None:
+    assert "no plan table" in str(_error(b"this is not a word file", "plan.docx"))
 
 
 def test_docx_broken_zip() -> None:
@@ -103,8 +103,9 @@ def test_docx_table_without_executors() -> None:
     assert error.line == 1
 
 
-def test_old_doc_is_refused() -> None:
-    assert ".docx" in str(_error(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "plan.doc"))
+def test_a_broken_old_doc_is_one_line_naming_libreoffice() -> None:
+    message = str(_error(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "plan.txt"))
+    assert "LibreOffice" in message and "\n" not in message
 
 
 def _outcome(data: bytes, name: str) -> None:
