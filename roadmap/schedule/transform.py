@@ -251,6 +251,9 @@ class ClauseTransformer(FormsTransformer):
             raise ScheduleValueError(f"the span {y[0]}-{y[1]} goes backwards")
         return Span(y[0], y[1])
 
+    def span_lost(self, *args: Token) -> Span:
+        return self.span(*args)
+
     def span_from(self, y: Token, _w: Token | None = None) -> Span:
         return Span(check_year(int(y)), None)
 

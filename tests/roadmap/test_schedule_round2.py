@@ -38,6 +38,7 @@ def _occs(phrase: str, policy: Policy | None = None, horizon: int = 2026):
         ("28.12 - 10.01.2015", date(2014, 12, 28), date(2015, 1, 10)),
         ("01.- 08.05.15г.", date(2015, 5, 1), date(2015, 5, 8)),
         ("Октябрь 2007 года - январь 2008 года", date(2007, 10, 1), date(2008, 1, 31)),
+        ("январь декабрь 2013 г.", date(2013, 1, 1), date(2013, 12, 31)),
     ],
 )
 def test_a_period_with_its_year_written_once(phrase: str, start: date, end: date) -> None:
@@ -107,3 +108,8 @@ def test_the_campaign_takes_its_dates_from_the_plans_title() -> None:
 def test_a_campaign_with_no_dates_names_where_to_write_them() -> None:
     with pytest.raises(ScheduleValueError, match=r"title.*seasons\.campaign"):
         _occs("в течение месячника", plan_policy(Policy(), "План проведения месячника"))
+
+
+def test_two_years_whose_dash_was_lost_are_one_span() -> None:
+    (phase,) = parse_schedule("2009 2011 годы").phases
+    assert (phase.kind, phase.year_from, phase.year_to) == (Kind.ONGOING, 2009, 2011)
