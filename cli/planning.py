@@ -168,7 +168,7 @@ def plan_cmd(
             check_item(roadmap, item)
             rows += plan_rows(session, roadmap, rules, start=start, end=end, item=item, body=body)
         if ics:
-            write_bytes_atomic(ics, to_ics(rows, chosen, now=app.now))
+            write_bytes_atomic(ics, to_ics(rows, chosen, now=app.now, zone=rules.policy.zone))
             written.append(Written(ics, f"{len(rows)} occurrences, one calendar entry each"))
         written += _pictures(session, chosen, rules, chart, workload, body, start, end, today)
     if as_json:
@@ -227,7 +227,8 @@ def show_plan(rows: list[PlanRow], *, several: bool = False) -> None:
         table.add_row(
             f"{r.roadmap_number} · {r.item}" if several else r.item,
             r.phase or "",
-            f"{r.period_start:%d.%m.%Y}–{r.period_end:%d.%m.%Y}",
+            f"{r.period_start:%d.%m.%Y}–{r.period_end:%d.%m.%Y}"
+            + (f" {r.time_words}" if r.time else ""),
             f"{r.issue_on:%d.%m.%Y}",
             f"{r.due_on:%d.%m.%Y}",
             STATE_WORDS[r.state],

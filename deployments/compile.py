@@ -33,6 +33,7 @@ FREQUENCY_WORDS = {
     "quarterly": "ежеквартально",
     "monthly": "ежемесячно",
     "weekly": "еженедельно",
+    "daily": "ежедневно",
     "every_n_years": "раз в несколько лет",
 }
 KIND_WORDS = {

@@ -25,6 +25,7 @@ from kontrol.models.db import insert_for
 from kontrol.naming import body_cells, body_label, deployment_name
 from kontrol.roadmap.occurrences import Occurrence, co_executor_due, occurrences
 from kontrol.roadmap.schedule import parse_schedule
+from kontrol.roadmap.seasons import plan_policy
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def obligation_occurrences(ob: Obligation, rules: Rules) -> list[Occurrence]:
         schedule,
         adopted=roadmap.adopted_on,
         horizon_year=horizon,
-        policy=rules.policy,
+        policy=plan_policy(rules.policy, roadmap.plan_title, roadmap.title),
         calendar=rules.calendar,
     )
     occs = phases[ob.phase_index][1] if ob.phase_index < len(phases) else []

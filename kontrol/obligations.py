@@ -15,7 +15,7 @@ from kontrol.roadmap.errors import ScheduleError
 from kontrol.roadmap.policy import Policy
 from kontrol.roadmap.schedule import Schedule, parse_schedule
 from kontrol.roadmap.schedule.closest import closest_forms
-from kontrol.roadmap.seasons import check_seasons
+from kontrol.roadmap.seasons import check_seasons, plan_policy
 
 NOT_UNDERSTOOD = "не распознано"
 
@@ -27,6 +27,8 @@ def check_schedules(
     ``strict`` the first failure is the error, else the item is imported «не распознано» and
     the warning names the closest forms that are understood."""
     warnings: list[str] = []
+    if policy is not None:  # «месячник»: the dates the plan's title gives
+        policy = plan_policy(policy, document.plan_title, document.title)
     for item in document.activities:
         try:
             schedule = parse_schedule(item.schedule_text, item=item.number)

@@ -41,6 +41,12 @@ class PlanRow:
     recipients: tuple[str, ...]  # group members expanded
     roadmap: str = ""  # «1302-б от 27.07.2020» (``lookup.roadmap_ref``)
     roadmap_number: str = ""
+    time: dt.time | None = None  # the time of day the phrase wrote with its date
+
+    @property
+    def time_words(self) -> str | None:
+        """«10:00», or None: the time on the period's (last) day, as the phrase wrote it."""
+        return None if self.time is None else f"{self.time:%H:%M}"
 
     @property
     def uid(self) -> str:
@@ -61,6 +67,7 @@ class PlanRow:
             "period_end": self.period_end.isoformat(),
             "issue_on": self.issue_on.isoformat(),
             "due_on": self.due_on.isoformat(),
+            "time": self.time_words,
             "state": self.state,
             "lead": [e.body_id for e in self.executors if e.role == "lead"],
             "co_executors": [
@@ -124,6 +131,7 @@ def plan_rows(
                     recipients=tuple(r.body_id for r in who),
                     roadmap=roadmap_ref(roadmap),
                     roadmap_number=roadmap.number,
+                    time=occ.time,
                 )
             )
     return rows
@@ -134,8 +142,17 @@ def _name(session: Session, body_id: str) -> str:
     return body_label(b) if b else body_id
 
 
-def to_ics(rows: list[PlanRow], roadmaps: Sequence[Roadmap], *, now: dt.datetime) -> bytes:
-    """One all-day event per occurrence on its due date; UIDs stable across exports."""
+def to_ics(
+    rows: list[PlanRow],
+    roadmaps: Sequence[Roadmap],
+    *,
+    now: dt.datetime,
+    zone: dt.tzinfo | None = None,
+) -> bytes:
+    """One all-day event per occurrence on its due date; UIDs stable across exports.
+
+    An occurrence with a time of day («22 июня 10.00 ч.») is an event at that time on the day
+    the phrase named (the period's last day, in ``zone``, the policy's), not an all-day one."""
     from icalendar import Calendar, Event
 
     cal = Calendar()
@@ -147,8 +164,11 @@ def to_ics(rows: list[PlanRow], roadmaps: Sequence[Roadmap], *, now: dt.datetime
         ev = Event()
         ev.add("uid", r.uid)
         ev.add("dtstamp", now)
-        ev.add("dtstart", r.due_on)
-        ev.add("dtend", r.due_on + dt.timedelta(days=1))
+        if r.time is None:
+            ev.add("dtstart", r.due_on)
+            ev.add("dtend", r.due_on + dt.timedelta(days=1))
+        else:  # no end: the phrase gives the start only
+            ev.add("dtstart", dt.datetime.combine(r.period_end, r.time, tzinfo=zone))
         ev.add("summary", f"Срок: {r.name}")
         lead = ", ".join(e.name for e in r.executors if e.role == "lead")
         co = "; ".join(
@@ -157,7 +177,9 @@ def to_ics(rows: list[PlanRow], roadmaps: Sequence[Roadmap], *, now: dt.datetime
         ev.add(
             "description",
             f"Период: {r.period_start:%d.%m.%Y}–{r.period_end:%d.%m.%Y}\n"
-            f"Выдача поручений: {r.issue_on:%d.%m.%Y}\n"
+            + (f"Время: {r.time_words}\n" if r.time else "")
+            + f"Выдача поручений: {r.issue_on:%d.%m.%Y}\n"
+            + f"Срок исполнения: {r.due_on:%d.%m.%Y}\n"
             f"Ответственный исполнитель: {lead}\n" + (f"Соисполнители: {co}\n" if co else ""),
         )
         ev.add("categories", [f"№ {r.roadmap_number}", f"п. {r.item}"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from datetime import time as TimeOfDay
 from typing import Literal
 
 from kontrol.roadmap.policy import Policy
@@ -53,6 +54,9 @@ class Occurrence:
     due_on: date
     state: State
     key: str
+    # the time of day the phrase wrote with its date («1 сентября 10.00 ч.»): shown in the plan,
+    # the mail and the .ics; it moves no date and no working-day rule
+    time: TimeOfDay | None = None
 
 
 @dataclass(frozen=True)
@@ -249,7 +253,7 @@ def occurrences(
             while key in seen:
                 key += "+"
             seen.add(key)
-            occs.append(Occurrence(start, raw.end, issue, due, state, key))
+            occs.append(Occurrence(start, raw.end, issue, due, state, key, phase.time))
         # only a phase with a period of its own can be «the previous phase's period»
         if phase.own_period and occs:
             prev_end = max(o.period_end for o in occs)

@@ -72,6 +72,7 @@ DEFAULT_SEASONS = {
     "school_year": Season(start="09-01", end="05-31", default=True),
     "summer_holidays": Season(start="06-01", end="08-31", default=True),
     "exams": Season(start="05-20", end="07-10", default=True),
+    "navigation": Season(start="05-01", end="10-31", default=True),
 }
 
 

@@ -25,7 +25,14 @@ from kontrol.mail.digest import Line
 from kontrol.mail.links import Links, executor_url, make_link_for, overview_url
 from kontrol.mail.message import assignment_ics, format_address
 from kontrol.mail.outbox import Letter, Postmark, enqueue
-from kontrol.mail.render import Rendered, assignment_data, body_name, roadmap_data, roadmap_fields
+from kontrol.mail.render import (
+    Rendered,
+    assignment_data,
+    body_name,
+    phrase_time,
+    roadmap_data,
+    roadmap_fields,
+)
 from kontrol.models import Assignment, Body, OutboxMessage, Roadmap
 from kontrol.settings import Settings
 
@@ -139,6 +146,7 @@ class Mailer:
     ) -> dict[str, Any]:
         """The due date as a calendar event; a later ``sequence`` updates the same event."""
         item = a.obligation.item
+        at = phrase_time(a.obligation)
         return assignment_ics(
             assignment_id=a.id,
             due_on=a.due_on,
@@ -148,6 +156,7 @@ class Mailer:
             url=executor_url(self.portal_base_url, about.executor_token),
             now=now,
             sequence=sequence,
+            at=None if at is None else dt.datetime.combine(a.period_end, at, self.postmark.zone),
         )
 
     def assignment_issued(

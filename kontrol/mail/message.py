@@ -258,8 +258,12 @@ def assignment_ics(
     url: str,
     now: dt.datetime,
     sequence: int = 0,
+    at: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """An all-day VEVENT on the due date; UID stable per assignment so a new date updates it.
+
+    ``at``: the time of day the phrase wrote with its date («22 июня 10.00 ч.», aware, on that
+    day): the event is at that time instead of all day.
 
     The description is «<period>. <title>» and the link; a period phrase that ends with «г.»
     takes no second period (``russian.full_stop``)."""
@@ -270,8 +274,11 @@ def assignment_ics(
     event = Event()
     event.add("uid", f"assignment-{assignment_id}@kontrol")
     event.add("dtstamp", utc(now))
-    event.add("dtstart", due_on)
-    event.add("dtend", due_on + dt.timedelta(days=1))
+    if at is None:
+        event.add("dtstart", due_on)
+        event.add("dtend", due_on + dt.timedelta(days=1))
+    else:  # the phrase gives a start only: no end
+        event.add("dtstart", at)
     event.add("summary", one_line(summary))
     event.add("description", f"{full_stop(one_line(period))} {one_line(title)}\n{url}")
     event.add("url", url)

@@ -14,6 +14,7 @@ an error instead of an empty hole in a letter to a ministry.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,8 +24,10 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from kontrol.mail import russian
-from kontrol.models import Assignment, Body, Roadmap
+from kontrol.models import Assignment, Body, Obligation, Roadmap
 from kontrol.resources import resource
+from kontrol.roadmap.errors import ScheduleSyntaxError, ScheduleValueError
+from kontrol.roadmap.schedule import parse_schedule
 
 TEMPLATES = resource("kontrol.templates", "email")
 ROLE_WORDS = {"lead": "ответственный исполнитель", "co_executor": "соисполнитель"}
@@ -107,6 +110,20 @@ def roadmap_fields(roadmap: Roadmap) -> dict[str, Any]:
     }
 
 
+def phrase_time(ob: Obligation) -> dt.time | None:
+    """The time of day the item's phrase writes with its date («1 сентября 10.00 ч.»), if any:
+    read again from the phrase, as the plan is (an imported phrase always parses)."""
+    try:
+        phases = parse_schedule(ob.item.schedule_text).phases
+    except (ScheduleSyntaxError, ScheduleValueError):
+        return None
+    return phases[ob.phase_index].time if ob.phase_index < len(phases) else None
+
+
+def _time_words(at: dt.time | None) -> str | None:
+    return None if at is None else f"{at:%H:%M}"
+
+
 def assignment_data(assignment: Assignment) -> dict[str, Any]:
     """What every mail says about one assignment: item, period, due date, role, the others."""
     ob = assignment.obligation
@@ -130,6 +147,7 @@ def assignment_data(assignment: Assignment) -> dict[str, Any]:
         "via_group": via_group,
         "period": russian.period_words(assignment.period_start, assignment.period_end),
         "due_on": assignment.due_on,
+        "time": _time_words(phrase_time(ob)),
         "original_due_on": assignment.original_due_on,
         "notes": [str(f) for f in ob.flags],
     }

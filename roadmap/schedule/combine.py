@@ -8,6 +8,7 @@ on demand.  A combination that means nothing possible raises ``ScheduleValueErro
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import pairwise
@@ -295,7 +296,7 @@ class _Gathered:
 
 def _pair(w: Window, year: int) -> tuple[Window, int]:
     """A part of a given year; a month range across the New Year does not say which year."""
-    if w.end_year_offset and w.key.startswith("M"):
+    if w.end_year_offset and re.fullmatch(r"M\d\d-M\d\d", w.key):
         raise ScheduleValueError(
             f"the months {w.start_month}-{w.end_month} run across the New Year: "
             "name both years («октябрь 2021 г. - март 2022 г.») or none"

@@ -133,8 +133,8 @@ class FormsTransformer(Transformer[Token, list[PhaseClauses]]):
     def weekday(self, w: Token) -> Weekday:
         return Weekday(weekday_of(str(w)))
 
-    def season_before(self, _start: Token, season: Token) -> Due:
-        return Due(Deadline(season=season_of(str(season))), implies="yearly")
+    def season_before(self, _start: Token, *seasons: Token) -> list[Due]:
+        return [Due(Deadline(season=season_of(str(s))), implies="yearly") for s in seasons]
 
     def season_during(self, *args: Token) -> Part:
         return Part(season_window(season_of(str(args[-1]))))

@@ -14,6 +14,7 @@ from datetime import time as TimeOfDay
 from enum import StrEnum
 
 __all__ = [
+    "FREQUENCIES",
     "DatedPeriod",
     "Deadline",
     "EventTerm",
@@ -31,6 +32,19 @@ class Kind(StrEnum):
     ONGOING = "ongoing"
     ON_DEMAND = "on_demand"
     ON_EVENT = "on_event"
+
+
+# every ``Phase.frequency`` the parser can give: what shows it (deployment tags, mails) must
+# have a word for each (tests/roadmap/test_frequencies.py holds both)
+FREQUENCIES = (
+    "yearly",
+    "half_yearly",
+    "quarterly",
+    "monthly",
+    "weekly",
+    "daily",
+    "every_n_years",
+)
 
 
 def month_end(year: int, month: int) -> int:

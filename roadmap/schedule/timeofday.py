@@ -29,20 +29,41 @@ _BARE = re.compile(
     r"(?:\s*ч(?:ас[а-я]*)?\.?)?(?:\s*(?:-|до)\s*(?:[01]?\d|2[0-3])[.:][0-5]\d)?(?![\d.]*\d)"
 )
 
-# «14-00» as the whole cell: a day range cannot end on day 0 or 30 of nothing
-_HYPHEN_ALONE = re.compile(r"(?P<clock>(?:[01]?\d|2[0-3])-(?:00|30))")
+# «14-00», «с 10-00» as the whole cell: a day range cannot end on day 0 or 30 of nothing
+_HYPHEN_ALONE = re.compile(r"(?:(?:с|в|до)\s+)?(?P<clock>(?:[01]?\d|2[0-3])-(?:00|30))(?:\s*ч\.?)?")
+# «10 часов», «с 10 до 15 часов»: whole hours named by the word
+_HOURS_ALONE = re.compile(
+    r"(?:(?:с|в|до)\s+)?(?P<clock>[01]?\d|2[0-3])(?:\s*(?:-|до)\s*(?:[01]?\d|2[0-3]))?"
+    r"\s*час(?:ов|а)?\.?"
+)
+
+
+def _alone(text: str) -> re.Match[str] | None:
+    """The time when it is all the cell says («09.00-09.30», «14-00», «10 часов»)."""
+    whole = text.strip()
+    return next(
+        (m for r in (_BARE, _HYPHEN_ALONE, _HOURS_ALONE) if (m := r.fullmatch(whole))), None
+    )
+
+
+def _first_after_date(text: str, start: int = 0) -> re.Match[str] | None:
+    date = _DATE.search(text, start)
+    return _TIME.search(text, date.end()) if date else None
 
 
 def lift_time(text: str) -> tuple[str, time | None]:
-    """``text`` with the first time of day after a date blanked out, and that time."""
-    # «09.00-09.30», «14-00» alone in the cell: times only, «09.00» is no date
-    alone = _BARE.fullmatch(text.strip()) or _HYPHEN_ALONE.fullmatch(text.strip())
-    date = None if alone else _DATE.search(text)
-    found = _TIME.search(text, date.end()) if date else None
-    if found is None:
-        found = alone or _BARE.search(text)  # «ежедневно до 16.00», «не позднее 12.00 часов среды»
+    """``text`` with its times of day blanked out, and the first of them.
+
+    A cell may list several dates each with its time («24.01.2020 20.00 27.01.2020 17.00») or
+    one date with two («09.05.2020 09.00 20.00»): every time goes, the phase keeps the first."""
+    alone = _alone(text)
+    found = alone or _first_after_date(text) or _BARE.search(text)
     if found is None:
         return text, None
-    hour, minute = (int(x) for x in re.split(r"[.:\-]", found.group("clock")))
-    blank = " " * (found.end() - found.start())
-    return text[: found.start()] + blank + text[found.end() :], time(hour, minute)
+    hour, *rest = (int(x) for x in re.split(r"[.:\-]", found.group("clock")))
+    first = time(hour, rest[0] if rest else 0)
+    while found is not None:
+        blank = " " * (found.end() - found.start())
+        text = text[: found.start()] + blank + text[found.end() :]
+        found = None if alone else (_first_after_date(text, found.end()) or _BARE.search(text))
+    return text, first

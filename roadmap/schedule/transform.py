@@ -178,7 +178,12 @@ class ClauseTransformer(FormsTransformer):
                 days.append((a[0], a[1], years[len(days)]))
             elif isinstance(a, Token) and a.type == "DOTDATE":
                 days.append(_dotdate(a))
+            elif isinstance(a, Token) and a.type == "DAY_DOT":  # «01.- 08.05.15»: its month
+                days.append((int(str(a).rstrip(".")), 0, None))
         (da, ma, ya), (db, mb, yb) = days
+        ma = ma or mb
+        if ya is None and yb is not None:  # «13.10 - 15.10.2014»: the year written once
+            ya = yb - 1 if (ma, da) > (mb, db) else yb
         if ya is None or yb is None:
             raise ScheduleValueError("a period between two dates needs the year of each")
         if (yb, mb, db) < (ya, ma, da) or yb - ya > 1:
@@ -187,6 +192,14 @@ class ClauseTransformer(FormsTransformer):
         check_day(db, mb, yb)
         window = Window(f"D{ma:02d}{da:02d}-{mb:02d}{db:02d}", ma, da, mb, db, yb - ya)
         return Dated(window, ya)
+
+    def month_span(self, a: Token, ya: int, b: Token, yb: int) -> Dated:
+        """«Октябрь 2007 года - январь 2008 года»: one period from month to month."""
+        ma, mb = month_of(str(a)), month_of(str(b))
+        if (yb, mb) <= (ya, ma) or yb - ya > 1:
+            raise ScheduleValueError("the period goes backwards or spans more than a year")
+        # the key names the end year too («2007-M10-M01-2008»): both years are written
+        return Dated(Window(f"M{ma:02d}-M{mb:02d}-{yb}", ma, 1, mb, 0, yb - ya), ya)
 
     # clauses: recurrence and parts of a year
     def recurrence(self, w: Token) -> Recur:
@@ -237,6 +250,9 @@ class ClauseTransformer(FormsTransformer):
         if y[0] > y[1]:
             raise ScheduleValueError(f"the span {y[0]}-{y[1]} goes backwards")
         return Span(y[0], y[1])
+
+    def span_lost(self, *args: Token) -> Span:
+        return self.span(*args)
 
     def span_from(self, y: Token, _w: Token | None = None) -> Span:
         return Span(check_year(int(y)), None)

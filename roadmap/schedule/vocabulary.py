@@ -113,6 +113,8 @@ SEASON_NAMES = {
     "school_year": "учебный год",
     "summer_holidays": "летние каникулы",
     "exams": "период ГИА",
+    "navigation": "навигация",
+    "campaign": "месячник",  # its dates are the plan's title's (roadmap/seasons.py)
 }
 _SEASON_STEMS = (
     ("купальн", "swimming"),
@@ -123,6 +125,8 @@ _SEASON_STEMS = (
     ("учебн", "school_year"),
     ("летн", "summer_holidays"),
     ("гиа", "exams"),
+    ("навигац", "navigation"),
+    ("месячник", "campaign"),
 )
 _WEEKDAYS = ("понедельник", "вторник", "сред", "четверг", "пятниц", "суббот")
 _EV_NUMBER_RE = re.compile(r"\d{1,3}|" + "|".join(sorted(_EV_NUMBERS, key=len, reverse=True)))
@@ -133,7 +137,8 @@ def event_term(token: Token) -> tuple[int, str]:
     """«в течение 5 (пяти) рабочих дней» → (5, "working_days")."""
     text = str(token)
     m = _EV_NUMBER_RE.search(text)
-    assert m is not None  # the token's pattern has a number
+    if m is None:  # «в течение месяца (недели) со дня …»: one of them
+        return (1, "months") if "месяц" in text else (7, "days")
     n = int(m.group()) if m.group().isdigit() else _EV_NUMBERS[m.group()]
     if not 1 <= n <= _MAX_EVENT_DAYS:
         raise ScheduleValueError(f"a term of {n} days after an event is not possible")

@@ -2,7 +2,8 @@
 
 A phrase is understood exactly when it parses without error and its reading equals the expected
 one: the kind of every phase, the frequency, the earliest due date (moved by the policy's
-working-day rule), the remark flag, the time of day and, where given, the number of occurrences.
+working-day rule), the remark flag, the time of day and, where given, the number of occurrences;
+or, where the expected reading is ``error``, a refusal whose message names those words.
 Shared by tests/roadmap/test_phrase_catalogue.py and bench/phrase_speed.py.
 """
 
@@ -49,9 +50,22 @@ def _time_of(schedule: Schedule) -> str | None:
     return None
 
 
+def _judge_error(phrase: str, words: str) -> str | None:
+    try:
+        schedule = parse_schedule(phrase)
+        occurrences(
+            schedule, adopted=ADOPTED, horizon_year=HORIZON, policy=POLICY, calendar=CALENDAR
+        )
+    except (ScheduleSyntaxError, ScheduleValueError) as exc:
+        return None if words in str(exc) else f"error {exc} does not name {words!r}"
+    return f"read, not refused naming {words!r}"
+
+
 def judge(entry: Entry) -> str | None:
     """None when the phrase is understood exactly, else why not."""
     exp = entry.expect
+    if "error" in exp:  # the reading is a refusal that names what to add (a season …)
+        return _judge_error(entry.phrase, exp["error"])
     try:
         schedule = parse_schedule(entry.phrase)
     except (ScheduleSyntaxError, ScheduleValueError) as exc:
