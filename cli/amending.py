@@ -36,6 +36,7 @@ def import_if_amending(
     amends: str | None,
     apply: bool,
     *,
+    events: Path | None,
     strict: bool,
     json: bool,
 ) -> bool:
@@ -45,7 +46,7 @@ def import_if_amending(
     if not amends and not looks_like_amendment(file):
         return False
     import_amendment(
-        app, file, directory_file, amends=amends, apply=apply, strict=strict, as_json=json
+        app, file, directory_file, amends, apply, events=events, strict=strict, as_json=json
     )
     return True
 
@@ -54,28 +55,35 @@ def import_amendment(
     app: App,
     file: Path,
     directory_file: Path,
-    *,
     amends: str | None,
     apply: bool,
+    *,
+    events: Path | None,
     strict: bool,
     as_json: bool,
 ) -> None:
     """Read the amending decree, find its roadmap, show the difference, apply on ``apply``;
     under ``strict`` an unresolved executor or an unread schedule is an error."""
     from kontrol.amending import amend_roadmap, target_roadmap
-    from kontrol.obligations import sync_obligations
+    from kontrol.config import load_rules
+    from kontrol.events import check_event_phrases, load_catalogue
+    from kontrol.obligations import check_schedules, sync_obligations
     from kontrol.roadmap.amendment_reader import read_amendment
     from kontrol.roadmap.directory import load_directory
 
     document = read_amendment(file)
     bodies = load_directory(directory_file)
     app.require_schema()
+    policy = load_rules(app.settings).policy
+    checked = check_schedules(document, strict=strict, policy=policy)
+    checked += check_event_phrases(document, load_catalogue(app.settings, events), strict=strict)
     with app.transaction() as session:
         named = roadmap_by_number(session, amends) if amends else None
         roadmap = target_roadmap(session, document, named, on=app.now.date())
         report = amend_roadmap(session, document, bodies, roadmap, now=app.now, apply=apply)
-        if strict and report.warnings:
-            raise KontrolError(f"{file.name}: {report.warnings[0]} (--strict); nothing written")
+        report.warnings += checked
+        if strict and report.unresolved:
+            raise KontrolError(f"{file.name}: {report.unresolved[0]} (--strict); nothing written")
         if report.status == "applied":
             sync_obligations(session, roadmap.id)
     if as_json:
@@ -91,6 +99,8 @@ def import_amendment(
         soft_wrap=True,
     )
     show_changes(report.changes)
+    for u in report.unresolved:
+        console.print(f"  [red]unresolved[/] {u}", soft_wrap=True)
     for w in report.warnings:
         console.print(f"  [yellow]warning[/] {w}", soft_wrap=True)
 

@@ -116,7 +116,9 @@ def import_cmd(
     directory_file = resolve_path(directory, app.settings.directory, "directory of bodies")
     from kontrol.cli.amending import import_if_amending
 
-    if import_if_amending(app, file, directory_file, amends, apply, strict=strict, json=as_json):
+    if import_if_amending(
+        app, file, directory_file, amends, apply, events=events, strict=strict, json=as_json
+    ):
         return
     document = read_document(file)
     refuse_truncated(document, strict=strict)

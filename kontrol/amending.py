@@ -10,7 +10,6 @@ re-synced afterwards so that the next occurrences follow the amended text.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -18,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kontrol.errors import KontrolError, NotFound
-from kontrol.importing import ItemChange, _stored_items, diff_items, same_issuer, sync_directory
+from kontrol.importing import ItemChange, diff_items, same_issuer, stored_items, sync_directory
 from kontrol.models import Amendment, AmendmentChange, Body, Item, ItemExecutor, Roadmap
 from kontrol.roadmap.amendment import AmendmentDocument
 from kontrol.roadmap.directory import Directory
@@ -40,6 +39,7 @@ class AmendmentReport:
     status: Status = "differs"
     changes: list[ItemChange] = field(default_factory=list)
     applied_at: dt.datetime | None = None
+    unresolved: list[str] = field(default_factory=list)  # executors not in the directory
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -55,6 +55,7 @@ class AmendmentReport:
             "status": self.status,
             "applied_at": self.applied_at.isoformat() if self.applied_at else None,
             "changes": [change_json(c.number, c.change, c.fields) for c in self.changes],
+            "unresolved": self.unresolved,
             "warnings": self.warnings,
         }
 
@@ -136,10 +137,9 @@ def amend_roadmap(
         return report
     sync_directory(session, directory)
     known = {b for (b,) in session.execute(select(Body.id))}
-    stored = _stored_items(roadmap)
-    wanted, sources = _wanted(document, stored, directory, known, report.warnings)
+    stored = stored_items(roadmap)
+    wanted, sources = _wanted(document, stored, directory, known, report.unresolved)
     report.changes = [_described(c, stored, wanted) for c in diff_items(stored, wanted)]
-    report.warnings += _unread_schedules(sources.values())
     if not apply:
         return report
     _apply(session, roadmap, wanted, sources, report.changes)
@@ -186,32 +186,15 @@ def _described(
     return change
 
 
-def _unread_schedules(sources: Iterable[SourceItem]) -> list[str]:
-    """The amendment's rows whose schedule is not understood: imported without obligations."""
-    from kontrol.obligations import NOT_UNDERSTOOD
-    from kontrol.roadmap.errors import ScheduleError
-    from kontrol.roadmap.schedule import parse_schedule
-
-    found = []
-    for src in sources:
-        if src.kind != "activity":
-            continue
-        try:
-            parse_schedule(src.schedule_text, item=src.number)
-        except ScheduleError as exc:
-            found.append(f"{exc} — {NOT_UNDERSTOOD}")
-    return found
-
-
 def _pairs(change: ItemChange) -> dict[str, Any]:
     return {k: [o, n] for k, (o, n) in change.fields.items()}
 
 
-def _fields(src: SourceItem, directory: Directory, known: set[str], warnings: list[str]) -> dict:
+def _fields(src: SourceItem, directory: Directory, known: set[str], unresolved: list[str]) -> dict:
     resolved = resolve_executors(src.executors_text, directory) if src.kind == "activity" else None
     bodies = [b for b in resolved.bodies if b in known] if resolved else []
     for u in resolved.unresolved if resolved else []:
-        warnings.append(f"item {src.number}: executor «{u.text}» not in the directory")
+        unresolved.append(f"item {src.number}: executor «{u.text}» not in the directory")
     return {
         "kind": src.kind,
         "title": src.title,
@@ -231,13 +214,13 @@ def _wanted(
     stored: dict[str, dict[str, Any]],
     directory: Directory,
     known: set[str],
-    warnings: list[str],
+    unresolved: list[str],
 ) -> tuple[dict[str, dict[str, Any]], dict[str, SourceItem]]:
     """The roadmap's items as the amendment leaves them, in order, and the rows it brings."""
     sources: dict[str, SourceItem] = {}
     if document.new_plan is not None:
         sources = {s.number: s for s in document.new_plan}
-        return {n: _fields(s, directory, known, warnings) for n, s in sources.items()}, sources
+        return {n: _fields(s, directory, known, unresolved) for n, s in sources.items()}, sources
     wanted = {n: dict(f) for n, f in stored.items()}
     for ins in document.instructions:
         where = f"{document.source_name}:{ins.line}"
@@ -254,7 +237,7 @@ def _wanted(
             if ins.action == "add" and src.number in wanted:
                 raise KontrolError(f"{where}: item {src.number} to add is already there")
             sources[src.number] = src
-            fields = _fields(src, directory, known, warnings)
+            fields = _fields(src, directory, known, unresolved)
             if src.number in wanted:
                 wanted[src.number] = fields
             else:

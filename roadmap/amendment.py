@@ -79,6 +79,12 @@ class AmendmentDocument:
     new_plan: tuple[SourceItem, ...] | None = None
     warnings: tuple[str, ...] = field(default=())
 
+    @property
+    def activities(self) -> tuple[SourceItem, ...]:
+        """The activity rows the amendment brings (checked like a plan's on import)."""
+        rows = self.new_plan or tuple(s for i in self.instructions for s in i.items)
+        return tuple(s for s in rows if s.kind == "activity")
+
 
 def is_amending_title(title: str) -> bool:
     """The genre's title: «О внесении изменений (изменения) в …»."""

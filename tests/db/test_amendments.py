@@ -168,3 +168,25 @@ def test_an_amendment_of_a_roadmap_not_imported_is_one_line_and_writes_nothing(
     assert len(mismatch.err.strip().splitlines()) == 1
     assert "999-р" in mismatch.err and "--amends" in mismatch.err
     assert _counts(db_url) == before
+
+
+def test_under_strict_an_unknown_executor_or_an_unread_schedule_writes_nothing(
+    capsys, seed_path, directory_path, db_url, tmp_path
+):
+    assert _import(capsys, seed_path, directory_path).code == 0
+    before = _counts(db_url)
+    text = POINTS.read_text(encoding="utf-8")
+    unknown = tmp_path / "unknown.txt"
+    unknown.write_text(text.replace("г.\tКомитет", "г.\tДепартамент чудес", 1), "utf-8")
+    shown = _import(capsys, unknown, directory_path, "--json")
+    assert shown.code == 0, shown.err
+    [unresolved] = shown.json()["unresolved"]
+    assert unresolved.startswith("item 1.3: executor «Департамент чудес")
+    refused = _import(capsys, unknown, directory_path, "--strict", "--apply")
+    assert refused.code == 2 and "Департамент чудес" in refused.err
+    unread = tmp_path / "unread.txt"
+    unread.write_text(text.replace("Декабрь 2030 г.", "когда-нибудь потом"), "utf-8")
+    warned = _import(capsys, unread, directory_path, "--json")
+    assert any("6.4" in w and "не распознано" in w for w in warned.json()["warnings"])
+    assert _import(capsys, unread, directory_path, "--strict", "--apply").code == 2
+    assert _counts(db_url) == before
