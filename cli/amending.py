@@ -16,7 +16,7 @@ from kontrol.cli.common import app_of
 from kontrol.context import App
 from kontrol.errors import KontrolError
 from kontrol.importing import ItemChange
-from kontrol.lookup import roadmap_by_number
+from kontrol.lookup import roadmap_by_number, select_roadmaps
 from kontrol.output import console, print_json
 
 FIELD_WORDS = {
@@ -131,7 +131,12 @@ def _shown(value: Any) -> str:
 
 
 @click.command("amendments")
-@click.option("--roadmap", "numbers", multiple=True, help="Only this roadmap (repeatable).")
+@click.option(
+    "--roadmap",
+    "numbers",
+    multiple=True,
+    help="Only this roadmap: «1302-б» or «1302-б от 27.07.2020» (repeatable).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the history as JSON.")
 @click.pass_context
 def amendments_cmd(ctx: click.Context, numbers: tuple[str, ...], as_json: bool) -> None:
@@ -142,7 +147,7 @@ def amendments_cmd(ctx: click.Context, numbers: tuple[str, ...], as_json: bool) 
     app = app_of(ctx)
     app.require_schema()
     with app.reading() as session:
-        ids = [roadmap_by_number(session, n).id for n in numbers]
+        ids = [r.id for r in select_roadmaps(session, numbers)] if numbers else []
         query = select(Amendment).join(Roadmap).order_by(Amendment.adopted_on, Amendment.id)
         if ids:
             query = query.where(Amendment.roadmap_id.in_(ids))
