@@ -84,6 +84,12 @@ def example_cmd(folder: Path) -> None:
     help="Unresolved executors, unread schedules and a decree that looks cut off are errors.",
 )
 @click.option("--update", is_flag=True, help="Apply the differences of a revised decree.")
+@click.option(
+    "--amends",
+    metavar="NUMBER",
+    help="FILE is a decree amending roadmap NUMBER (recognised from its title without this).",
+)
+@click.option("--apply", "--yes", "apply", is_flag=True, help="Apply an amending decree's changes.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 def import_cmd(
@@ -93,15 +99,27 @@ def import_cmd(
     events: Path | None,
     strict: bool,
     update: bool,
+    amends: str | None,
+    apply: bool,
     as_json: bool,
 ) -> None:
     """Import a decree's roadmap (.txt or .docx) and resolve its executors.
 
     Importing the same file again changes nothing; a revised file prints its differences item
     by item and is applied only with --update. Everything happens in one transaction.
+
+    An amending decree («О внесении изменений в распоряжение … № 1302-б», or any FILE with
+    --amends NUMBER) prints the changes it makes to that roadmap; they are applied, and kept in
+    its history (`kontrol amendments`), only with --apply (or --yes).
     """
     app = app_of(ctx)
     directory_file = resolve_path(directory, app.settings.directory, "directory of bodies")
+    from kontrol.cli.amending import import_if_amending
+
+    if import_if_amending(
+        app, file, directory_file, amends, apply, events=events, strict=strict, json=as_json
+    ):
+        return
     document = read_document(file)
     refuse_truncated(document, strict=strict)
     bodies = load_directory(directory_file)

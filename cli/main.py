@@ -32,6 +32,7 @@ COMMANDS = {
     "items": "importing:items_cmd",
     "roadmaps": "roadmaps:roadmaps_cmd",
     "retire": "retiring:retire_cmd",
+    "amendments": "amending:amendments_cmd",
     "bodies": "bodies:bodies_group",
     "schedule": "planning:schedule_cmd",
     "plan": "planning:plan_cmd",

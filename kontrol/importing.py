@@ -148,7 +148,7 @@ def _wanted_items(
     }
 
 
-def _stored_items(roadmap: Roadmap) -> dict[str, dict[str, Any]]:
+def stored_items(roadmap: Roadmap) -> dict[str, dict[str, Any]]:
     by_id = {i.id: i.number for i in roadmap.items}
     return {
         item.number: {
@@ -217,7 +217,7 @@ def import_roadmap(
         report.status = "created"
         report.changes = [ItemChange(n, "added") for n in wanted]
     else:
-        report.changes = diff_items(_stored_items(roadmap), wanted)
+        report.changes = diff_items(stored_items(roadmap), wanted)
         header_changed = roadmap.source_sha256 != document.sha256
         if not report.changes and not header_changed:
             report.status = "unchanged"

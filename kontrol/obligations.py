@@ -10,6 +10,7 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
 from kontrol.models import Item, Obligation, Roadmap
+from kontrol.roadmap.amendment import AmendmentDocument
 from kontrol.roadmap.document import RoadmapDocument
 from kontrol.roadmap.errors import ScheduleError
 from kontrol.roadmap.policy import Policy
@@ -21,7 +22,7 @@ NOT_UNDERSTOOD = "не распознано"
 
 
 def check_schedules(
-    document: RoadmapDocument, *, strict: bool, policy: Policy | None = None
+    document: RoadmapDocument | AmendmentDocument, *, strict: bool, policy: Policy | None = None
 ) -> list[str]:
     """Every activity's phrase must parse (and name only seasons the ``policy`` has); with
     ``strict`` the first failure is the error, else the item is imported «не распознано» and

@@ -30,6 +30,7 @@ pytestmark = pytest.mark.usefixtures("prefect_server")
 JSON_COMMANDS: dict[str, tuple[str, ...]] = {
     "import": ("{seed}", "--directory", "{directory}"),
     "items": (),
+    "amendments": (),
     "bodies check": ("--directory", "{directory}"),
     "schedule": ("Ежеквартально, 2018-2025 г.г.", "--adopted", "2020-07-27"),
     "plan": ("--from", "2021-01-01", "--to", "2021-03-31"),
@@ -53,6 +54,9 @@ MORE_JSON_RUNS: list[tuple[str, ...]] = [
     ("sweep", "--as-of", "2021-02-16", "--dry-run"),
     ("status", "--overdue", "--as-of", "2021-02-16"),
     ("plan", "--item", "1.3"),
+    ("import", str(REPO / "tests" / "db" / "data" / "amendment_1302b_points.txt")),
+    ("import", str(REPO / "tests" / "db" / "data" / "amendment_1302b_points.txt"), "--apply"),
+    ("amendments",),
 ]
 # what only a Python repr prints: a dict or list of strings or tuples, None on its own, an object
 REPR = re.compile(
