@@ -163,3 +163,20 @@ def annual_report(report: AnnualReport, *, person: str | None) -> Rendered:
     """To the controller or a curator; ``person``: whom the directory names to address."""
     greeting = f"Уважаемый(ая) {person}!" if person else "Добрый день!"
     return render("annual_report", {"r": report, "greeting": greeting})
+
+
+def reply_answer(
+    *, subject: str, received: str, reason: str, advice: str, roadmaps: Sequence[Mapping[str, Any]]
+) -> Rendered:
+    """To whoever sent kontrol a reply it could not take (never to an auto-reply or a bounce):
+    what was wrong and what to do instead."""
+    return render(
+        "reply_answer",
+        {
+            "subject": subject,
+            "received": received,
+            "reason": reason,
+            "advice": advice,
+            "roadmaps": list(roadmaps),
+        },
+    )

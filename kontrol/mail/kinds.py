@@ -89,6 +89,13 @@ KINDS: dict[str, Kind] = {
             "portal (the curator returns the report) → Mailer.report_returned",
         ),
         Kind(
+            "reply_answer",
+            "reply_answer",
+            compose.reply_answer,
+            "kontrol.portal.replies (a reply by mail that cannot be taken; never to an "
+            "auto-reply or a bounce) → Mailer.reply_answer",
+        ),
+        Kind(
             "annual_report",
             "annual_report",
             compose.annual_report,
