@@ -159,3 +159,52 @@ def desk(db_url: str, tmp_path: Path) -> Iterator[Desk]:
     yield Desk(settings, engine, session_factory(engine), recorder, smtp, lead, co)
     smtp.stop()
     engine.dispose()
+
+
+def dsn(original: OutboxMessage, recipient: str, status: str = "5.1.1") -> bytes:
+    """A bounce as a recipient's server sends it later (RFC 3464), for one of our mails."""
+    return (
+        "From: MAILER-DAEMON@mx.example.org\r\n"
+        "To: kontrol@edu.lenobl.example\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\n"
+        f"Message-ID: <bounce-{uuid.uuid4().hex}@mx.example.org>\r\n"
+        "Auto-Submitted: auto-replied\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"\r\n\r\n'
+        "--b1\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n"
+        "--b1\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.example.org\r\n\r\n"
+        f"Final-Recipient: rfc822; {recipient}\r\nAction: failed\r\nStatus: {status}\r\n"
+        f"Diagnostic-Code: smtp; 550 {status} <{recipient}>: User unknown\r\n"
+        "--b1\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        f"Message-ID: {original.message_id}\r\nSubject: x\r\n"
+        "--b1--\r\n"
+    ).encode()
+
+
+def snapshot(desk: Desk) -> tuple[Any, ...]:
+    """What a reply could change (answers to the sender aside)."""
+    from sqlalchemy import func
+
+    from kontrol.models import AuditEvent
+    from kontrol.models.report import Attachment, ExtensionRequest, Report
+
+    with desk.sessions() as s:
+        counts = tuple(
+            int(s.scalar(select(func.count()).select_from(m)) or 0)
+            for m in (AuditEvent, Report, Attachment, ExtensionRequest)
+        )
+        outbox = tuple(
+            s.execute(
+                select(OutboxMessage.id, OutboxMessage.status)
+                .where(OutboxMessage.kind != "reply_answer")
+                .order_by(OutboxMessage.id)
+            ).all()
+        )
+        states = tuple(
+            s.execute(
+                select(Assignment.id, Assignment.status, Assignment.due_on).order_by(Assignment.id)
+            ).all()
+        )
+    files = tuple(sorted(str(p) for p in Path(desk.settings.upload_dir).rglob("*") if p.is_file()))
+    return counts, outbox, states, files
