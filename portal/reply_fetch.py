@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kontrol.config import Rules
 from kontrol.mail import compose
-from kontrol.mail.mailbox import Fetched, Mailbox, open_mailbox
+from kontrol.mail.mailbox import BULK, PROCESSED, REJECTED, Fetched, Mailbox, open_mailbox
 from kontrol.mail.render import one_line
 from kontrol.mail.reply_message import Incoming, read_message
 from kontrol.models import Assignment, MailReply
@@ -63,10 +63,18 @@ def fetch_replies(
     done: list[Handled] = []
     with open_mailbox(settings) as box:
         for fetched in box.fetch(box.uids()):
-            handled = handle_one(sessions, desk, box, fetched, now=now, emit=emit)
-            box.move([fetched.uid], handled.folder)
-            done.append(handled)
+            done.append(handle_one(sessions, desk, box, fetched, now=now, emit=emit))
+            if len(done) % BULK == 0:
+                _move(box, done[-BULK:])
+        _move(box, done[len(done) - len(done) % BULK :])
     return done
+
+
+def _move(box: Mailbox, handled: list[Handled]) -> None:
+    """Move handled messages to their folders, one MOVE per folder (each is committed: a run
+    killed before the move only moves them next time)."""
+    for folder in (PROCESSED, REJECTED):
+        box.move([h.uid for h in handled if h.folder == folder], folder)
 
 
 def handle_one(
@@ -91,7 +99,7 @@ def handle_one(
                 return _handled(fetched, msg, earlier, again=True)
             verdict = handle(session, desk, msg, now=now)
             row = _record(session, msg, verdict)
-            _answer(session, desk, msg, verdict, now)
+            write_answer(session, desk, msg, verdict, now)
     except Exception as exc:
         log.exception("cannot handle message %s", msg.message_id)
         return _record_error(sessions, box, fetched, msg, now, exc)
@@ -134,7 +142,7 @@ def _record(session: Session, msg: Incoming, verdict: Verdict) -> MailReply:
     return row
 
 
-def _answer(
+def write_answer(
     session: Session, desk: Desk, msg: Incoming, verdict: Verdict, now: dt.datetime
 ) -> None:
     """The short answer to the sender, when the verdict has one: once per message (its key)."""

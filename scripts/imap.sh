@@ -8,7 +8,9 @@
 # mailboxes); no system config is read or changed, nothing listens beyond 127.0.0.1.
 # When it starts the server and KONTROL_IMAP_STARTED_FILE names a file, it writes the data
 # folder there: scripts/test stops only a server it started.
-# `scripts/imap.sh stop` stops the server in ${KONTROL_IMAP_DATA:-/tmp/kontrol-imap}.
+# `scripts/imap.sh stop` stops the server in ${KONTROL_IMAP_DATA:-/tmp/kontrol-imap};
+# `scripts/imap.sh env` starts it if needed and prints the KONTROL_IMAP_* settings of its mailbox
+# «kontrol» instead of the URL: `eval "$(bash scripts/imap.sh env)"` (the demo's mailbox).
 set -euo pipefail
 port="${KONTROL_IMAP_PORT:-54143}"
 data="${KONTROL_IMAP_DATA:-/tmp/kontrol-imap}"
@@ -80,4 +82,9 @@ CONF
   up || { echo "Dovecot did not answer on 127.0.0.1:$port; its log: $data/log" >&2; tail -20 "$data/log" >&2; exit 1; }
   if [ -n "${KONTROL_IMAP_STARTED_FILE:-}" ]; then echo "$data" > "$KONTROL_IMAP_STARTED_FILE"; fi
 fi
-echo "imap://kontrol:kontrol@127.0.0.1:$port"
+if [ "${1:-}" = env ]; then
+  echo "export KONTROL_IMAP_HOST=127.0.0.1 KONTROL_IMAP_PORT=$port KONTROL_IMAP_TLS=none" \
+    "KONTROL_IMAP_USERNAME=kontrol KONTROL_IMAP_PASSWORD=kontrol"
+else
+  echo "imap://kontrol:kontrol@127.0.0.1:$port"
+fi

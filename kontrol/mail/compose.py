@@ -26,9 +26,11 @@ class AboutAssignment:
     a: Mapping[str, Any]
     portal_base_url: str
     executor_token: str
+    reply_by_mail: bool = False  # kontrol reads replies: the mail says a reply is a report
 
     def context(self, **extra: Any) -> dict[str, Any]:
         return {
+            "reply_by_mail": self.reply_by_mail,
             "portal_base_url": self.portal_base_url.rstrip("/"),
             "roadmap": self.roadmap,
             "roadmaps": [self.roadmap],

@@ -102,6 +102,7 @@ class Mailer:
             a=assignment_data(a),
             portal_base_url=self.portal_base_url,
             executor_token=self.links(a.id, a.body_id),
+            reply_by_mail=self.replies is not None,
         )
 
     def _write(self, session: Session, letter: Letter, now: dt.datetime) -> OutboxMessage | None:

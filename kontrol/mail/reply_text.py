@@ -67,10 +67,22 @@ def note_of(text: str) -> str:
     kept: list[str] = []
     for line in lines:
         if QUOTE_START.match(line):
+            if line.lstrip().startswith(">"):
+                _drop_attribution(kept)
             break
         kept.append(line.rstrip())
     note = "\n".join(kept).strip()
     return re.sub(r"\n{3,}", "\n\n", note)
+
+
+def _drop_attribution(kept: list[str]) -> None:
+    """The line that introduces a ``>`` quote in any language («Пн, 1 фев. 2021 г. в 10:00,
+    kontrol <kontrol@…>:»): the last one before it, ending with a colon, naming an address or a
+    time."""
+    while kept and not kept[-1].strip():
+        kept.pop()
+    if kept and kept[-1].endswith(":") and re.search(r"@|\d:\d\d", kept[-1]):
+        kept.pop()
 
 
 def is_auto_reply_text(subject: str, note: str) -> bool:
