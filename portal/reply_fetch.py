@@ -58,10 +58,10 @@ def fetch_replies(
     emit: Emit | None = None,
 ) -> list[Handled]:
     """Handle every message waiting in the mailbox's folder; what was done with each."""
-    with sessions() as session:
-        desk = Desk.of(session, settings, rules)
     done: list[Handled] = []
     with open_mailbox(settings) as box:
+        with sessions() as session:
+            desk = Desk.of(session, settings, rules)
         for fetched in box.fetch(box.uids()):
             done.append(handle_one(sessions, desk, box, fetched, now=now, emit=emit))
             if len(done) % BULK == 0:

@@ -64,3 +64,11 @@ def test_the_deployment_runs_every_five_minutes_in_working_hours_with_a_mailbox(
     assert schedule.schedule.timezone == "Europe/Moscow"
     no_mailbox = desk.settings.model_copy(update={"imap_host": None})
     assert mailbox_deployment(App(no_mailbox)) is None
+
+
+def test_without_a_mailbox_fetch_says_which_setting_is_missing(
+    shell: Desk, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.delenv("KONTROL_IMAP_HOST")
+    result = run(capsys, "mail", "fetch")
+    assert result.code == 2 and "KONTROL_IMAP_HOST is not set" in result.err
