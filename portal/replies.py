@@ -40,6 +40,7 @@ from kontrol.portal import service, tokens, uploads
 from kontrol.portal.pages import PortalSettings
 from kontrol.settings import Settings
 
+APPLIED = ("done", "extension_requested", "bounce")  # moved to «processed»; the rest «rejected»
 USE_LINK = "Ответьте на последнее письмо по поручению или воспользуйтесь ссылкой из него."
 
 
@@ -59,12 +60,6 @@ class Verdict:
     assignment_id: int | None = None
     answer: tuple[str, str] | None = None  # (reason, advice) of the answer to the sender
     events: list[Any] = field(default_factory=list)
-
-    @property
-    def folder(self) -> str:
-        return (
-            "processed" if self.outcome in ("done", "extension_requested", "bounce") else "rejected"
-        )
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from kontrol.mail.render import one_line
 from kontrol.mail.reply_message import Incoming, read_message
 from kontrol.models import Assignment, MailReply
 from kontrol.models.db import insert_for
-from kontrol.portal.replies import Desk, Verdict, handle
+from kontrol.portal.replies import APPLIED, Desk, Verdict, handle
 from kontrol.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -180,7 +180,7 @@ def _record_error(
 
 
 def _handled(fetched: Fetched, msg: Incoming, row: MailReply, *, again: bool = False) -> Handled:
-    folder = "processed" if row.outcome in ("done", "extension_requested", "bounce") else "rejected"
+    folder = PROCESSED if row.outcome in APPLIED else REJECTED
     return Handled(
         fetched.uid,
         msg.message_id,

@@ -92,8 +92,8 @@ KINDS: dict[str, Kind] = {
             "reply_answer",
             "reply_answer",
             compose.reply_answer,
-            "kontrol.portal.replies (a reply by mail that cannot be taken; never to an "
-            "auto-reply or a bounce) → Mailer.reply_answer",
+            "kontrol.portal.reply_fetch (a reply by mail that cannot be taken, judged by "
+            "kontrol.portal.replies; never to an auto-reply or a bounce) → Mailer.reply_answer",
         ),
         Kind(
             "annual_report",

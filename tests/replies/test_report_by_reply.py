@@ -53,3 +53,25 @@ def test_the_assignment_mail_routes_replies_to_kontrol_and_the_curator(desk: Des
     reply_to = [a.addr_spec for m in issued[:1] for a in m["Reply-To"].addresses]
     assert reply_to[0].startswith("kontrol+a") and len(reply_to[0].split("@")[0]) <= 64
     assert len(reply_to) == 2  # the curator stays in copy of every answer
+
+
+def test_a_client_that_dropped_the_plus_address_is_followed_by_in_reply_to(desk: Desk):
+    desk.deliver(desk.reply(desk.lead, "Исполнено.", to="kontrol@edu.lenobl.example"))
+
+    [handled] = desk.fetch()
+
+    assert (handled.outcome, handled.assignment_id) == ("done", desk.lead)
+
+
+def test_an_html_only_reply_with_base64_text_is_a_report(desk: Desk):
+    html = (
+        '<div>Исполнено, данные&nbsp;направлены.</div><div class="gmail_quote">'
+        "<blockquote>Поручение</blockquote></div>"
+    )
+    desk.deliver(desk.reply(desk.lead, "", html=html))
+
+    [handled] = desk.fetch()
+
+    assert handled.outcome == "done"
+    with desk.sessions() as s:
+        assert s.scalars(select(Report.text)).one() == "Исполнено, данные направлены."

@@ -138,3 +138,17 @@ def test_a_delayed_notice_changes_nothing(desk: Desk):
     [handled] = desk.fetch()
 
     assert snapshot(desk) == before and handled.outcome == "ignored"
+
+
+def test_in_reply_to_naming_a_mail_about_another_assignment_changes_nothing(desk: Desk):
+    other = desk.issued(desk.co).message_id
+    before = snapshot(desk)
+    msg = desk.reply(desk.lead, "Исполнено.")
+    msg.replace_header("In-Reply-To", other)
+    msg.replace_header("References", other)
+    desk.deliver(msg)
+
+    [handled] = desk.fetch()
+
+    assert snapshot(desk) == before and handled.folder == "rejected"
+    assert "другом поручении" in (handled.reason or "")
