@@ -1,5 +1,6 @@
-"""``kontrol mail deliver | check | retry | list | sink``: send the outbox, try the server,
-requeue failed mail, look at the outbox, run a local SMTP sink."""
+"""``kontrol mail deliver | check | retry | list | sink | fetch``: send the outbox, try the
+server, requeue failed mail, look at the outbox, run a local SMTP sink, read the replies
+(``mail_fetch``)."""
 
 from __future__ import annotations
 
@@ -242,3 +243,12 @@ def sink_cmd(
         ),
     )
     console.print(f"stopped after {handle.handler.count} message(s)")
+
+
+def _add_fetch() -> None:
+    from kontrol.cli.mail_fetch import fetch_cmd
+
+    mail_group.add_command(fetch_cmd)
+
+
+_add_fetch()

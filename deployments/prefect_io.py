@@ -93,11 +93,14 @@ def runner_deployments(specs: Sequence[DeploymentSpec]) -> list[RunnerDeployment
 
 
 def extra_deployments(app: App) -> list[RunnerDeployment]:
-    """The daily sweep and the annual monitoring report, beside the roadmap's own."""
+    """The daily sweep, the annual monitoring report and (with a mailbox) the replies by mail,
+    beside the roadmap's own."""
+    from kontrol.deployments.mailbox import mailbox_deployment
     from kontrol.deployments.monitoring import monitoring_deployment
     from kontrol.deployments.sweep import sweep_deployment
 
-    return [sweep_deployment(app), monitoring_deployment(app)]
+    mailbox = mailbox_deployment(app)
+    return [sweep_deployment(app), monitoring_deployment(app), *([mailbox] if mailbox else [])]
 
 
 def serve(deployments: Sequence[RunnerDeployment], *, limit: int = 4) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -19,9 +20,12 @@ from sqlalchemy.orm import Session
 from kontrol.assignments import cancel
 from kontrol.errors import KontrolError
 from kontrol.lookup import roadmap_ref
-from kontrol.mail.mailer import Mailer
+from kontrol.mail import compose
+from kontrol.mail.mailer import Mailer, body_addresses, curator_address
+from kontrol.mail.outbox import Letter, enqueue
+from kontrol.mail.render import assignment_data, body_name, roadmap_fields
 from kontrol.mail.russian import decree_genitive, void_words
-from kontrol.models import Assignment, Body, Item, Obligation, Roadmap
+from kontrol.models import Assignment, Body, Item, Obligation, OutboxMessage, Roadmap
 from kontrol.models.assignment import OPEN_STATUSES
 
 
@@ -104,7 +108,7 @@ def apply_retirement(
     for body_id, cancelled in by_body.items():
         body = session.get(Body, body_id)
         assert body is not None
-        mailer.roadmap_retired(session, body, roadmap, cancelled, now=now)
+        tell(mailer, session, body, roadmap, cancelled, now=now)
     roadmap.retirement_applied_at = now
     session.flush()
     ids = tuple(a.id for group in by_body.values() for a in group)
@@ -139,3 +143,40 @@ def open_assignments(session: Session, roadmap: Roadmap) -> list[Assignment]:
             .order_by(Assignment.body_id, Assignment.due_on, Assignment.id)
         )
     )
+
+
+def tell(
+    mailer: Mailer,
+    session: Session,
+    body: Body,
+    roadmap: Roadmap,
+    cancelled: Sequence[Assignment],
+    *,
+    now: dt.datetime,
+) -> OutboxMessage | None:
+    """One mail per executor when a decree becomes void, listing all its cancelled
+    assignments of it; key ``retired:{roadmap}:{body}`` (a second run adds none)."""
+    assert roadmap.retired_on is not None and roadmap.retired_reason is not None
+    items = []
+    for a in cancelled:
+        data = assignment_data(a)
+        items.append(
+            {**data["item"], "phase": data["phase"], "period": data["period"], "due_on": a.due_on}
+        )
+    facts = compose.Retirement(
+        recipient={"id": body.id, "name": body_name(body), "person": body.person},
+        roadmap=roadmap_fields(roadmap),
+        retired_on=roadmap.retired_on,
+        reason=roadmap.retired_reason,
+        items=items,
+    )
+    letter = Letter(
+        key=f"retired:{roadmap.id}:{body.id}",
+        kind="roadmap_retired",
+        to=body_addresses(body),
+        reply_to=curator_address(body),
+        rendered=compose.roadmap_retired(facts),
+        roadmap_id=roadmap.id,
+        recipient_body_id=body.id,
+    )
+    return enqueue(session, letter, postmark=mailer.postmark, now=now)

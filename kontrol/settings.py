@@ -37,6 +37,16 @@ class Settings(BaseSettings):
     # unset: the system's trust store
     smtp_ca_file: Path | None = None
     mail_from: str = "kontrol@example.org"
+    # kontrol's mailbox (issue 21): replies to assignment mails are read there
+    # (kontrol.mail.mailbox); unset host: no reply address in the mails, nothing to read
+    imap_host: str | None = None
+    imap_port: int = Field(993, ge=1, le=65535)
+    imap_username: str | None = None
+    imap_password: str | None = None
+    # tls: TLS from the first byte, 993; starttls: upgrade on 143; none: plain (local Dovecot)
+    imap_tls: Literal["none", "starttls", "tls"] = "tls"
+    imap_ca_file: Path | None = None
+    imap_folder: str = "INBOX"
     portal_base_url: str = "http://127.0.0.1:8080"
     # signs the portal links; required by everything that writes or reads one (see
     # kontrol.mail.links.signing_keys): there is no built-in key

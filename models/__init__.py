@@ -6,6 +6,7 @@ from kontrol.models.body import Body, GroupMember
 from kontrol.models.event import EventRecord
 from kontrol.models.obligation import Obligation
 from kontrol.models.outbox import OutboxContent, OutboxMessage
+from kontrol.models.reply import MailReply
 from kontrol.models.report import Attachment, ExtensionRequest, Report
 from kontrol.models.roadmap import Amendment, AmendmentChange, Curator, Item, ItemExecutor, Roadmap
 
@@ -24,6 +25,7 @@ __all__ = [
     "Item",
     "ItemExecutor",
     "LadderStep",
+    "MailReply",
     "Obligation",
     "OutboxContent",
     "OutboxMessage",

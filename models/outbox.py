@@ -36,7 +36,7 @@ class OutboxMessage(Base):
     cc_addrs: Mapped[json_list]
     reply_to: Mapped[str | None]
     subject: Mapped[text]
-    message_id: Mapped[str]
+    message_id: Mapped[str] = mapped_column(index=True)  # bounces and replies name it
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

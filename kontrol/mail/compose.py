@@ -26,9 +26,11 @@ class AboutAssignment:
     a: Mapping[str, Any]
     portal_base_url: str
     executor_token: str
+    reply_by_mail: bool = False  # kontrol reads replies: the mail says a reply is a report
 
     def context(self, **extra: Any) -> dict[str, Any]:
         return {
+            "reply_by_mail": self.reply_by_mail,
             "portal_base_url": self.portal_base_url.rstrip("/"),
             "roadmap": self.roadmap,
             "roadmaps": [self.roadmap],
@@ -189,3 +191,20 @@ def annual_report(report: AnnualReport, *, person: str | None) -> Rendered:
     """To the controller or a curator; ``person``: whom the directory names to address."""
     greeting = f"Уважаемый(ая) {person}!" if person else "Добрый день!"
     return render("annual_report", {"r": report, "greeting": greeting})
+
+
+def reply_answer(
+    *, subject: str, received: str, reason: str, advice: str, roadmaps: Sequence[Mapping[str, Any]]
+) -> Rendered:
+    """To whoever sent kontrol a reply it could not take (never to an auto-reply or a bounce):
+    what was wrong and what to do instead."""
+    return render(
+        "reply_answer",
+        {
+            "subject": subject,
+            "received": received,
+            "reason": reason,
+            "advice": advice,
+            "roadmaps": list(roadmaps),
+        },
+    )

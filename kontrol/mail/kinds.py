@@ -80,7 +80,7 @@ KINDS: dict[str, Kind] = {
             "roadmap_retired",
             compose.roadmap_retired,
             "kontrol.retirement (`kontrol retire`, or the sweep on the day a decree becomes "
-            "void) → Mailer.roadmap_retired, one per executor",
+            "void) → kontrol.retirement.tell, one per executor",
         ),
         Kind(
             "report_review",
@@ -94,6 +94,13 @@ KINDS: dict[str, Kind] = {
             "report_returned",
             compose.report_returned,
             "portal (the curator returns the report) → Mailer.report_returned",
+        ),
+        Kind(
+            "reply_answer",
+            "reply_answer",
+            compose.reply_answer,
+            "kontrol.portal.reply_fetch (a reply by mail that cannot be taken, judged by "
+            "kontrol.portal.replies; never to an auto-reply or a bounce) → Mailer.reply_answer",
         ),
         Kind(
             "annual_report",

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from kontrol import oversight
 from kontrol.mail import compose
 from kontrol.mail.digest import Line
-from kontrol.mail.links import Links, executor_url, make_link_for, overview_url
+from kontrol.mail.links import Links, executor_url, make_link_for, overview_url, signing_keys
 from kontrol.mail.message import assignment_ics, format_address
 from kontrol.mail.outbox import Letter, Postmark, enqueue
 from kontrol.mail.render import (
@@ -33,8 +33,11 @@ from kontrol.mail.render import (
     roadmap_data,
     roadmap_fields,
 )
+from kontrol.mail.reply_address import ReplyAddresses
 from kontrol.models import Assignment, Body, OutboxMessage, Roadmap
 from kontrol.settings import Settings
+
+REPLY_TO_MAX = 255  # the outbox column
 
 
 def body_addresses(body: Body) -> list[str]:
@@ -74,10 +77,31 @@ class Mailer:
     postmark: Postmark
     portal_base_url: str
     links: Links  # the executor's token; also signs the digests' overview links
+    # with a mailbox to read (KONTROL_IMAP_HOST): the signed reply address of the executor's
+    # mails (issue 21); None: replies go to the curator alone, as before
+    replies: ReplyAddresses | None = None
 
     @classmethod
     def of(cls, settings: Settings) -> Mailer:
-        return cls(Postmark.of(settings), settings.portal_base_url, make_link_for(settings))
+        replies = None
+        if settings.imap_host:
+            replies = ReplyAddresses(settings.mail_from, signing_keys(settings))
+        return cls(
+            Postmark.of(settings), settings.portal_base_url, make_link_for(settings), replies
+        )
+
+    def reply_to(self, a: Assignment) -> str | None:
+        """Reply-To of a mail to the executor: kontrol's signed address for this assignment
+        (when it reads replies) and the curator, so that «Ответить» reaches both."""
+        curator = curator_address(a.body)
+        if self.replies is None:
+            return curator
+        mine = format_address(self.replies.address(a.id, a.body_id), "kontrol")
+        if curator is None:
+            return mine
+        both = f"{mine}, {curator}"
+        bare = str(a.body.escalates_to.emails[0]) if a.body.escalates_to else ""
+        return both if len(both) <= REPLY_TO_MAX else f"{mine}, {bare}"
 
     def about(self, a: Assignment) -> compose.AboutAssignment:
         return compose.AboutAssignment(
@@ -85,6 +109,7 @@ class Mailer:
             a=assignment_data(a),
             portal_base_url=self.portal_base_url,
             executor_token=self.links(a.id, a.body_id),
+            reply_by_mail=self.replies is not None,
         )
 
     def _write(self, session: Session, letter: Letter, now: dt.datetime) -> OutboxMessage | None:
@@ -106,7 +131,7 @@ class Mailer:
             key=key,
             kind=kind,
             to=body_addresses(a.body),
-            reply_to=curator_address(a.body),
+            reply_to=self.reply_to(a),
             rendered=rendered,
             attachments=attachments,
             assignment_id=a.id,
@@ -318,43 +343,23 @@ class Mailer:
         key = f"report-returned:{report_id}"
         return self._to_executor(session, a, rendered, key=key, kind="report_returned", now=now)
 
-    def roadmap_retired(
+    def reply_answer(
         self,
         session: Session,
-        body: Body,
-        roadmap: Roadmap,
-        cancelled: Sequence[Assignment],
         *,
+        to: str,
+        key: str,
+        rendered: Rendered,
+        a: Assignment | None,
         now: dt.datetime,
     ) -> OutboxMessage | None:
-        """One mail per executor when a decree becomes void, listing all its cancelled
-        assignments of it; key ``retired:{roadmap}:{body}`` (a second run adds none)."""
-        assert roadmap.retired_on is not None and roadmap.retired_reason is not None
-        items = []
-        for a in cancelled:
-            data = assignment_data(a)
-            items.append(
-                {
-                    **data["item"],
-                    "phase": data["phase"],
-                    "period": data["period"],
-                    "due_on": a.due_on,
-                }
-            )
-        facts = compose.Retirement(
-            recipient={"id": body.id, "name": body_name(body), "person": body.person},
-            roadmap=roadmap_fields(roadmap),
-            retired_on=roadmap.retired_on,
-            reason=roadmap.retired_reason,
-            items=items,
-        )
+        """The short answer to a reply kontrol could not take; one per message (``key``)."""
         letter = Letter(
-            key=f"retired:{roadmap.id}:{body.id}",
-            kind="roadmap_retired",
-            to=body_addresses(body),
-            reply_to=curator_address(body),
-            rendered=compose.roadmap_retired(facts),
-            roadmap_id=roadmap.id,
-            recipient_body_id=body.id,
+            key=key,
+            kind="reply_answer",
+            to=[to],
+            rendered=rendered,
+            assignment_id=a.id if a is not None else None,
+            roadmap_id=a.obligation.item.roadmap_id if a is not None else None,
         )
         return self._write(session, letter, now)

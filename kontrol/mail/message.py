@@ -140,6 +140,11 @@ def parse_address(text: str) -> Address:
     return Address(display_name=one_line(name), username=username, domain=domain)
 
 
+def address_list(text: str) -> list[Address]:
+    """Each address of a stored list («"A" <a@x>, b@y»: Reply-To may name two)."""
+    return [parse_address(format_address(a, n)) for n, a in utils.getaddresses([text]) if a]
+
+
 def sender_address(mail_from: str, default_name: str = "kontrol") -> Address:
     address = parse_address(mail_from)
     if address.display_name:
@@ -215,7 +220,7 @@ def build_message(
     if row.cc_addrs:
         msg.set_raw("Cc", encoded_addresses("Cc", [parse_address(a) for a in row.cc_addrs]))
     if row.reply_to:
-        msg.set_raw("Reply-To", encoded_addresses("Reply-To", [parse_address(row.reply_to)]))
+        msg.set_raw("Reply-To", encoded_addresses("Reply-To", address_list(row.reply_to)))
     msg["Date"] = utils.format_datetime(utc(date).astimezone(zone))
     msg["Message-ID"] = one_line(row.message_id)
     if list_id:

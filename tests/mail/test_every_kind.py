@@ -22,12 +22,15 @@ from kontrol.mail.delivery import deliver_pending
 from kontrol.mail.kinds import KINDS, STEMS
 from kontrol.mail.mailer import Mailer
 from kontrol.mail.render import TEMPLATES
+from kontrol.mail.reply_message import read_message
 from kontrol.mail.sink import start_sink
 from kontrol.models import Assignment, Item, OutboxMessage
 from kontrol.models.db import make_engine, session_factory
 from kontrol.models.report import Report
 from kontrol.obligations import sync_obligations
 from kontrol.portal import service, tokens
+from kontrol.portal.replies import Desk, handle
+from kontrol.portal.reply_fetch import write_answer
 from kontrol.roadmap.events import load_events
 from kontrol.roadmap.policy import Policy
 from kontrol.roadmap.workcalendar import WorkCalendar
@@ -128,6 +131,25 @@ def _portal(app: App, written: Written, tmp_path: Path) -> None:
     written.step("report_returned")
 
 
+def _reply(app: App, written: Written) -> None:
+    """A reply by mail that cannot be taken (a later date asked for, none named): its sender,
+    the lead's own address, gets the short answer."""
+    settings = app.settings.model_copy(update={"imap_host": "imap.example.org"})
+    now = at(dt.date(2021, 2, 2))
+    with app.transaction() as s:
+        lead = s.scalars(select(Assignment).where(Assignment.role == "lead")).first()
+        assert lead is not None
+        desk = Desk.of(s, settings, RULES)
+        raw = (
+            f"From: {lead.body.emails[0]}\r\nTo: {desk.replies.address(lead.id, lead.body_id)}"
+            "\r\nSubject: Re: поручение\r\nMessage-ID: <r1@school.example.org>\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n\r\nПрошу продлить срок.\r\n"
+        ).encode()
+        msg = read_message(raw)
+        write_answer(s, desk, msg, handle(s, desk, msg, now=now), now)
+    written.step("reply_answer")
+
+
 def _sweep(app: App, written: Written) -> None:
     """Working days around the lead's due date (31.03.2021): reminders, the overdue notice,
     the supervisors' digests, and on Monday 05.04 the week's summary."""
@@ -177,6 +199,7 @@ def _write_every_kind(settings: Settings, tmp_path: Path) -> dict[int, str]:
     issue(app, None, "3.1.2", period="2021-Q1", on=None, actor="test")
     written.step("assignment_issued")
     _portal(app, written, tmp_path)
+    _reply(app, written)
     _event(App(settings, now=at(dt.date(2021, 3, 1))), written)
     _sweep(app, written)
     monitoring(
