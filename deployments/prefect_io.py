@@ -17,8 +17,8 @@ from kontrol.deployments.dispatch import synchronous
 from kontrol.errors import KontrolError
 
 if TYPE_CHECKING:
-    from prefect.client.schemas.responses import DeploymentResponse
     from prefect.client.schemas.objects import FlowRun
+    from prefect.client.schemas.responses import DeploymentResponse
     from prefect.deployments.runner import RunnerDeployment
 
 CYCLE_FLOW = "kontrol-cycle"

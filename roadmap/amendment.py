@@ -80,6 +80,12 @@ class AmendmentDocument:
     warnings: tuple[str, ...] = field(default=())
 
     @property
+    def plan_title(self) -> str:
+        """An amendment has no plan title of its own (a «месячник» named in its rows takes
+        its dates from its own title)."""
+        return ""
+
+    @property
     def activities(self) -> tuple[SourceItem, ...]:
         """The activity rows the amendment brings (checked like a plan's on import)."""
         rows = self.new_plan or tuple(s for i in self.instructions for s in i.items)

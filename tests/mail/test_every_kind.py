@@ -191,6 +191,26 @@ def _event(app: App, written: Written) -> None:
     written.step("assignment_issued")
 
 
+def _retire(app: App, written: Written) -> None:
+    """The decree declared void: each executor still owing something is told once."""
+    from kontrol.models import Roadmap
+    from kontrol.retirement import declare_void
+
+    day = dt.date(2022, 2, 1)
+    with app.transaction() as s:
+        declare_void(
+            s,
+            s.scalars(select(Roadmap)).one(),
+            on=day,
+            reason="распоряжение от 01.02.2022 № 1",
+            today=day,
+            now=app.now,
+            mailer=Mailer.of(app.settings),
+            actor="test",
+        )
+    written.step("roadmap_retired")
+
+
 def _write_every_kind(settings: Settings, tmp_path: Path) -> dict[int, str]:
     """One mail (at least) of every registered kind, each through the code that writes it."""
     scratch_import(settings.database_url, SEED, DIRECTORY, at(dt.date(2021, 1, 11)))
@@ -206,6 +226,7 @@ def _write_every_kind(settings: Settings, tmp_path: Path) -> dict[int, str]:
         App(settings, now=at(dt.date(2022, 2, 1))), RULES, year=2021, as_of=dt.date(2022, 2, 1)
     )
     written.step("annual_report")
+    _retire(App(settings, now=at(dt.date(2022, 2, 1))), written)
     app.engine.dispose()
     return written.names
 
