@@ -6,7 +6,7 @@ Templates get dicts and strings only (autoescaped by Jinja2); nothing here write
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,7 @@ from kontrol import oversight, standing
 from kontrol.config import Rules
 from kontrol.mail import digest, russian
 from kontrol.mail import render as r
-from kontrol.models import Assignment, AuditEvent, Body
+from kontrol.models import Assignment, AuditEvent, Body, Roadmap
 from kontrol.models.base import utc
 from kontrol.models.report import Attachment, ExtensionRequest, Report
 from kontrol.portal import tokens, uploads
@@ -233,5 +233,15 @@ def overview_page(
         "viewer": r.body_name(body),
         "today": today,
         "tally": digest.tally_words(digest.tally(lines)),
-        "groups": digest.groups(lines, link=lambda ln: link(ln.assignment_id)),
+        "groups": digest.groups(
+            lines, link=lambda ln: link(ln.assignment_id), decrees=decrees(session, lines)
+        ),
     }
+
+
+def decrees(session: Session, lines: Sequence[digest.Line]) -> dict[int, str] | None:
+    """Roadmap id → number when the lines come from several decrees, else None."""
+    ids = {ln.roadmap_id for ln in lines}
+    if len(ids) < 2:
+        return None
+    return {i: rm.number for i in ids if (rm := session.get(Roadmap, i)) is not None}

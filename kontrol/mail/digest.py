@@ -13,7 +13,7 @@ overview page behind the mail's one link.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,11 +160,14 @@ def groups(
     bodies: int | None = None,
     news_first: bool = False,
     link: Link | None = None,
+    decrees: Mapping[int, str] | None = None,
 ) -> dict[str, Any]:
     """The lines by item, then by executor, the worst first (with ``news_first``, the items and
     executors with news for the reader before the others); ``limit`` items shown with at most
     ``bodies`` executors each, the rest counted. ``link(line)``: the URL of one assignment's
-    row (the overview page lists every line), or None (a mail names executors only)."""
+    row (the overview page lists every line), or None (a mail names executors only).
+    ``decrees``: roadmap id → number, given when the lines come from several decrees (each
+    item then says whose it is: «№ 55-р, п. 1.3»)."""
     by_item: dict[tuple[int, str], list[Line]] = {}
     for ln in lines:
         by_item.setdefault((ln.roadmap_id, ln.item), []).append(ln)
@@ -205,6 +208,7 @@ def groups(
         out.append(
             {
                 "item": g[0].item,
+                "decree": (decrees or {}).get(g[0].roadmap_id),
                 "title": short_title(g[0].title, TITLE),
                 "summary": ", ".join(summary) + (f"; {news}" if news else ""),
                 "bodies": [_body_row(b, days, mark, link) for b in cut],
