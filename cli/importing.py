@@ -202,7 +202,7 @@ def _head(roadmap: Roadmap) -> dict[str, Any]:
         "ref": roadmap_ref(roadmap),
         "number": roadmap.number,
         "adopted_on": roadmap.adopted_on,
-        "title": roadmap.title,
+        "title": roadmap.title or roadmap.plan_title,
         "horizon_year": roadmap.horizon_year,
     }
 

@@ -69,7 +69,7 @@ def _line(r: Roadmap, obligations: int, n_open: int, n_late: int, today: dt.date
         kind=r.kind,
         number=r.number,
         adopted_on=r.adopted_on,
-        title=r.title,
+        title=r.title or r.plan_title,
         issuer=" ".join(r.authority.split()),
         horizon_year=r.horizon_year,
         state=r.state(today),
