@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.table import Table
 
 from kontrol.cli.common import EXISTING_FILE, app_of, resolve_path
-from kontrol.config import load_rules
 from kontrol.errors import KontrolError
-from kontrol.importing import ImportReport, import_roadmap, refuse_truncated
-from kontrol.lookup import roadmap_by_number
-from kontrol.naming import short_title
-from kontrol.output import console, print_json
-from kontrol.resources import EXAMPLE_DIRECTORY, EXAMPLE_EVENTS, SEED
-from kontrol.roadmap.directory import load_directory
-from kontrol.roadmap.reader import read_document
+
+if TYPE_CHECKING:
+    from kontrol.importing import ImportReport
 
 
 @click.command("init")
@@ -25,6 +19,7 @@ from kontrol.roadmap.reader import read_document
 def init_cmd(ctx: click.Context) -> None:
     """Create or upgrade the database schema (Alembic migrations)."""
     from kontrol.models.db import current_revision
+    from kontrol.output import console
     from kontrol.version import version
 
     app = app_of(ctx)
@@ -46,7 +41,9 @@ def example_cmd(folder: Path) -> None:
 
     A file already there with other content is refused and nothing is written.
     """
+    from kontrol.output import console
     from kontrol.reporting.files import write_bytes_atomic
+    from kontrol.resources import EXAMPLE_DIRECTORY, EXAMPLE_EVENTS, SEED
 
     if not folder.is_dir():
         if not folder.parent.is_dir():
@@ -97,6 +94,12 @@ def import_cmd(
     Importing the same file again changes nothing; a revised file prints its differences item
     by item and is applied only with --update. Everything happens in one transaction.
     """
+    from kontrol.config import load_rules
+    from kontrol.importing import import_roadmap, refuse_truncated
+    from kontrol.output import print_json
+    from kontrol.roadmap.directory import load_directory
+    from kontrol.roadmap.reader import read_document
+
     app = app_of(ctx)
     directory_file = resolve_path(directory, app.settings.directory, "directory of bodies")
     document = read_document(file)
@@ -132,6 +135,8 @@ def import_cmd(
 
 
 def show_report(report: ImportReport, file: Path) -> None:
+    from kontrol.output import console
+
     verb = {
         "created": "imported",
         "unchanged": "unchanged (already imported)",
@@ -160,7 +165,12 @@ def show_report(report: ImportReport, file: Path) -> None:
 @click.pass_context
 def items_cmd(ctx: click.Context, as_json: bool) -> None:
     """List the imported roadmap's items with schedule and executors."""
+    from rich.table import Table
+
+    from kontrol.lookup import roadmap_by_number
+    from kontrol.naming import short_title
     from kontrol.obligations import NOT_UNDERSTOOD, schedule_of
+    from kontrol.output import console, print_json
 
     app = app_of(ctx)
     app.require_schema()

@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-import yaml
-from rich.markup import escape
-from rich.table import Table
 
-from kontrol import faults
 from kontrol.cli.common import app_of
-from kontrol.config import load_rules
-from kontrol.context import App
-from kontrol.deployments.compile import DeploymentSpec, compile_roadmap
 from kontrol.errors import KontrolError
-from kontrol.events import load_catalogue
-from kontrol.issuing import issue
-from kontrol.lookup import obligation_by_key, roadmap_by_number
-from kontrol.mail.links import signing_keys
-from kontrol.output import console, err_console, print_json
 
 if TYPE_CHECKING:
+    import yaml
     from prefect.deployments.runner import RunnerDeployment
 
+    from kontrol.context import App
+    from kontrol.deployments.compile import DeploymentSpec
     from kontrol.models import Roadmap
 
 # where `prefect deploy --all` looks for it: the current folder
@@ -33,6 +25,11 @@ PREFECT_YAML = Path("prefect.yaml")
 
 def build_specs(app: App, *, backfill: bool = False) -> list[DeploymentSpec]:
     """The deployment specs of the imported roadmap; refuses one that has nothing to run."""
+    from kontrol.config import load_rules
+    from kontrol.deployments.compile import compile_roadmap
+    from kontrol.events import load_catalogue
+    from kontrol.lookup import roadmap_by_number
+
     app.require_schema()
     rules = load_rules(app.settings)
     events = load_catalogue(app.settings)
@@ -70,6 +67,8 @@ def prefect_yaml(
     ``kontrol deploy`` registers (``deployments``, made from ``specs``, plus the sweep and the
     monitoring report). Their entrypoints are module paths into the installed package, so
     there is nothing to pull (``pull: []``): a worker needs kontrol installed, no checkout."""
+    import yaml
+
     triggers = {s.name: s.trigger for s in specs if s.trigger}
     doc = {
         "name": "kontrol",
@@ -82,7 +81,7 @@ def prefect_yaml(
         "# `prefect deploy --all` here (or --prefect-file FILE). The flows are imported from\n"
         "# the installed kontrol package. Regenerate after every import.\n"
     )
-    return header + yaml.dump(doc, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+    return header + yaml.dump(doc, Dumper=_dumper(), allow_unicode=True, sort_keys=False, width=100)
 
 
 def _yaml_entry(
@@ -106,16 +105,20 @@ def _yaml_entry(
     }
 
 
-class _Dumper(yaml.SafeDumper):
+@functools.cache
+def _dumper() -> type[yaml.SafeDumper]:
     """Multi-line strings (descriptions, RDATE lists) as readable literal blocks."""
+    import yaml
 
+    def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+        style = "|" if "\n" in value else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
-def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+    class _Dumper(yaml.SafeDumper):
+        pass
 
-
-_Dumper.add_representer(str, _str)
+    _Dumper.add_representer(str, _str)
+    return _Dumper
 
 
 def _prefect_version() -> str:
@@ -142,7 +145,10 @@ def deployments_group() -> None:
 @click.pass_context
 def build_cmd(ctx: click.Context, output: Path, work_pool: str | None, as_json: bool) -> None:
     """Compile one deployment per obligation and write a reviewable prefect.yaml."""
+    from rich.table import Table
+
     from kontrol.deployments import prefect_io
+    from kontrol.output import console, print_json
     from kontrol.reporting.files import write_bytes_atomic
 
     app = app_of(ctx)
@@ -188,6 +194,8 @@ def build_cmd(ctx: click.Context, output: Path, work_pool: str | None, as_json: 
 def serve_cmd(ctx: click.Context, backfill: bool, no_catch_up: bool, limit: int) -> None:
     """Serve every deployment of the roadmap in this process (Prefect's serve) until Ctrl-C."""
     from kontrol.deployments import prefect_io
+    from kontrol.mail.links import signing_keys
+    from kontrol.output import console
 
     app = app_of(ctx)
     signing_keys(app.settings)  # every run it serves mails links: no key, no serving
@@ -202,6 +210,7 @@ def serve_cmd(ctx: click.Context, backfill: bool, no_catch_up: bool, limit: int)
 
 def _catch_up(specs: list[DeploymentSpec], deployments: list[RunnerDeployment]) -> None:
     from kontrol.deployments import prefect_io
+    from kontrol.output import console
 
     prefect_io.register(deployments, work_pool=None)
     n = prefect_io.trigger_catch_up(specs)
@@ -217,6 +226,7 @@ def _catch_up(specs: list[DeploymentSpec], deployments: list[RunnerDeployment]) 
 def deploy_cmd(ctx: click.Context, work_pool: str, backfill: bool, no_catch_up: bool) -> None:
     """Register the deployments on a Prefect server for `prefect worker start --pool NAME`."""
     from kontrol.deployments import prefect_io
+    from kontrol.output import console
 
     app = app_of(ctx)
     specs = build_specs(app, backfill=backfill)
@@ -241,6 +251,12 @@ def run_cmd(
     ctx: click.Context, item: str, phase: str | None, period: str | None, as_json: bool
 ) -> None:
     """Run one occurrence of an obligation now, in this process (same code as the flow)."""
+    from kontrol import faults
+    from kontrol.config import load_rules
+    from kontrol.issuing import issue
+    from kontrol.lookup import obligation_by_key, roadmap_by_number
+    from kontrol.output import console, print_json
+
     app = app_of(ctx)
     app.require_schema()
     with app.reading() as session:
@@ -279,6 +295,9 @@ def _deliver(app: App, *, as_json: bool) -> None:
     """Send what the run put in the outbox; what cannot go now waits there for the next run
     (the assignments are issued either way, so a stopped delivery is a warning, not an error).
     With ``--json`` the words go to stderr: stdout holds the JSON document alone."""
+    from rich.markup import escape
+
+    from kontrol.output import console, err_console
     from kontrol.tasks.delivery import deliver_outbox
 
     stats = deliver_outbox.fn(app.now, settings=app.settings)

@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
 
 from kontrol.cli.common import app_of
-from kontrol.config import load_rules
 from kontrol.errors import KontrolError
-from kontrol.lookup import check_item, roadmap_by_number
-from kontrol.output import console, err_console, print_json
-from kontrol.planning import PlanRow, plan_rows, to_ics
-from kontrol.reporting.files import Written, check_target, write_bytes_atomic
-from kontrol.roadmap.explain import explain
-from kontrol.roadmap.rrule import rrule_texts
-from kontrol.roadmap.schedule import parse_schedule
+
+# each command imports what it uses when it runs: ``kontrol --help`` loads this module
+if TYPE_CHECKING:
+    from kontrol.planning import PlanRow
+    from kontrol.reporting.files import Written
 
 STATE_WORDS = {"before_adoption": "до принятия", "scheduled": "по плану"}
 
@@ -57,6 +54,15 @@ def schedule_cmd(
     ctx: click.Context, phrase: str, adopted: dt.date, horizon: int, as_json: bool
 ) -> None:
     """Explain one schedule phrase: phases, kind, frequency, bounds, flags, rule, occurrences."""
+    from rich.table import Table
+
+    from kontrol.config import load_rules
+    from kontrol.output import console, print_json
+    from kontrol.roadmap.explain import explain
+    from kontrol.roadmap.occurrences import occurrences
+    from kontrol.roadmap.rrule import rrule_texts
+    from kontrol.roadmap.schedule import parse_schedule
+
     rules = load_rules(app_of(ctx).settings)
     if horizon < adopted.year:
         raise KontrolError(f"--horizon {horizon} is before the adoption year {adopted.year}")
@@ -68,8 +74,6 @@ def schedule_cmd(
         policy=rules.policy,
         calendar=rules.calendar,
     )
-    from kontrol.roadmap.occurrences import occurrences
-
     plans = occurrences(
         schedule,
         adopted=adopted,
@@ -156,6 +160,11 @@ def plan_cmd(
     With --ics, --chart or --workload it writes the files and prints one line for each;
     the table only with --table, the JSON with --json (then the lines go to stderr).
     """
+    from kontrol.config import load_rules
+    from kontrol.lookup import check_item, roadmap_by_number
+    from kontrol.planning import plan_rows, to_ics
+    from kontrol.reporting.files import Written, check_target, write_bytes_atomic
+
     app = app_of(ctx)
     app.require_schema()
     if start and end and end < start:
@@ -190,6 +199,13 @@ def plan_cmd(
                         end=end or dt.date(roadmap.horizon_year or today.year, 12, 31),
                     )
                 )
+    _show(rows, written, as_json=as_json, table=table)
+
+
+def _show(rows: list[PlanRow], written: list[Written], *, as_json: bool, table: bool) -> None:
+    """The plan as JSON or a table (the table with files only when asked), then the files."""
+    from kontrol.output import console, err_console, print_json
+
     if as_json:
         print_json([r.to_json() for r in rows])
     elif table or not written:
@@ -199,6 +215,10 @@ def plan_cmd(
 
 
 def show_plan(rows: list[PlanRow]) -> None:
+    from rich.table import Table
+
+    from kontrol.output import console
+
     table = Table("№", "этап", "период", "выдача", "срок", "состояние", "исполнители")
     for r in rows:
         who = "; ".join(

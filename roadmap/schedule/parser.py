@@ -17,6 +17,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from kontrol.roadmap.errors import ScheduleSyntaxError, ScheduleValueError
 from kontrol.roadmap.schedule.combine import combine
 from kontrol.roadmap.schedule.footnotes import lift_footnotes
+from kontrol.roadmap.schedule.grammar_cache import cache_dir, cached_parser
 from kontrol.roadmap.schedule.model import Flag, Kind, Phase, Schedule
 from kontrol.roadmap.schedule.normalisation import normalise
 from kontrol.roadmap.schedule.timeofday import lift_time
@@ -29,8 +30,13 @@ _MAX_LEN = 1000
 
 @cache
 def _parser() -> Lark:
+    """Built once per process, and loaded from the user's cache when built before."""
     text = files("kontrol.roadmap.schedule").joinpath("grammar.lark").read_text(encoding="utf-8")
-    return Lark(text, parser="earley", lexer="dynamic", propagate_positions=True)
+    return cached_parser(text, lambda: build_parser(text), cache_dir())
+
+
+def build_parser(grammar: str) -> Lark:
+    return Lark(grammar, parser="earley", lexer="dynamic", propagate_positions=True)
 
 
 def _syntax_error(phrase: str, exc: UnexpectedInput, item: str | None) -> ScheduleSyntaxError:
