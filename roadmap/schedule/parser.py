@@ -8,7 +8,7 @@ keeps every position (:mod:`.normalisation`), so errors point into the phrase as
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 from lark import Lark, Token, Tree
@@ -64,8 +64,12 @@ def _phases(phrase: str, tree: Tree[Token]) -> list[Phase]:
     ]
 
 
+@lru_cache(maxsize=4096)
 def parse_schedule(phrase: str, *, item: str | None = None) -> Schedule:
-    """Parse a schedule phrase; raises only ScheduleSyntaxError or ScheduleValueError."""
+    """Parse a schedule phrase; raises only ScheduleSyntaxError or ScheduleValueError.
+
+    Remembered per process (a Schedule is frozen): an import, a plan, a simulation ask for
+    the same few dozen phrases again and again, and an Earley parse costs milliseconds."""
     if not phrase.strip(" \t\r\n\u00a0.,;"):
         raise ScheduleSyntaxError("empty schedule phrase", phrase=phrase, position=0, item=item)
     if len(phrase) > _MAX_LEN:
