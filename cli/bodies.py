@@ -7,14 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.table import Table
-from sqlalchemy import inspect
 
 from kontrol.cli.common import EXISTING_FILE, app_of, resolve_path
-from kontrol.lookup import active_items, roadmap_by_number
-from kontrol.output import console, print_json
-from kontrol.roadmap.directory import load_directory
-from kontrol.roadmap.resolve import resolve_executors
 
 
 @click.group("bodies")
@@ -31,6 +25,14 @@ def check_cmd(ctx: click.Context, directory: Path | None, as_json: bool) -> None
 
     Exit code 0: all resolve; 1: some executors do not resolve; 2: the directory is invalid.
     """
+    from rich.table import Table
+    from sqlalchemy import inspect
+
+    from kontrol.lookup import active_items, roadmap_by_number
+    from kontrol.output import console, print_json
+    from kontrol.roadmap.directory import load_directory
+    from kontrol.roadmap.resolve import resolve_executors
+
     app = app_of(ctx)
     path = resolve_path(directory, app.settings.directory, "directory of bodies")
     bodies = load_directory(path)

@@ -22,30 +22,18 @@ import os
 import shlex
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from kontrol.cli.common import app_of
-from kontrol.cli.demo_watch import Watch, catch_up_of
-from kontrol.context import App
 from kontrol.errors import KontrolError
-from kontrol.keyfile import load_or_create
-from kontrol.mail.links import signing_keys
-from kontrol.output import console, err_console
-from kontrol.pidlock import PidLock
-from kontrol.progress import Progress
-from kontrol.resources import EXAMPLE_DIRECTORY, EXAMPLE_EVENTS, SEED
-from kontrol.services import (
-    Services,
-    Stopped,
-    http_ok,
-    ignore_stop_signals,
-    port_free,
-    port_open,
-    python_argv,
-    stop_signals,
-)
-from kontrol.settings import load_settings
+
+if TYPE_CHECKING:
+    from kontrol.cli.demo_watch import Watch
+    from kontrol.context import App
+    from kontrol.progress import Progress
+    from kontrol.services import Services
 
 HOST = "127.0.0.1"
 SERVE_LIMIT = 4  # flow runs at once: the catch-up's two dozen runs on a 2-core machine
@@ -83,6 +71,10 @@ def demo_cmd(
 
     Ctrl-C (or SIGTERM) stops every process it started.
     """
+    from kontrol.output import console, err_console
+    from kontrol.pidlock import PidLock
+    from kontrol.services import Services, Stopped, ignore_stop_signals, stop_signals
+
     var_dir = var_dir.resolve()
     lock = PidLock(var_dir / "demo.pid")
     lock.acquire()  # a second demo on this folder stops here, naming the first
@@ -114,7 +106,12 @@ def _run(
     ports: tuple[int, int, int],
     no_serve: bool,
 ) -> None:
+    from kontrol.cli.demo_watch import Watch, catch_up_of
     from kontrol.cli.importing import import_cmd
+    from kontrol.progress import Progress
+    from kontrol.resources import EXAMPLE_DIRECTORY, SEED
+    from kontrol.services import python_argv
+    from kontrol.settings import load_settings
 
     app = app_of(ctx)
     prefect_port, smtp_port, portal_port = ports
@@ -160,6 +157,10 @@ def _run(
 def _demo_env(app: App, var_dir: Path, ports: tuple[int, int, int]) -> dict[str, str]:
     """The environment of the demo's processes (also written to ``var/env.sh`` for a second
     terminal); its database and key are the demo folder's unless the environment names them."""
+    from kontrol.keyfile import load_or_create
+    from kontrol.mail.links import signing_keys
+    from kontrol.resources import EXAMPLE_DIRECTORY, EXAMPLE_EVENTS
+
     prefect_port, smtp_port, portal_port = ports
     database_url = app.settings.database_url
     if "KONTROL_DATABASE_URL" not in os.environ:  # the demo's data lives in its own folder
@@ -192,6 +193,9 @@ def _demo_env(app: App, var_dir: Path, ports: tuple[int, int, int]) -> dict[str,
 
 
 def _start_prefect(services: Services, port: int, api: str) -> None:
+    from kontrol.output import console
+    from kontrol.services import http_ok, python_argv
+
     console.print("starting the Prefect server (the first start takes ~20 s) …")
     services.start(
         "prefect-server",
@@ -204,6 +208,9 @@ def _start_prefect(services: Services, port: int, api: str) -> None:
 
 
 def _start_sink(services: Services, port: int, mail_dir: Path) -> None:
+    from kontrol.output import console
+    from kontrol.services import port_open, python_argv
+
     argv = ["mail", "sink", "--host", HOST, "--port", str(port), "--dir", str(mail_dir)]
     services.start(
         "smtp-sink",
@@ -218,6 +225,8 @@ def _start_sink(services: Services, port: int, mail_dir: Path) -> None:
 def _check_free(ports: dict[str, int | None]) -> None:
     """Every port the demo is to listen on is free: one taken by another program (an old
     Prefect server, another demo on another folder) is never silently used instead."""
+    from kontrol.services import port_free
+
     for option, port in ports.items():
         if port is not None and not port_free(HOST, port):
             raise KontrolError(
@@ -229,6 +238,8 @@ def _check_free(ports: dict[str, int | None]) -> None:
 def _watch(services: Services, watch: Watch, progress: Progress) -> None:
     """Say how the catch-up and the mail go, and when each is finished; then speak only when
     something changes. Until a stop signal (or a child dies: an error)."""
+    from kontrol.output import console
+
     while True:
         services.check()
         for line in progress.lines(watch.snapshot()):
@@ -245,6 +256,9 @@ def _shown(path: Path) -> str:
 
 
 def _start_portal(services: Services, port: int) -> None:
+    from kontrol.output import console
+    from kontrol.services import port_open, python_argv
+
     services.start(
         "portal",
         python_argv("kontrol", "portal", "--host", HOST, "--port", str(port)),
@@ -287,6 +301,8 @@ def _issue_one(ctx: click.Context) -> None:
 
 
 def _banner(prefect_port: int, mail_dir: Path, portal_port: int, var_dir: Path) -> None:
+    from kontrol.output import console
+
     console.print(
         "\n[bold]kontrol is running[/]\n"
         f"  Prefect UI:   http://127.0.0.1:{prefect_port}  (Deployments, Runs, Artifacts, "

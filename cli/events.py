@@ -7,17 +7,9 @@ import datetime as dt
 from typing import Any
 
 import click
-from rich.table import Table
-from sqlalchemy import select
 
 from kontrol.cli.common import app_of
-from kontrol.config import load_rules
 from kontrol.errors import KontrolError
-from kontrol.event_forwarding import forward_pending
-from kontrol.events import CLI_SENDER, accept_event, load_catalogue, require_catalogue
-from kontrol.models.base import utc
-from kontrol.models.event import EventRecord
-from kontrol.output import console, print_json
 
 
 class DateTimeParam(click.ParamType):
@@ -63,6 +55,11 @@ def emit_cmd(
     as_json: bool,
 ) -> None:
     """Record an event and forward it to Prefect, which runs the obligations counted from it."""
+    from kontrol.config import load_rules
+    from kontrol.events import CLI_SENDER, accept_event, require_catalogue
+    from kontrol.models.base import utc
+    from kontrol.output import console, print_json
+
     app = app_of(ctx)
     app.require_schema()
     catalogue = require_catalogue(app.settings)
@@ -103,6 +100,14 @@ def emit_cmd(
 @click.pass_context
 def list_cmd(ctx: click.Context, as_json: bool) -> None:
     """Every recorded event, newest first (the audit trail)."""
+    from rich.table import Table
+    from sqlalchemy import select
+
+    from kontrol.config import load_rules
+    from kontrol.models.base import utc
+    from kontrol.models.event import EventRecord
+    from kontrol.output import console, print_json
+
     app = app_of(ctx)
     app.require_schema()
     with app.reading() as session:
@@ -146,6 +151,10 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
 def forward_cmd(ctx: click.Context, as_json: bool) -> None:
     """Forward to Prefect every event recorded but not yet forwarded (the daily sweep does it
     too); exit 1 if some are still pending."""
+    from kontrol.event_forwarding import forward_pending
+    from kontrol.events import load_catalogue
+    from kontrol.output import console, print_json
+
     app = app_of(ctx)
     app.require_schema()
     report = forward_pending(app, load_catalogue(app.settings))

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.table import Table
 
 from kontrol.cli.common import EXISTING_FILE, app_of, resolve_path, roadmaps_option, today_of
 from kontrol.config import load_rules
@@ -28,6 +27,7 @@ if TYPE_CHECKING:
 def init_cmd(ctx: click.Context) -> None:
     """Create or upgrade the database schema (Alembic migrations)."""
     from kontrol.models.db import current_revision
+    from kontrol.output import console
     from kontrol.version import version
 
     app = app_of(ctx)
@@ -49,6 +49,7 @@ def example_cmd(folder: Path) -> None:
 
     A file already there with other content is refused and nothing is written.
     """
+    from kontrol.output import console
     from kontrol.reporting.files import write_bytes_atomic
 
     if not folder.is_dir():
@@ -112,6 +113,8 @@ def import_cmd(
     --amends NUMBER) prints the changes it makes to that roadmap; they are applied, and kept in
     its history (`kontrol amendments`), only with --apply (or --yes).
     """
+    from kontrol.output import print_json
+
     app = app_of(ctx)
     directory_file = resolve_path(directory, app.settings.directory, "directory of bodies")
     from kontrol.cli.amending import import_if_amending
@@ -153,6 +156,8 @@ def import_cmd(
 
 
 def show_report(report: ImportReport, file: Path) -> None:
+    from kontrol.output import console
+
     verb = {
         "created": "imported",
         "unchanged": "unchanged (already imported)",
@@ -230,6 +235,8 @@ def _item_rows(roadmap: Roadmap) -> list[dict[str, Any]]:
 
 
 def _show_items(head: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
     from kontrol.obligations import NOT_UNDERSTOOD
 
     table = Table(title=f"№ {head['number']} от {head['adopted_on']:%d.%m.%Y}: {head['title']}")

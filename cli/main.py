@@ -14,15 +14,9 @@ import sys
 from typing import Any
 
 import click
-from rich.markup import escape
-from sqlalchemy.exc import DBAPIError
 
-from kontrol.context import App
 from kontrol.errors import KontrolError
-from kontrol.models.db import unavailable
-from kontrol.output import err_console
 from kontrol.roadmap.errors import RoadmapError
-from kontrol.settings import load_settings, shown
 
 # command name → "module:attribute" under kontrol.cli
 COMMANDS = {
@@ -79,7 +73,15 @@ class KontrolGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except DBAPIError as exc:
+        except Exception as exc:
+            # SQLAlchemy is imported by the commands that use a database, not by this group
+            sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+            if sqlalchemy_exc is None or not isinstance(exc, sqlalchemy_exc.DBAPIError):
+                raise
+            from kontrol.context import App
+            from kontrol.models.db import unavailable
+            from kontrol.settings import shown
+
             app = ctx.find_object(App)
             url = app.settings.database_url if app is not None else None
             problem = unavailable(exc, url)
@@ -120,7 +122,21 @@ def cli(ctx: click.Context) -> None:
 
     The database is KONTROL_DATABASE_URL (default: SQLite file kontrol.db here).
     """
+    from kontrol.context import App
+    from kontrol.settings import load_settings
+
     ctx.obj = App(load_settings())
+
+
+def _error(message: str) -> None:
+    """One line on stderr (rich is loaded only when there is something to say)."""
+    from rich.markup import escape
+
+    from kontrol.output import err_console
+
+    err_console.print(
+        f"[bold red]kontrol: error:[/] {escape(message)}", markup=True, soft_wrap=True
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -130,22 +146,17 @@ def main(argv: list[str] | None = None) -> None:
         if isinstance(code, int) and code:
             sys.exit(code)
     except (KontrolError, RoadmapError) as exc:
-        err_console.print(
-            f"[bold red]kontrol: error:[/] {escape(str(exc))}", markup=True, soft_wrap=True
-        )
+        _error(str(exc))
         sys.exit(getattr(exc, "exit_code", 2))
     except click.exceptions.Abort:
+        from kontrol.output import err_console
+
         err_console.print("aborted")
         sys.exit(130)
     except click.UsageError as exc:
         # a mistake on the command line is one line, like every other (click prints three)
         where = exc.ctx.command_path if exc.ctx is not None else "kontrol"
-        err_console.print(
-            f"[bold red]kontrol: error:[/] {escape(exc.format_message())} "
-            f"(see {escape(where)} --help)",
-            markup=True,
-            soft_wrap=True,
-        )
+        _error(f"{exc.format_message()} (see {where} --help)")
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()

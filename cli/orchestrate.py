@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-import yaml
-from rich.markup import escape
-from rich.table import Table
 
 from kontrol import faults
 from kontrol.cli.building import build_specs, prune, roadmaps_words
@@ -25,6 +23,7 @@ from kontrol.mail.links import signing_keys
 from kontrol.output import console, err_console, print_json
 
 if TYPE_CHECKING:
+    import yaml
     from prefect.deployments.runner import RunnerDeployment
 
 
@@ -39,6 +38,8 @@ def prefect_yaml(
     ``kontrol deploy`` registers (``deployments``, made from ``specs``, plus the sweep and the
     monitoring report). Their entrypoints are module paths into the installed package, so
     there is nothing to pull (``pull: []``): a worker needs kontrol installed, no checkout."""
+    import yaml
+
     triggers = {s.name: s.trigger for s in specs if s.trigger}
     doc = {
         "name": "kontrol",
@@ -51,7 +52,7 @@ def prefect_yaml(
         "# `prefect deploy --all` here (or --prefect-file FILE). The flows are imported from\n"
         "# the installed kontrol package. Regenerate after every import.\n"
     )
-    return header + yaml.dump(doc, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+    return header + yaml.dump(doc, Dumper=_dumper(), allow_unicode=True, sort_keys=False, width=100)
 
 
 def _yaml_entry(
@@ -75,16 +76,20 @@ def _yaml_entry(
     }
 
 
-class _Dumper(yaml.SafeDumper):
+@functools.cache
+def _dumper() -> type[yaml.SafeDumper]:
     """Multi-line strings (descriptions, RDATE lists) as readable literal blocks."""
+    import yaml
 
+    def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+        style = "|" if "\n" in value else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
-def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+    class _Dumper(yaml.SafeDumper):
+        pass
 
-
-_Dumper.add_representer(str, _str)
+    _Dumper.add_representer(str, _str)
+    return _Dumper
 
 
 def _prefect_version() -> str:
@@ -144,6 +149,8 @@ def build_cmd(
             ]
         )
         return
+    from rich.table import Table
+
     table = Table("deployment", "kind", "upcoming", "next issue", "catch-up")
     for s in specs:
         nxt = s.issue_times[0].strftime("%d.%m.%Y %H:%M") if s.issue_times else "—"
@@ -174,6 +181,7 @@ def serve_cmd(
     """Serve every deployment of every roadmap in force (or those named) in this process
     (Prefect's serve) until Ctrl-C; the deployments of void decrees are removed."""
     from kontrol.deployments import prefect_io
+    from kontrol.output import console
 
     app = app_of(ctx)
     signing_keys(app.settings)  # every run it serves mails links: no key, no serving
@@ -249,6 +257,8 @@ def run_cmd(
     as_json: bool,
 ) -> None:
     """Run one occurrence of an obligation now, in this process (same code as the flow)."""
+    from kontrol.output import console, print_json
+
     app = app_of(ctx)
     app.require_schema()
     today = today_of(app)
@@ -287,6 +297,8 @@ def deliver_now(app: App, *, as_json: bool) -> None:
     """Send what the run put in the outbox; what cannot go now waits there for the next run
     (the assignments are issued either way, so a stopped delivery is a warning, not an error).
     With ``--json`` the words go to stderr: stdout holds the JSON document alone."""
+    from rich.markup import escape
+
     from kontrol.tasks.delivery import deliver_outbox
 
     stats = deliver_outbox.fn(app.now, settings=app.settings)

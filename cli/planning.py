@@ -7,24 +7,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
 
 from kontrol.cli.common import DATE, app_of, roadmaps_option
-from kontrol.config import load_rules
 from kontrol.errors import KontrolError
-from kontrol.lookup import check_item, select_roadmaps
-from kontrol.output import console, err_console, print_json
-from kontrol.planning import PlanRow, plan_rows, to_ics
-from kontrol.reporting.files import Written, check_target, write_bytes_atomic
-from kontrol.roadmap.explain import explain
-from kontrol.roadmap.rrule import rrule_texts
-from kontrol.roadmap.schedule import parse_schedule
 
+# each command imports what it uses when it runs: ``kontrol --help`` loads this module
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from kontrol.config import Rules
     from kontrol.models import Roadmap
+    from kontrol.planning import PlanRow
+    from kontrol.reporting.files import Written
 
 STATE_WORDS = {"before_adoption": "до принятия", "scheduled": "по плану"}
 
@@ -45,6 +39,15 @@ def schedule_cmd(
     ctx: click.Context, phrase: str, adopted: dt.date, horizon: int, as_json: bool
 ) -> None:
     """Explain one schedule phrase: phases, kind, frequency, bounds, flags, rule, occurrences."""
+    from rich.table import Table
+
+    from kontrol.config import load_rules
+    from kontrol.output import console, print_json
+    from kontrol.roadmap.explain import explain
+    from kontrol.roadmap.occurrences import occurrences
+    from kontrol.roadmap.rrule import rrule_texts
+    from kontrol.roadmap.schedule import parse_schedule
+
     rules = load_rules(app_of(ctx).settings)
     if horizon < adopted.year:
         raise KontrolError(f"--horizon {horizon} is before the adoption year {adopted.year}")
@@ -56,8 +59,6 @@ def schedule_cmd(
         policy=rules.policy,
         calendar=rules.calendar,
     )
-    from kontrol.roadmap.occurrences import occurrences
-
     plans = occurrences(
         schedule,
         adopted=adopted,
@@ -147,6 +148,12 @@ def plan_cmd(
     With --ics, --chart or --workload it writes the files and prints one line for each;
     the table only with --table, the JSON with --json (then the lines go to stderr).
     """
+    from kontrol.config import load_rules
+    from kontrol.lookup import check_item, select_roadmaps
+    from kontrol.output import console, err_console, print_json
+    from kontrol.planning import plan_rows, to_ics
+    from kontrol.reporting.files import Written, check_target, write_bytes_atomic
+
     app = app_of(ctx)
     app.require_schema()
     if start and end and end < start:
@@ -216,6 +223,10 @@ def _pictures(
 
 
 def show_plan(rows: list[PlanRow], *, several: bool = False) -> None:
+    from rich.table import Table
+
+    from kontrol.output import console
+
     table = Table("№", "этап", "период", "выдача", "срок", "состояние", "исполнители")
     if several:
         table.columns[0].header = "документ · №"

@@ -11,8 +11,6 @@ from __future__ import annotations
 import click
 
 from kontrol.cli.common import app_of
-from kontrol.mail.links import signing_keys
-from kontrol.output import console
 
 
 @click.command("portal")
@@ -23,6 +21,8 @@ def portal_cmd(ctx: click.Context, host: str, port: int) -> None:
     """Serve the executor page: reports, files, extension requests, curators' decisions."""
     import uvicorn
 
+    from kontrol.mail.links import signing_keys
+    from kontrol.output import console
     from kontrol.portal.app import create_app
 
     app = app_of(ctx)

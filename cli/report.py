@@ -5,23 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
-from sqlalchemy.orm import Session
 
 from kontrol.cli.common import app_of, roadmap_option
 from kontrol.config import Rules, load_rules
 from kontrol.errors import KontrolError
-from kontrol.lookup import roadmap_by_number
-from kontrol.mail.russian import percent
-from kontrol.models import Roadmap
-from kontrol.output import console, print_json
-from kontrol.reporting.figures import Report
-from kontrol.reporting.files import Written, check_target
-from kontrol.resources import EXAMPLE_DIRECTORY, SEED
-from kontrol.roadmap.datewindow import DateOutOfRange, whole_years
-from kontrol.windows import roadmap_window
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from kontrol.config import Rules
+    from kontrol.models import Roadmap
+    from kontrol.reporting.figures import Report
+    from kontrol.reporting.files import Written
 
 OUT = click.Path(dir_okay=False, path_type=Path)
 EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -98,6 +96,8 @@ def report_cmd(
 
     Discipline = (done on time + open and not yet due) / all assignments of the range × 100.
     """
+    from kontrol.lookup import roadmap_by_number
+    from kontrol.output import print_json
     from kontrol.reporting import execution_report
 
     app = app_of(ctx)
@@ -139,6 +139,8 @@ def report_cmd(
 def _check_targets(*paths: Path | None) -> None:
     """Every output path is writable and has its format's suffix, before anything is computed
     (``paths``: the workbook, HTML page, Markdown text, timeline and workload pictures)."""
+    from kontrol.reporting.files import check_target
+
     formats = ((".xlsx",), (".html", ".htm"), (".md",), (".svg", ".png"), (".svg", ".png"))
     for path, suffixes in zip(paths, formats, strict=True):
         if path is not None:
@@ -149,6 +151,9 @@ def _within_window(
     rm: Roadmap, first: dt.date, last: dt.date, judged: dt.date, *, whole: bool
 ) -> tuple[dt.date, dt.date]:
     """The range (``--all``: the roadmap's whole years); a day outside them is one line."""
+    from kontrol.roadmap.datewindow import DateOutOfRange, whole_years
+    from kontrol.windows import roadmap_window
+
     # whole years of the roadmap's window: a report of its first year starts on 1 January
     years = whole_years(roadmap_window(rm))
     if whole:
@@ -174,6 +179,7 @@ class Charts:
         last: dt.date,
         judged: dt.date,
     ) -> list[Written]:
+
         from kontrol.reporting.charts import write_timeline, write_workload
 
         written = []
@@ -191,6 +197,7 @@ class Charts:
 def _documents(
     report: Report, xlsx: Path | None, html: Path | None, md: Path | None
 ) -> list[Path | Written]:
+
     from kontrol.reporting import write_html, write_xlsx
     from kontrol.reporting.files import write_atomic
     from kontrol.reporting.markdown import markdown_report
@@ -207,6 +214,9 @@ def _documents(
 
 
 def _written(paths: list[Path | Written]) -> None:
+    from kontrol.output import console
+    from kontrol.reporting.files import Written
+
     for p in paths:
         if isinstance(p, Written):
             console.print(f"written: {p.path} — {p.what}", soft_wrap=True)
@@ -215,6 +225,11 @@ def _written(paths: list[Path | Written]) -> None:
 
 
 def show(report: Report) -> None:
+    from rich.table import Table
+
+    from kontrol.mail.russian import percent
+    from kontrol.output import console
+
     t = report.total
     pct = percent(t.discipline)
     console.print(
@@ -278,6 +293,10 @@ def simulate_cmd(
 
     The configured database is never touched; mails are counted in the scratch outbox.
     """
+    from rich.table import Table
+
+    from kontrol.output import console, print_json
+    from kontrol.resources import EXAMPLE_DIRECTORY, SEED
     from kontrol.simulate import simulate
 
     app = app_of(ctx)

@@ -11,7 +11,6 @@ import datetime as dt
 import functools
 
 import click
-from rich.table import Table
 
 from kontrol import standing
 from kontrol.assignments import cancel, extend, listing, mark_done, parse_date
@@ -29,10 +28,10 @@ from kontrol.sweep import SweepReport, one_transaction, run_sweep, transactions
 from kontrol.windows import OutOfWindow, check_option
 
 ACTOR = "cli"
-KIND_WORDS = SWEEP_WORDS
 
 
 def _rules(app: App) -> Rules:
+
     try:
         return load_rules(app.settings)
     except ValueError as exc:  # a policy the ladder refuses
@@ -40,6 +39,7 @@ def _rules(app: App) -> Rules:
 
 
 def _today(app: App, rules: Rules) -> dt.date:
+
     return app.now.astimezone(rules.policy.zone).date()
 
 
@@ -59,6 +59,8 @@ def sweep_cmd(
     ctx: click.Context, as_of: str | None, dry_run: bool, as_json: bool, as_flow: bool
 ) -> None:
     """Send due reminders, overdue notices and escalations (the daily flow does it on schedule)."""
+    from kontrol.output import print_json
+
     app = app_of(ctx)
     rules = _rules(app)
     day = parse_date(as_of, "--as-of") if as_of else _today(app, rules)
@@ -96,6 +98,7 @@ def sweep_cmd(
 
 def _run_as_flow(day: dt.date, as_json: bool) -> None:
     """The same flow the schedule runs: the UI gets its run, artifacts and events."""
+
     _require_prefect()
     from kontrol.flows.sweep import daily_sweep
 
@@ -115,6 +118,8 @@ def _require_prefect() -> None:
 
 
 def show_sweep(report: SweepReport, dry_run: bool) -> None:
+    from rich.table import Table
+
     if not report.working_day:
         console.print(f"{report.as_of}: not a working day — nothing is sent")
         return
@@ -131,7 +136,7 @@ def show_sweep(report: SweepReport, dry_run: bool) -> None:
         table.add_column(col)
     for a in report.actions:
         table.add_row(
-            KIND_WORDS.get(a.kind, a.kind) + (f" ({a.step})" if a.step else ""),
+            SWEEP_WORDS.get(a.kind, a.kind) + (f" ({a.step})" if a.step else ""),
             str(a.assignment_id or ", ".join(map(str, a.entries))),
             a.item or "",
             a.body_name or "",
@@ -164,6 +169,11 @@ def status_cmd(
 ) -> None:
     """Open assignments (or --overdue, --all) as they stand on a day: due date, working days
     overdue, ladder step. The same standing as `kontrol report` and the artifacts."""
+    from rich.table import Table
+
+    from kontrol.assignments import parse_date
+    from kontrol.output import console, print_json
+
     app = app_of(ctx)
     rules = _rules(app)
     today = parse_date(as_of, "--as-of") if as_of else _today(app, rules)
@@ -220,6 +230,7 @@ def status_cmd(
 @click.pass_context
 def done_cmd(ctx: click.Context, assignment: str, note: str | None) -> None:
     """Mark an assignment done: its ladder stops."""
+
     app = app_of(ctx)
     app.require_schema()
     with app.transaction() as session:
@@ -238,6 +249,8 @@ def done_cmd(ctx: click.Context, assignment: str, note: str | None) -> None:
 @click.pass_context
 def extend_cmd(ctx: click.Context, assignment: str, to: str, reason: str) -> None:
     """Approve a later due date: the ladder restarts for it."""
+    from kontrol.output import console
+
     app = app_of(ctx)
     rules = _rules(app)
     new_due = parse_date(to, "--to")
@@ -266,6 +279,7 @@ def extend_cmd(ctx: click.Context, assignment: str, to: str, reason: str) -> Non
 @click.pass_context
 def cancel_cmd(ctx: click.Context, assignment: str, reason: str) -> None:
     """Cancel an assignment: its ladder stops."""
+
     app = app_of(ctx)
     app.require_schema()
     with app.transaction() as session:

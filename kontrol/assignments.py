@@ -12,6 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -19,12 +20,15 @@ from sqlalchemy.orm import Session, selectinload
 from kontrol import ladder, standing
 from kontrol.config import Rules
 from kontrol.errors import KontrolError, NotFound
-from kontrol.mail.mailer import Mailer
 from kontrol.models import Assignment, AuditEvent, Body, Item, LadderStep, Obligation
 from kontrol.models.base import utc
 from kontrol.naming import body_label
 from kontrol.standing import OPEN_KINDS, standing_sql
 from kontrol.windows import OutOfWindow, assignment_window
+
+# the mails are written by the caller's Mailer: listing assignments loads no mail code
+if TYPE_CHECKING:
+    from kontrol.mail.mailer import Mailer
 
 
 def parse_date(text: str, what: str) -> dt.date:

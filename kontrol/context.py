@@ -10,13 +10,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
-
-from sqlalchemy import Engine, inspect
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from kontrol.errors import KontrolError
-from kontrol.models.db import current_revision, head_revision, make_engine, migrate, session_factory
-from kontrol.settings import Settings
+
+# SQLAlchemy is loaded when a command first uses the database (``kontrol schedule`` never does)
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+    from kontrol.settings import Settings
 
 
 @dataclass
@@ -26,12 +29,27 @@ class App:
 
     @cached_property
     def engine(self) -> Engine:
-        return make_engine(self.settings.database_url)
+        """The database's engine; a URL kontrol cannot run on is one line naming the variable
+        (checked here, at first use, so that commands without a database never load SQLAlchemy)."""
+        from kontrol.models.db import make_engine
+        from kontrol.settings import bad_setting
+
+        url = self.settings.database_url
+        try:
+            return make_engine(url)
+        except ValueError as exc:
+            raise KontrolError(bad_setting("KONTROL_DATABASE_URL", url, str(exc))) from None
 
     def ensure_schema(self) -> None:
+        from kontrol.models.db import migrate
+
         migrate(self.engine)
 
     def require_schema(self) -> None:
+        from sqlalchemy import inspect
+
+        from kontrol.models.db import current_revision, head_revision
+
         where = self.engine.url.render_as_string(hide_password=True)
         if not inspect(self.engine).has_table("roadmaps"):
             raise KontrolError(
@@ -48,10 +66,14 @@ class App:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: committed when the block ends, rolled back on any error."""
+        from kontrol.models.db import session_factory
+
         with session_factory(self.engine)() as session, session.begin():
             yield session
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
+        from kontrol.models.db import session_factory
+
         with session_factory(self.engine)() as session:
             yield session

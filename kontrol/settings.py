@@ -14,7 +14,6 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kontrol.errors import KontrolError
-from kontrol.models.db import database_url
 
 
 class Settings(BaseSettings):
@@ -73,11 +72,8 @@ class Settings(BaseSettings):
             raise ValueError("an e-mail address is wanted, e.g. kontrol@edu.example.org")
         return value
 
-    @field_validator("database_url")
-    @classmethod
-    def _supported_database(cls, value: str) -> str:
-        database_url(value)  # SQLite or PostgreSQL, parsable, a port in range
-        return value
+    # database_url is checked where an engine is made (kontrol.models.db.make_engine, and
+    # App.engine for the command line): checking it here loaded SQLAlchemy into every command
 
 
 def load_settings() -> Settings:
@@ -86,6 +82,11 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as exc:
         raise KontrolError(settings_error(exc)) from None
+
+
+def bad_setting(name: str, value: object, words: str) -> str:
+    """One wrong setting as ``settings_error`` words it (passwords masked)."""
+    return f"bad setting: {name}={shown(name, value)!r}: {words}"
 
 
 def settings_error(exc: ValidationError) -> str:

@@ -10,16 +10,18 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import URL, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
+
+# Alembic is loaded when the schema is looked at, not by every command that imports this module
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 # Alembic's package-resource form: the migrations are found through the installed package
 MIGRATIONS = "kontrol.models:migrations"
@@ -42,8 +44,8 @@ SQLITE_ENVIRONMENT = (
 
 
 def database_url(text: str) -> URL:
-    """The URL kontrol can run on, or ValueError saying what is wrong with it (the check of
-    ``KONTROL_DATABASE_URL`` at load time: before, a wrong one was a traceback)."""
+    """The URL kontrol can run on, or ValueError saying what is wrong with it (checked by every
+    engine made: before, a wrong one was a traceback)."""
     try:
         url = make_url(text)
     except (ArgumentError, ValueError):
@@ -88,7 +90,8 @@ def _sqlite_words(words: str, errorname: str, url: str | URL | None) -> str:
 
 def make_engine(url: str) -> Engine:
     """An engine with SQLite made to behave: foreign keys on, WAL, waits instead of failing on
-    locks."""
+    locks. A URL kontrol cannot run on is a ValueError saying why (``database_url``)."""
+    database_url(url)
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
@@ -115,6 +118,8 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def alembic_config(engine: Engine | None) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", MIGRATIONS)
     cfg.attributes["engine"] = engine
@@ -123,6 +128,8 @@ def alembic_config(engine: Engine | None) -> Config:
 
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision``; safe to run on every start."""
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
 
 

@@ -8,7 +8,7 @@ keeps every position (:mod:`.normalisation`), so errors point into the phrase as
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 from lark import Lark, Token, Tree
@@ -17,6 +17,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from kontrol.roadmap.errors import ScheduleSyntaxError, ScheduleValueError
 from kontrol.roadmap.schedule.combine import combine
 from kontrol.roadmap.schedule.footnotes import lift_footnotes
+from kontrol.roadmap.schedule.grammar_cache import cache_dir, cached_parser
 from kontrol.roadmap.schedule.model import Flag, Kind, Phase, Schedule
 from kontrol.roadmap.schedule.normalisation import normalise
 from kontrol.roadmap.schedule.timeofday import lift_time
@@ -29,8 +30,13 @@ _MAX_LEN = 1000
 
 @cache
 def _parser() -> Lark:
+    """Built once per process, and loaded from the user's cache when built before."""
     text = files("kontrol.roadmap.schedule").joinpath("grammar.lark").read_text(encoding="utf-8")
-    return Lark(text, parser="earley", lexer="dynamic", propagate_positions=True)
+    return cached_parser(text, lambda: build_parser(text), cache_dir())
+
+
+def build_parser(grammar: str) -> Lark:
+    return Lark(grammar, parser="earley", lexer="dynamic", propagate_positions=True)
 
 
 def _syntax_error(phrase: str, exc: UnexpectedInput, item: str | None) -> ScheduleSyntaxError:
@@ -58,8 +64,12 @@ def _phases(phrase: str, tree: Tree[Token]) -> list[Phase]:
     ]
 
 
+@lru_cache(maxsize=4096)
 def parse_schedule(phrase: str, *, item: str | None = None) -> Schedule:
-    """Parse a schedule phrase; raises only ScheduleSyntaxError or ScheduleValueError."""
+    """Parse a schedule phrase; raises only ScheduleSyntaxError or ScheduleValueError.
+
+    Remembered per process (a Schedule is frozen): an import, a plan, a simulation ask for
+    the same few dozen phrases again and again, and an Earley parse costs milliseconds."""
     if not phrase.strip(" \t\r\n\u00a0.,;"):
         raise ScheduleSyntaxError("empty schedule phrase", phrase=phrase, position=0, item=item)
     if len(phrase) > _MAX_LEN:

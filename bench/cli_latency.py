@@ -1,0 +1,113 @@
+"""How long a person waits for the command line: each command's median over N runs, beside
+``python -c "import click"`` measured in the same run (the floor any click program pays).
+
+    python bench/cli_latency.py              # 10 runs each, interleaved
+    python bench/cli_latency.py --runs 20 --rounds 3
+    python bench/cli_latency.py --also ../main/.venv/bin/kontrol   # another checkout, same runs
+
+The commands run as a person types them (the ``kontrol`` script of this venv) in a scratch
+folder whose SQLite database has the seed imported (``kontrol import``, timed apart). Runs are
+interleaved (one of each command per pass), so a busy moment of a shared machine hits them all
+alike; the ratio to ``import click`` is what the target (≤ 5×) is about.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+KONTROL = str(Path(sys.executable).parent / "kontrol")
+PHRASE = "Ежеквартально, 2018-2025 г.г."
+# name → (argv, the folder it runs in: its database is kontrol.db there)
+COMMANDS: dict[str, tuple[list[str], str]] = {
+    "import click": ([sys.executable, "-c", "import click"], "")
+}
+
+
+def add_commands(kontrol: str, label: str) -> None:
+    """The four commands of ``kontrol`` (a venv's script), named with ``label`` when given;
+    each kontrol has a database of its own (two checkouts may want two schema revisions)."""
+    tag = f" [{label}]" if label else ""
+    COMMANDS[f"--help{tag}"] = ([kontrol, "--help"], label)
+    COMMANDS[f"schedule{tag}"] = ([kontrol, "schedule", PHRASE], label)
+    COMMANDS[f"status{tag}"] = ([kontrol, "status"], label)
+    COMMANDS[f"items{tag}"] = ([kontrol, "items"], label)
+
+
+def set_up(kontrol: str, folder: Path) -> float:
+    """The example copied and the seed imported into ``folder``/kontrol.db; the time it took."""
+    folder.mkdir(exist_ok=True)
+    env = _env(folder)
+    took = _run([kontrol, "example", str(folder / "example")], env, folder)
+    seed = folder / "example" / "000_e3bc991062043600.txt"
+    directory = folder / "example" / "directory.yaml"
+    return took + _run([kontrol, "import", str(seed), "--directory", str(directory)], env, folder)
+
+
+def _env(folder: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "KONTROL_DATABASE_URL": f"sqlite:///{folder / 'kontrol.db'}",
+        "KONTROL_DIRECTORY": str(folder / "example" / "directory.yaml"),
+    }
+
+
+def _run(argv: list[str], env: dict[str, str], cwd: Path) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, check=False)
+    took = time.perf_counter() - start
+    if done.returncode:
+        sys.exit(f"{' '.join(argv)}: exit {done.returncode}\n{done.stderr.decode()}")
+    return took
+
+
+def _round(runs: int, base: Path) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {name: [] for name in COMMANDS}
+    for _ in range(runs):
+        for name, (argv, label) in COMMANDS.items():
+            times[name].append(_run(argv, _env(base / (label or "this")), base / (label or "this")))
+    return times
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument(
+        "--also",
+        metavar="KONTROL",
+        help="another kontrol script (e.g. main's .venv/bin/kontrol) measured in the same runs",
+    )
+    args = ap.parse_args()
+    add_commands(KONTROL, "this" if args.also else "")  # folder "this" either way
+    if args.also:
+        add_commands(args.also, "also")
+    with tempfile.TemporaryDirectory(prefix="kontrol-cli-bench-") as tmp:
+        base = Path(tmp)
+        took = set_up(KONTROL, base / "this")
+        if args.also:
+            took += set_up(args.also, base / "also")
+        print(f"set-up (example + import of the seed): {took:.2f} s")
+        print(f"{'command':<18} {'median':>8} {'min':>7} {'max':>7} {'× click':>8}")
+        print("(kontrol commands; schedule phrase: " + PHRASE + ")")
+        for r in range(args.rounds):
+            times = _round(args.runs, base)
+            floor = statistics.median(times["import click"])
+            if args.rounds > 1:
+                print(f"round {r + 1} of {args.rounds}, {args.runs} runs each")
+            for name, ts in times.items():
+                med = statistics.median(ts)
+                print(
+                    f"{name:<18} {med:>7.3f}s {min(ts):>6.3f}s {max(ts):>6.3f}s "
+                    f"{med / floor:>7.1f}×"
+                )
+
+
+if __name__ == "__main__":
+    main()

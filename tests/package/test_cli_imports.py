@@ -1,0 +1,64 @@
+"""The command line loads what a command needs when it runs: ``kontrol --help`` and ``kontrol
+schedule`` import no database, no Prefect, no workbook library (their speed is bench/'s:
+bench/cli_latency.py; this holds the behaviour that makes it)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from kontrol.models.outbox import OUTBOX_STATES
+
+HEAVY = ("sqlalchemy", "alembic", "prefect", "openpyxl", "jinja2", "fastapi", "httpx", "docx")
+PROBE = """
+import json, sys
+from kontrol.cli.main import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})), file=sys.stderr)
+"""
+
+
+def loaded_by(tmp_path: Path, *argv: str) -> set[str]:
+    """The top-level packages a fresh interpreter has imported after ``kontrol ARGV``."""
+    env = {**os.environ, "KONTROL_DATABASE_URL": f"sqlite:///{tmp_path / 'k.db'}"}
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=True,
+        timeout=120,
+    )
+    return set(json.loads(done.stderr.strip().splitlines()[-1]))
+
+
+def test_help_lists_every_command_without_loading_their_libraries(tmp_path: Path) -> None:
+    loaded = loaded_by(tmp_path, "--help")
+    assert not loaded & {*HEAVY, "pydantic", "lark", "holidays", "rich"}
+
+
+def test_schedule_opens_no_database_and_loads_no_prefect(tmp_path: Path) -> None:
+    loaded = loaded_by(tmp_path, "schedule", "Ежеквартально, 2018-2025 г.г.")
+    assert "lark" in loaded  # it did parse
+    assert not loaded & set(HEAVY)
+    assert not (tmp_path / "k.db").exists()
+
+
+def test_the_mail_list_states_are_the_outboxs() -> None:
+    """cli/mail.py writes the states out (the models stay unloaded for --help)."""
+    from kontrol.cli.mail import mail_group
+
+    assert isinstance(mail_group, click.Group)
+    listing = mail_group.commands["list"]
+    status = next(p for p in listing.params if p.name == "status")
+    assert isinstance(status.type, click.Choice)
+    assert tuple(status.type.choices) == OUTBOX_STATES
