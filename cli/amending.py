@@ -7,17 +7,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy import select
 
 from kontrol.cli.common import app_of
 from kontrol.context import App
 from kontrol.errors import KontrolError
-from kontrol.importing import ItemChange
-from kontrol.lookup import roadmap_by_number, select_roadmaps
-from kontrol.output import console, print_json
+
+if TYPE_CHECKING:
+    from kontrol.importing import ItemChange
 
 FIELD_WORDS = {
     "kind": "вид",
@@ -67,7 +66,9 @@ def import_amendment(
     from kontrol.amending import amend_roadmap, target_roadmap
     from kontrol.config import load_rules
     from kontrol.events import check_event_phrases, load_catalogue
+    from kontrol.lookup import roadmap_by_number
     from kontrol.obligations import check_schedules, sync_obligations
+    from kontrol.output import console, print_json
     from kontrol.roadmap.amendment_reader import read_amendment
     from kontrol.roadmap.directory import load_directory
 
@@ -108,6 +109,7 @@ def import_amendment(
 def show_changes(changes: list[ItemChange]) -> None:
     """Item by item, field by field: «old» → «new» (as ``import --update`` shows a revision)."""
     from kontrol.amending import CHANGE_WORDS
+    from kontrol.output import console
 
     if not changes:
         console.print("  no item changes")
@@ -141,8 +143,12 @@ def _shown(value: Any) -> str:
 @click.pass_context
 def amendments_cmd(ctx: click.Context, numbers: tuple[str, ...], as_json: bool) -> None:
     """The amendments applied to the roadmaps: which decree changed which items, and when."""
+    from sqlalchemy import select
+
     from kontrol.amending import CHANGE_WORDS, change_json
+    from kontrol.lookup import select_roadmaps
     from kontrol.models import Amendment, Roadmap
+    from kontrol.output import console, print_json
 
     app = app_of(ctx)
     app.require_schema()

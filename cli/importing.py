@@ -8,18 +8,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from kontrol.cli.common import EXISTING_FILE, app_of, resolve_path, roadmaps_option, today_of
-from kontrol.config import load_rules
 from kontrol.errors import KontrolError
-from kontrol.importing import ImportReport, import_roadmap, refuse_truncated
-from kontrol.lookup import active_items, roadmap_ref, select_roadmaps
-from kontrol.naming import short_title
-from kontrol.output import console, print_json
-from kontrol.resources import EXAMPLE_DIRECTORY, EXAMPLE_EVENTS, SEED
-from kontrol.roadmap.directory import load_directory
-from kontrol.roadmap.reader import read_document
 
 if TYPE_CHECKING:
+    from kontrol.context import App
+    from kontrol.importing import ImportReport
     from kontrol.models import Roadmap
+    from kontrol.roadmap.document import RoadmapDocument
 
 
 @click.command("init")
@@ -51,6 +46,7 @@ def example_cmd(folder: Path) -> None:
     """
     from kontrol.output import console
     from kontrol.reporting.files import write_bytes_atomic
+    from kontrol.resources import EXAMPLE_DIRECTORY, EXAMPLE_EVENTS, SEED
 
     if not folder.is_dir():
         if not folder.parent.is_dir():
@@ -113,7 +109,11 @@ def import_cmd(
     --amends NUMBER) prints the changes it makes to that roadmap; they are applied, and kept in
     its history (`kontrol amendments`), only with --apply (or --yes).
     """
+    from kontrol.importing import import_roadmap, refuse_truncated
+    from kontrol.obligations import is_referenced, sync_obligations
     from kontrol.output import print_json
+    from kontrol.roadmap.directory import load_directory
+    from kontrol.roadmap.reader import read_document
 
     app = app_of(ctx)
     directory_file = resolve_path(directory, app.settings.directory, "directory of bodies")
@@ -127,15 +127,7 @@ def import_cmd(
     refuse_truncated(document, strict=strict)
     bodies = load_directory(directory_file)
     app.ensure_schema()
-    from kontrol.obligations import check_schedules, is_referenced, sync_obligations
-
-    policy = load_rules(app.settings).policy  # the seasons a phrase names must be the policy's
-    schedule_warnings = check_schedules(document, strict=strict, policy=policy)
-    from kontrol.events import check_event_phrases, load_catalogue
-
-    schedule_warnings += check_event_phrases(
-        document, load_catalogue(app.settings, events), strict=strict
-    )
+    schedule_warnings = _checked_phrases(app, document, events, strict=strict)
     with app.transaction() as session:
         report = import_roadmap(
             session,
@@ -153,6 +145,22 @@ def import_cmd(
         print_json(report.to_json())
     else:
         show_report(report, file)
+
+
+def _checked_phrases(
+    app: App, document: RoadmapDocument, events: Path | None, *, strict: bool
+) -> list[str]:
+    """Every schedule phrase read (with the seasons the policy has) and every event phrase
+    in the catalogue: warnings, or under --strict the first error."""
+    from kontrol.config import load_rules
+    from kontrol.events import check_event_phrases, load_catalogue
+    from kontrol.obligations import check_schedules
+
+    policy = load_rules(app.settings).policy
+    warnings = check_schedules(document, strict=strict, policy=policy)
+    return warnings + check_event_phrases(
+        document, load_catalogue(app.settings, events), strict=strict
+    )
 
 
 def show_report(report: ImportReport, file: Path) -> None:
@@ -188,6 +196,9 @@ def show_report(report: ImportReport, file: Path) -> None:
 def items_cmd(ctx: click.Context, roadmaps: tuple[str, ...], as_json: bool) -> None:
     """List the items of every roadmap in force (or of those named) with schedule and
     executors. JSON: a list, one entry per roadmap, each with its items."""
+    from kontrol.lookup import select_roadmaps
+    from kontrol.output import print_json
+
     app = app_of(ctx)
     app.require_schema()
     with app.reading() as session:
@@ -203,6 +214,8 @@ def items_cmd(ctx: click.Context, roadmaps: tuple[str, ...], as_json: bool) -> N
 
 
 def _head(roadmap: Roadmap) -> dict[str, Any]:
+    from kontrol.lookup import roadmap_ref
+
     return {
         "ref": roadmap_ref(roadmap),
         "number": roadmap.number,
@@ -214,6 +227,7 @@ def _head(roadmap: Roadmap) -> dict[str, Any]:
 
 def _item_rows(roadmap: Roadmap) -> list[dict[str, Any]]:
     """The items in force, JSON-shaped."""
+    from kontrol.lookup import active_items
     from kontrol.obligations import schedule_of
 
     items = active_items(roadmap)
@@ -237,7 +251,9 @@ def _item_rows(roadmap: Roadmap) -> list[dict[str, Any]]:
 def _show_items(head: dict[str, Any], rows: list[dict[str, Any]]) -> None:
     from rich.table import Table
 
+    from kontrol.naming import short_title
     from kontrol.obligations import NOT_UNDERSTOOD
+    from kontrol.output import console
 
     table = Table(title=f"№ {head['number']} от {head['adopted_on']:%d.%m.%Y}: {head['title']}")
     table.add_column("№", no_wrap=True)

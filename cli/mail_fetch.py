@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict
 
 import click
-from rich.table import Table
 
 from kontrol.cli.common import app_of
-from kontrol.output import console, print_json
 
 
 @click.command("fetch")
@@ -22,9 +20,12 @@ def fetch_cmd(ctx: click.Context, as_json: bool) -> None:
     `kontrol mail deliver` (the `mail-fetch` deployment delivers them itself). Exit code 2
     when the mailbox cannot be reached or refuses the login.
     """
+    from rich.table import Table
+
     from kontrol.config import load_rules
     from kontrol.flows.mailbox import OUTCOME_WORDS
     from kontrol.models.db import session_factory
+    from kontrol.output import console, print_json
     from kontrol.portal.reply_fetch import fetch_replies
 
     app = app_of(ctx)

@@ -8,23 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from kontrol import faults
-from kontrol.cli.building import build_specs, prune, roadmaps_words
 from kontrol.cli.common import app_of, roadmap_option, roadmaps_option, today_of
 from kontrol.context import App
-from kontrol.deployments.compile import DeploymentSpec
-from kontrol.issuing import issue
-from kontrol.lookup import (
-    obligation_by_key,
-    roadmap_by_number,
-    roadmap_ref,
-)
-from kontrol.mail.links import signing_keys
-from kontrol.output import console, err_console, print_json
 
 if TYPE_CHECKING:
     import yaml
     from prefect.deployments.runner import RunnerDeployment
+
+    from kontrol.deployments.compile import DeploymentSpec
 
 
 # where `prefect deploy --all` looks for it: the current folder
@@ -124,7 +115,9 @@ def build_cmd(
 ) -> None:
     """Compile one deployment per obligation of every roadmap in force and write a
     reviewable prefect.yaml."""
+    from kontrol.cli.building import build_specs
     from kontrol.deployments import prefect_io
+    from kontrol.output import console, print_json
     from kontrol.reporting.files import write_bytes_atomic
 
     app = app_of(ctx)
@@ -180,7 +173,9 @@ def serve_cmd(
 ) -> None:
     """Serve every deployment of every roadmap in force (or those named) in this process
     (Prefect's serve) until Ctrl-C; the deployments of void decrees are removed."""
+    from kontrol.cli.building import build_specs, prune, roadmaps_words
     from kontrol.deployments import prefect_io
+    from kontrol.mail.links import signing_keys
     from kontrol.output import console
 
     app = app_of(ctx)
@@ -200,6 +195,7 @@ def serve_cmd(
 
 def _catch_up(specs: list[DeploymentSpec], deployments: list[RunnerDeployment]) -> None:
     from kontrol.deployments import prefect_io
+    from kontrol.output import console
 
     prefect_io.register(deployments, work_pool=None)
     n = prefect_io.trigger_catch_up(specs)
@@ -222,7 +218,9 @@ def deploy_cmd(
 ) -> None:
     """Register the deployments of every roadmap in force (or those named) on a Prefect server
     for `prefect worker start --pool NAME`; those of void decrees and withdrawn items go."""
+    from kontrol.cli.building import build_specs, prune, roadmaps_words
     from kontrol.deployments import prefect_io
+    from kontrol.output import console
 
     app = app_of(ctx)
     build = build_specs(app, roadmaps=roadmaps, backfill=backfill)
@@ -257,6 +255,9 @@ def run_cmd(
     as_json: bool,
 ) -> None:
     """Run one occurrence of an obligation now, in this process (same code as the flow)."""
+    from kontrol import faults
+    from kontrol.issuing import issue
+    from kontrol.lookup import obligation_by_key, roadmap_by_number, roadmap_ref
     from kontrol.output import console, print_json
 
     app = app_of(ctx)
@@ -299,6 +300,7 @@ def deliver_now(app: App, *, as_json: bool) -> None:
     With ``--json`` the words go to stderr: stdout holds the JSON document alone."""
     from rich.markup import escape
 
+    from kontrol.output import console, err_console
     from kontrol.tasks.delivery import deliver_outbox
 
     stats = deliver_outbox.fn(app.now, settings=app.settings)

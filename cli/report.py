@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 import click
 
 from kontrol.cli.common import app_of, roadmap_option
-from kontrol.config import Rules, load_rules
 from kontrol.errors import KontrolError
 
 if TYPE_CHECKING:
@@ -96,6 +95,7 @@ def report_cmd(
 
     Discipline = (done on time + open and not yet due) / all assignments of the range × 100.
     """
+    from kontrol.config import load_rules
     from kontrol.lookup import roadmap_by_number
     from kontrol.output import print_json
     from kontrol.reporting import execution_report
@@ -295,6 +295,7 @@ def simulate_cmd(
     """
     from rich.table import Table
 
+    from kontrol.config import load_rules
     from kontrol.output import console, print_json
     from kontrol.resources import EXAMPLE_DIRECTORY, SEED
     from kontrol.simulate import simulate

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 import click
 
 from kontrol.cli.common import DATE, app_of, today_of
-from kontrol.output import console, print_json
 
 if TYPE_CHECKING:
     from kontrol.retirement import Retired
@@ -39,6 +38,7 @@ def retire_cmd(
     from kontrol.cli.orchestrate import deliver_now
     from kontrol.lookup import roadmap_by_number
     from kontrol.mail.mailer import Mailer
+    from kontrol.output import console, print_json
     from kontrol.retirement import declare_void
 
     app = app_of(ctx)

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import click
-from rich.table import Table
 
 from kontrol.cli.common import app_of, today_of
-from kontrol.naming import short_title
-from kontrol.output import console, print_json
-from kontrol.portfolio import register
 
 STATE_STYLE = {"действует": "green", "изменено": "yellow", "утратило силу": "dim"}
 
@@ -22,6 +18,12 @@ def roadmaps_cmd(ctx: click.Context, as_json: bool) -> None:
 
     A roadmap is named in `--roadmap` by its number, or by «NUMBER от DD.MM.YYYY» when two
     decrees share a number."""
+    from rich.table import Table
+
+    from kontrol.naming import short_title
+    from kontrol.output import console, print_json
+    from kontrol.portfolio import register
+
     app = app_of(ctx)
     app.require_schema()
     with app.reading() as session:

@@ -9,28 +9,25 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from typing import TYPE_CHECKING
 
 import click
 
-from kontrol import standing
-from kontrol.assignments import cancel, extend, listing, mark_done, parse_date
 from kontrol.cli.common import app_of, roadmaps_option
-from kontrol.config import Rules, load_rules
 from kontrol.context import App
 from kontrol.errors import KontrolError
-from kontrol.lookup import check_item, select_roadmaps
-from kontrol.mail.mailer import Mailer
-from kontrol.models.db import session_factory
-from kontrol.naming import SWEEP_WORDS, sweep_counts
-from kontrol.output import console, print_json
-from kontrol.report import STEP_WORDS
-from kontrol.sweep import SweepReport, one_transaction, run_sweep, transactions
-from kontrol.windows import OutOfWindow, check_option
+
+if TYPE_CHECKING:
+    from kontrol.assignments import Row
+    from kontrol.config import Rules
+    from kontrol.sweep import SweepReport
 
 ACTOR = "cli"
 
 
 def _rules(app: App) -> Rules:
+
+    from kontrol.config import load_rules
 
     try:
         return load_rules(app.settings)
@@ -59,7 +56,12 @@ def sweep_cmd(
     ctx: click.Context, as_of: str | None, dry_run: bool, as_json: bool, as_flow: bool
 ) -> None:
     """Send due reminders, overdue notices and escalations (the daily flow does it on schedule)."""
+    from kontrol.assignments import parse_date
+    from kontrol.mail.mailer import Mailer
+    from kontrol.models.db import session_factory
     from kontrol.output import print_json
+    from kontrol.sweep import one_transaction, run_sweep, transactions
+    from kontrol.windows import check_option
 
     app = app_of(ctx)
     rules = _rules(app)
@@ -98,6 +100,8 @@ def sweep_cmd(
 
 def _run_as_flow(day: dt.date, as_json: bool) -> None:
     """The same flow the schedule runs: the UI gets its run, artifacts and events."""
+    from kontrol.naming import sweep_counts
+    from kontrol.output import console, print_json
 
     _require_prefect()
     from kontrol.flows.sweep import daily_sweep
@@ -119,6 +123,9 @@ def _require_prefect() -> None:
 
 def show_sweep(report: SweepReport, dry_run: bool) -> None:
     from rich.table import Table
+
+    from kontrol.naming import SWEEP_WORDS, sweep_counts
+    from kontrol.output import console
 
     if not report.working_day:
         console.print(f"{report.as_of}: not a working day — nothing is sent")
@@ -169,10 +176,10 @@ def status_cmd(
 ) -> None:
     """Open assignments (or --overdue, --all) as they stand on a day: due date, working days
     overdue, ladder step. The same standing as `kontrol report` and the artifacts."""
-    from rich.table import Table
-
-    from kontrol.assignments import parse_date
-    from kontrol.output import console, print_json
+    from kontrol.assignments import listing, parse_date
+    from kontrol.lookup import check_item, select_roadmaps
+    from kontrol.output import print_json
+    from kontrol.windows import check_option
 
     app = app_of(ctx)
     rules = _rules(app)
@@ -204,6 +211,16 @@ def status_cmd(
     if as_json:
         print_json({"as_of": today, "assignments": [r.__dict__ for r in rows]})
         return
+    _show_status(rows, today, several=several)
+
+
+def _show_status(rows: list[Row], today: dt.date, *, several: bool) -> None:
+    from rich.table import Table
+
+    from kontrol import standing
+    from kontrol.output import console
+    from kontrol.report import STEP_WORDS
+
     table = Table(title=f"Поручения на {today:%d.%m.%Y}: {len(rows)}")
     for col in ("№", "документ · п." if several else "п.", "период", "исполнитель", "срок"):
         table.add_column(col)
@@ -230,6 +247,8 @@ def status_cmd(
 @click.pass_context
 def done_cmd(ctx: click.Context, assignment: str, note: str | None) -> None:
     """Mark an assignment done: its ladder stops."""
+    from kontrol.assignments import mark_done
+    from kontrol.output import console
 
     app = app_of(ctx)
     app.require_schema()
@@ -249,7 +268,10 @@ def done_cmd(ctx: click.Context, assignment: str, note: str | None) -> None:
 @click.pass_context
 def extend_cmd(ctx: click.Context, assignment: str, to: str, reason: str) -> None:
     """Approve a later due date: the ladder restarts for it."""
+    from kontrol.assignments import extend, parse_date
+    from kontrol.mail.mailer import Mailer
     from kontrol.output import console
+    from kontrol.windows import OutOfWindow
 
     app = app_of(ctx)
     rules = _rules(app)
@@ -279,6 +301,8 @@ def extend_cmd(ctx: click.Context, assignment: str, to: str, reason: str) -> Non
 @click.pass_context
 def cancel_cmd(ctx: click.Context, assignment: str, reason: str) -> None:
     """Cancel an assignment: its ladder stops."""
+    from kontrol.assignments import cancel
+    from kontrol.output import console
 
     app = app_of(ctx)
     app.require_schema()

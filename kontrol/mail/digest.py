@@ -194,15 +194,7 @@ def groups(
                 b[0].body,
             ),
         )
-        days, rank = _worst(g)
-        step = next((s for s, r in RANK.items() if r == rank), None)
-        summary = [
-            count(len(g), "поручение", "поручения", "поручений"),
-            f"просрочка {'до ' if len({ln.days for ln in g}) > 1 else ''}{working_days(days)}",
-        ]
-        if step:
-            summary.append(STEP_WORDS[step])
-        news = news_words(sum(NEW in ln.news for ln in g), sum(ln.passed for ln in g))
+        days = _worst(g)[0]
         mark = any(ln.news for ln in g) and not all(ln.news for ln in g)
         cut = rows if bodies is None else rows[:bodies]
         out.append(
@@ -210,12 +202,26 @@ def groups(
                 "item": g[0].item,
                 "decree": (decrees or {}).get(g[0].roadmap_id),
                 "title": short_title(g[0].title, TITLE),
-                "summary": ", ".join(summary) + (f"; {news}" if news else ""),
+                "summary": _summary(g),
                 "bodies": [_body_row(b, days, mark, link) for b in cut],
                 "more_bodies": _more_bodies(len(rows) - len(cut)),
             }
         )
     return {"shown": out, "more": _more_items(ordered[len(shown) :])}
+
+
+def _summary(g: Sequence[Line]) -> str:
+    """«3 поручения, просрочка до 12 рабочих дней, куратору; 2 впервые»."""
+    days, rank = _worst(g)
+    step = next((s for s, r in RANK.items() if r == rank), None)
+    summary = [
+        count(len(g), "поручение", "поручения", "поручений"),
+        f"просрочка {'до ' if len({ln.days for ln in g}) > 1 else ''}{working_days(days)}",
+    ]
+    if step:
+        summary.append(STEP_WORDS[step])
+    news = news_words(sum(NEW in ln.news for ln in g), sum(ln.passed for ln in g))
+    return ", ".join(summary) + (f"; {news}" if news else "")
 
 
 def _more_bodies(n: int) -> str | None:
