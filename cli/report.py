@@ -92,11 +92,13 @@ def report_cmd(
     as_json: bool,
 ) -> None:
     """The execution report of the roadmap (item 6.3): per item, per body, overdue, reports.
+    Over several roadmaps in force (no --roadmap): the portfolio — per decree and per body,
+    the worst five bodies first.
 
     Discipline = (done on time + open and not yet due) / all assignments of the range × 100.
     """
     from kontrol.config import load_rules
-    from kontrol.lookup import roadmap_by_number
+    from kontrol.lookup import roadmap_by_number, select_roadmaps
     from kontrol.output import print_json
     from kontrol.reporting import execution_report
 
@@ -111,6 +113,10 @@ def report_cmd(
     _check_targets(xlsx_file, html_file, md_file, timeline_file, workload_file)
     written: list[Path | Written] = []
     with app.reading() as session:
+        if roadmap is None and len(select_roadmaps(session, on=today)) > 1:
+            files = (xlsx_file, html_file, md_file, timeline_file, workload_file)
+            _portfolio(session, rules, judged, app.now, files=files, as_json=as_json)
+            return
         rm = roadmap_by_number(session, roadmap, on=today)
         first, last = _within_window(rm, first, last, judged, whole=whole)
         if timeline_file or workload_file:
@@ -134,6 +140,34 @@ def report_cmd(
         return
     show(report)
     _written(written)
+
+
+def _portfolio(
+    session: Session,
+    rules: Rules,
+    judged: dt.date,
+    now: dt.datetime,
+    *,
+    files: tuple[Path | None, ...],
+    as_json: bool,
+) -> None:
+    """Over several decrees in force: the dashboard (per decree, per body, the worst five);
+    the workbook, the page and the pictures are one decree's, so they need --roadmap."""
+    from rich.markdown import Markdown
+
+    from kontrol.dashboard import dashboard, markdown
+    from kontrol.output import console, print_json
+
+    if any(files):
+        raise KontrolError(
+            "the workbook, the page and the pictures are one roadmap's: name it with --roadmap "
+            "(without files, `kontrol report` over several roadmaps prints the portfolio)"
+        )
+    board = dashboard(session, rules, as_of=judged, now=now)
+    if as_json:
+        print_json(board.to_json())
+    else:
+        console.print(Markdown(markdown(board)))
 
 
 def _check_targets(*paths: Path | None) -> None:

@@ -39,6 +39,18 @@ class Dashboard:
     def total(self) -> Counts:
         return _sum(self.roadmaps.values())
 
+    def to_json(self) -> dict[str, object]:
+        return {
+            "as_of": self.as_of,
+            "total": self.total.to_json(),
+            "roadmaps": [
+                {"roadmap": ref, "state": self.states[ref], **c.to_json()}
+                for ref, c in self.roadmaps.items()
+            ],
+            "bodies": [{"body": name, **c.to_json()} for name, c in self.bodies.items()],
+            "worst": [name for name, _ in self.worst()],
+        }
+
     def worst(self, n: int = WORST) -> list[tuple[str, Counts]]:
         rated = [(name, c) for name, c in self.bodies.items() if c.discipline is not None]
         rated.sort(key=lambda nc: (nc[1].discipline, -nc[1].overdue, nc[0]))

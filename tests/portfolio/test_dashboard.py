@@ -42,3 +42,24 @@ def test_dashboard_counts_every_decree_and_body_and_names_the_worst(capsys, db_u
     assert "# Портфель дорожных карт на 10.01.2030" in text
     assert "| № 55-р от 01.02.2021 | действует |" in text
     assert "Худшие исполнители" in text
+
+
+def test_report_over_several_decrees_is_the_portfolio(capsys):
+    result = run(capsys, "run", "1.3", "--period", "2022-01", "--roadmap", "55-р", "--json")
+    assert result.code == 0, result.err
+    board = run(capsys, "report", "--json", "--as-of", "2022-03-01")
+    assert board.code == 0, board.err
+    data = board.json()
+    assert [r["roadmap"] for r in data["roadmaps"]] == [
+        "1302-б от 27.07.2020",
+        "55-р от 01.02.2021",
+        "1302-б от 15.03.2021",
+    ]
+    assert data["total"]["issued"] == data["total"]["overdue"] > 0
+    assert data["worst"]
+    text = run(capsys, "report", "--as-of", "2022-03-01").out
+    assert "Портфель дорожных карт на 01.03.2022" in text and "Худшие исполнители" in text
+    files = run(capsys, "report", "--xlsx", "r.xlsx")
+    assert files.code == 2 and "--roadmap" in files.err
+    one = run(capsys, "report", "--json", "--roadmap", "55-р", "--year", "2022")
+    assert one.code == 0, one.err

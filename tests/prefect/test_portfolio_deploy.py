@@ -38,9 +38,8 @@ def test_two_decrees_deploy_side_by_side_and_a_void_one_is_removed(seeded, capsy
         "--strict",
     )
     assert imported.code == 0, imported.err
-    with get_client(sync_client=True) as client:
-        with contextlib.suppress(ObjectAlreadyExists):  # an earlier run on this server
-            client.create_work_pool(WorkPoolCreate(name=POOL, type="process"))
+    with get_client(sync_client=True) as client, contextlib.suppress(ObjectAlreadyExists):
+        client.create_work_pool(WorkPoolCreate(name=POOL, type="process"))  # once per server
     deployed = run(capsys, "deploy", "--work-pool", POOL, "--no-catch-up")
     assert deployed.code == 0, deployed.err
     assert "of 2 roadmaps" in deployed.out
