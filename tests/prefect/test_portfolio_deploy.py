@@ -17,6 +17,7 @@ from tests.conftest import REPO
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
 VLADIMIR = REPO / "examples" / "portfolio" / "vladimir"
+PENZA = REPO / "examples" / "portfolio" / "penza"
 POOL = "kontrol-portfolio"
 
 
@@ -28,30 +29,33 @@ def _names(tag: str) -> list[str]:
     return sorted(d.name for d in found)
 
 
-def test_two_decrees_deploy_side_by_side_and_a_void_one_is_removed(seeded, capsys):
-    imported = run(
-        capsys,
-        "import",
-        str(next(VLADIMIR.glob("*.txt"))),
-        "--directory",
-        str(VLADIMIR / "directory.yaml"),
-        "--strict",
-    )
-    assert imported.code == 0, imported.err
+def test_three_decrees_deploy_side_by_side_and_a_void_one_is_removed(seeded, capsys):
+    for folder in (VLADIMIR, PENZA):
+        imported = run(
+            capsys,
+            "import",
+            str(next(folder.glob("*.txt"))),
+            "--directory",
+            str(folder / "directory.yaml"),
+            "--strict",
+        )
+        assert imported.code == 0, imported.err
     with get_client(sync_client=True) as client, contextlib.suppress(ObjectAlreadyExists):
         client.create_work_pool(WorkPoolCreate(name=POOL, type="process"))  # once per server
     deployed = run(capsys, "deploy", "--work-pool", POOL, "--no-catch-up")
     assert deployed.code == 0, deployed.err
-    assert "of 2 roadmaps" in deployed.out
+    assert "of 3 roadmaps" in deployed.out
     seed, other = _names("№ 1302-б от 27.07.2020"), _names("№ 637 от 03.12.2004")
-    assert len(seed) == 38 and len(other) == 8
+    third = _names("№ 1074 от 27.11.2007")
+    assert len(seed) == 38 and len(other) == 8 and len(third) == 7
     assert all(n.startswith("1302-б · ") for n in seed)
     assert all(n.startswith("637 · ") for n in other)
+    assert all(n.startswith("1074 · ") for n in third)
     retired = run(capsys, "retire", "637", "--reason", "постановление № 1 (пример)", "--json")
     assert retired.code == 0, retired.err
     assert retired.json()["deployments_removed"] == 8
     assert _names("№ 637 от 03.12.2004") == []
     assert len(_names("№ 1302-б от 27.07.2020")) == 38
     again = run(capsys, "deploy", "--work-pool", POOL, "--no-catch-up")
-    assert again.code == 0 and "of 1 roadmap " in again.out
+    assert again.code == 0 and "of 2 roadmaps" in again.out
     assert _names("№ 637 от 03.12.2004") == []
