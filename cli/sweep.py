@@ -127,6 +127,12 @@ def show_sweep(report: SweepReport, dry_run: bool) -> None:
     from kontrol.naming import SWEEP_WORDS, sweep_counts
     from kontrol.output import console
 
+    for ref in report.retired:
+        console.print(
+            f"№ {ref} is void from {report.as_of:%d.%m.%Y} or earlier: its open assignments "
+            + ("would be" if dry_run else "were")
+            + " cancelled and its executors told"
+        )
     if not report.working_day:
         console.print(f"{report.as_of}: not a working day — nothing is sent")
         return
