@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from kontrol.cli.common import EXISTING_FILE, app_of, resolve_path
+from kontrol.cli.common import EXISTING_FILE, app_of, resolve_path, roadmaps_option, today_of
 
 
 @click.group("bodies")
@@ -18,17 +18,21 @@ def bodies_group() -> None:
 
 @click.command("check")
 @click.option("--directory", type=EXISTING_FILE, help="Directory of bodies (YAML).")
+@roadmaps_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
-def check_cmd(ctx: click.Context, directory: Path | None, as_json: bool) -> None:
-    """Validate the directory and resolve the imported roadmap's executors against it.
+def check_cmd(
+    ctx: click.Context, directory: Path | None, roadmaps: tuple[str, ...], as_json: bool
+) -> None:
+    """Validate the directory and resolve against it the executors of every roadmap in force
+    (or of those named); over several, an item is named with its decree («637: 2»).
 
     Exit code 0: all resolve; 1: some executors do not resolve; 2: the directory is invalid.
     """
     from rich.table import Table
     from sqlalchemy import inspect
 
-    from kontrol.lookup import active_items, roadmap_by_number
+    from kontrol.lookup import active_items, select_roadmaps
     from kontrol.output import console, print_json
     from kontrol.roadmap.directory import load_directory
     from kontrol.roadmap.resolve import resolve_executors
@@ -40,16 +44,19 @@ def check_cmd(ctx: click.Context, directory: Path | None, as_json: bool) -> None
     checked = 0
     if inspect(app.engine).has_table("roadmaps"):
         with app.reading() as session:
-            roadmap = roadmap_by_number(session)
-            for item in active_items(roadmap):
-                if item.kind != "activity":
-                    continue
-                checked += 1
-                res = resolve_executors(item.executors_text, bodies)
-                unresolved += [
-                    {"item": item.number, "text": u.text, "suggestions": list(u.suggestions)}
-                    for u in res.unresolved
-                ]
+            chosen = select_roadmaps(session, roadmaps, on=today_of(app))
+            items = [
+                (f"{rm.number}: " if len(chosen) > 1 else "", item)
+                for rm in chosen
+                for item in active_items(rm)
+                if item.kind == "activity"
+            ]
+        checked = len(items)
+        for head, item in items:
+            unresolved += [
+                {"item": head + item.number, "text": u.text, "suggestions": list(u.suggestions)}
+                for u in resolve_executors(item.executors_text, bodies).unresolved
+            ]
     groups = [b for b in bodies.bodies if b.members]
     result = {
         "directory": str(path),

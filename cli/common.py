@@ -42,11 +42,16 @@ def app_of(ctx: click.Context) -> App:
     return app
 
 
+HOW_TO_NAME = {
+    "directory of bodies": "pass --directory FILE or set KONTROL_DIRECTORY (the YAML file)",
+}
+
+
 def resolve_path(path: Path | None, fallback: Path | None, what: str) -> Path:
     """The path given as an option, else the one from the settings; neither is one line."""
     chosen = path or fallback
     if chosen is None:
-        raise KontrolError(f"no {what}: pass it as an option or set it in the environment")
+        raise KontrolError(f"no {what}: {HOW_TO_NAME.get(what, 'pass it as an option')}")
     return chosen
 
 

@@ -100,7 +100,8 @@ def import_cmd(
     apply: bool,
     as_json: bool,
 ) -> None:
-    """Import a decree's roadmap (.txt or .docx) and resolve its executors.
+    """Import a decree's roadmap (text, .docx, ODT, HTML, PDF with a text layer, RTF or .doc,
+    told apart by content) and resolve its executors.
 
     Importing the same file again changes nothing; a revised file prints its differences item
     by item and is applied only with --update. Everything happens in one transaction.
@@ -174,7 +175,7 @@ def show_report(report: ImportReport, file: Path) -> None:
     }[report.status]
     console.print(
         f"[bold]{file.name}[/]: {report.kind} № {report.number} от "
-        f"{report.adopted_on:%d.%m.%Y}, horizon {report.horizon_year}: {verb}"
+        f"{report.adopted_on:%d.%m.%Y}, horizon {report.horizon_year or 'not named'}: {verb}"
     )
     console.print(f"  {report.sections} section items, {report.activities} activity items")
     if report.status in ("differs", "updated"):

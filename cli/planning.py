@@ -150,6 +150,7 @@ def plan_cmd(
     """
     from kontrol.config import load_rules
     from kontrol.lookup import check_item, select_roadmaps
+    from kontrol.models import Body
     from kontrol.output import console, err_console, print_json
     from kontrol.planning import plan_rows, to_ics
     from kontrol.reporting.files import Written, check_target, write_bytes_atomic
@@ -166,6 +167,8 @@ def plan_cmd(
     written: list[Written] = []
     with app.reading() as session:
         chosen = select_roadmaps(session, roadmaps, on=today)
+        if body is not None and session.get(Body, body) is None:
+            raise KontrolError(f"no body {body!r} in the directory")
         if item is not None and len(chosen) > 1:
             raise KontrolError(
                 f"--item {item}: {len(chosen)} roadmaps are covered; name one with --roadmap"

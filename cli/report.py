@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kontrol.cli.common import app_of, roadmap_option
+from kontrol.cli.common import app_of
 from kontrol.errors import KontrolError
 
 if TYPE_CHECKING:
@@ -61,7 +61,12 @@ def report_range(
 @click.option("--from", "start", type=DATE, help="First issue date of the range.")
 @click.option("--to", "end", type=DATE, help="Last issue date of the range.")
 @click.option("--as-of", "as_of", type=DATE, help="Judge the state on this day (default today).")
-@roadmap_option
+@click.option(
+    "--roadmap",
+    metavar="NUMBER",
+    help="The roadmap reported on («1302-б», or «1302-б от 27.07.2020» when numbers repeat); "
+    "without it, over several roadmaps in force: the portfolio.",
+)
 @click.option("--xlsx", "xlsx_file", type=OUT, help="Write the Excel workbook here.")
 @click.option("--html", "html_file", type=OUT, help="Write the printable HTML page here.")
 @click.option("--markdown", "md_file", type=OUT, help="Write the Markdown text here.")
@@ -91,12 +96,12 @@ def report_cmd(
     body_id: str | None,
     as_json: bool,
 ) -> None:
-    """The execution report of the roadmap (item 6.3): per item, per body, overdue, reports.
-    Over several roadmaps in force (no --roadmap): the portfolio — per decree and per body,
-    the worst five bodies first.
+    """The execution report of the roadmap (item 6.3): per item, per body, overdue, reports;
+    over several roadmaps in force (no --roadmap), the portfolio, worst five bodies first.
 
     Discipline = (done on time + open and not yet due) / all assignments of the range × 100.
     """
+    from kontrol.cli.portfolio_report import portfolio
     from kontrol.config import load_rules
     from kontrol.lookup import roadmap_by_number, select_roadmaps
     from kontrol.output import print_json
@@ -106,18 +111,16 @@ def report_cmd(
     app.require_schema()
     rules = load_rules(app.settings)
     today = app.now.astimezone(rules.policy.zone).date()
-    if whole and (year is not None or start or end):
-        raise KontrolError("give one of --all, --year and --from/--to")
-    first, last = report_range(year, _date(start), _date(end), today)
-    judged = _date(as_of) or today
+    first, last, judged = _dates(year, start, end, as_of, whole=whole, today=today)
     _check_targets(xlsx_file, html_file, md_file, timeline_file, workload_file)
     written: list[Path | Written] = []
     with app.reading() as session:
         if roadmap is None and len(select_roadmaps(session, on=today)) > 1:
             files = (xlsx_file, html_file, md_file, timeline_file, workload_file)
-            _portfolio(session, rules, judged, app.now, files=files, as_json=as_json)
-            return
+            return portfolio(session, rules, judged, app.now, files=files, as_json=as_json)
         rm = roadmap_by_number(session, roadmap, on=today)
+        if as_of is None and year is None and not (start or end):
+            whole, judged = _finished(rm, judged, whole=whole)
         first, last = _within_window(rm, first, last, judged, whole=whole)
         if timeline_file or workload_file:
             charts = Charts(timeline_file, workload_file, body_id)
@@ -126,48 +129,14 @@ def report_cmd(
                 _written(written)
                 return
         report = execution_report(
-            session,
-            rm,
-            start=first,
-            end=last,
-            as_of=judged,
-            calendar=rules.calendar,
+            session, rm, start=first, end=last, as_of=judged, calendar=rules.calendar,
             timezone=rules.policy.timezone,
-        )
+        )  # fmt: skip
     written += _documents(report, xlsx_file, html_file, md_file)
     if as_json:
-        print_json(report.to_json())
-        return
+        return print_json(report.to_json())
     show(report)
     _written(written)
-
-
-def _portfolio(
-    session: Session,
-    rules: Rules,
-    judged: dt.date,
-    now: dt.datetime,
-    *,
-    files: tuple[Path | None, ...],
-    as_json: bool,
-) -> None:
-    """Over several decrees in force: the dashboard (per decree, per body, the worst five);
-    the workbook, the page and the pictures are one decree's, so they need --roadmap."""
-    from rich.markdown import Markdown
-
-    from kontrol.dashboard import dashboard, markdown
-    from kontrol.output import console, print_json
-
-    if any(files):
-        raise KontrolError(
-            "the workbook, the page and the pictures are one roadmap's: name it with --roadmap "
-            "(without files, `kontrol report` over several roadmaps prints the portfolio)"
-        )
-    board = dashboard(session, rules, as_of=judged, now=now)
-    if as_json:
-        print_json(board.to_json())
-    else:
-        console.print(Markdown(markdown(board)))
 
 
 def _check_targets(*paths: Path | None) -> None:
@@ -179,6 +148,34 @@ def _check_targets(*paths: Path | None) -> None:
     for path, suffixes in zip(paths, formats, strict=True):
         if path is not None:
             check_target(path, suffixes)
+
+
+def _dates(
+    year: int | None,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    as_of: dt.datetime | None,
+    *,
+    whole: bool,
+    today: dt.date,
+) -> tuple[dt.date, dt.date, dt.date]:
+    """The report's range and the day it is judged on, from the options."""
+    if whole and (year is not None or start or end):
+        raise KontrolError("give one of --all, --year and --from/--to")
+    first, last = report_range(year, _date(start), _date(end), today)
+    return first, last, _date(as_of) or today
+
+
+def _finished(rm: Roadmap, today: dt.date, *, whole: bool) -> tuple[bool, dt.date]:
+    """A roadmap whose years are over (a decree of 2007 reported today): its whole span,
+    judged on its last day — not this year, which it never reached."""
+    from kontrol.roadmap.datewindow import whole_years
+    from kontrol.windows import roadmap_window
+
+    years = whole_years(roadmap_window(rm))
+    if today in years:
+        return whole, today
+    return True, years.last
 
 
 def _within_window(

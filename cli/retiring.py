@@ -70,8 +70,9 @@ def words(result: Retired) -> str:
     when = f"void from {result.retired_on:%d.%m.%Y}"
     if result.applied:
         return (
-            f"№ {result.roadmap}: {when}; {len(result.cancelled)} open assignments cancelled, "
-            f"{len(result.told)} executors told"
+            f"№ {result.roadmap}: {when}; {len(result.cancelled)} open assignment"
+            f"{'' if len(result.cancelled) == 1 else 's'} cancelled, "
+            f"{len(result.told)} executor{'' if len(result.told) == 1 else 's'} told"
         )
     return (
         f"№ {result.roadmap}: {when}; in force until then (its plan ends the day before; the "

@@ -207,7 +207,8 @@ def describe(session: Session, ob: Obligation, scheduled: list[Occurrence]) -> s
     lines = [
         f"### {item.number}. {item.title}",
         "",
-        f"**Распоряжение** № {item.roadmap.number} от {item.roadmap.adopted_on:%d.%m.%Y}",
+        f"**{item.roadmap.kind.capitalize()}** № {item.roadmap.number} "
+        f"от {item.roadmap.adopted_on:%d.%m.%Y}",
         "",
         f"**Сроки реализации:** {item.schedule_text}",
     ]

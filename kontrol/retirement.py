@@ -27,6 +27,7 @@ from kontrol.mail.render import assignment_data, body_name, roadmap_fields
 from kontrol.mail.russian import decree_genitive, void_words
 from kontrol.models import Assignment, Body, Item, Obligation, OutboxMessage, Roadmap
 from kontrol.models.assignment import OPEN_STATUSES
+from kontrol.windows import roadmap_window
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ def declare_void(
     reason = " ".join(reason.split())
     if not reason:
         raise KontrolError("--reason must not be empty: say which decree declared it void")
+    _check_day(roadmap, on, today)
     same = roadmap.retired_on == on and roadmap.retired_reason == reason
     if roadmap.retirement_applied_at is not None and not same:
         raise KontrolError(
@@ -88,6 +90,17 @@ def declare_void(
         cancelled,
         told,
     )
+
+
+def _check_day(roadmap: Roadmap, on: dt.date, today: dt.date) -> None:
+    """Void from a day of its life: not before its adoption, and a day ahead only within its
+    window (past its horizon nothing is left to stop)."""
+    window = roadmap_window(roadmap)
+    if on < roadmap.adopted_on or (on > today and on not in window):
+        raise KontrolError(
+            f"--on {on:%d.%m.%Y}: № {roadmap_ref(roadmap)} can be declared void from its "
+            f"adoption day up to today, or a later day up to {window.last:%d.%m.%Y}"
+        )
 
 
 def apply_retirement(

@@ -106,7 +106,7 @@ def roadmap_fields(roadmap: Roadmap) -> dict[str, Any]:
         "kind": roadmap.kind,
         "number": roadmap.number,
         "adopted_on": roadmap.adopted_on,
-        "title": roadmap.title,
+        "title": roadmap.title or roadmap.plan_title,
     }
 
 
