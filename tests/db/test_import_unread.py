@@ -36,7 +36,7 @@ def test_unread_item_is_imported_and_listed(capsys, seed_path, directory_path, t
     assert result.code == 0, result.err
     [warning] = [w for w in result.json()["warnings"] if "item 6.3" in w]
     assert "не распознано" in warning and "closest understood forms: «ежегодно" in warning
-    items = {i["number"]: i for i in run(capsys, "items", "--json").json()["items"]}
+    items = {i["number"]: i for i in run(capsys, "items", "--json").json()[0]["items"]}
     assert items["6.3"]["schedule_understood"] is False
     assert items["6.2"]["schedule_understood"] is True
     table = run(capsys, "items").out

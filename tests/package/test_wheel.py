@@ -260,7 +260,7 @@ def test_a_process_worker_with_only_the_wheel_runs_a_flow_from_its_module_path(
     assert "registered 40 deployments" in result.stdout
     with get_client(sync_client=True) as client:
         deployments = {d.name: d for d in client.read_deployments()}
-    name = next(n for n in deployments if n.startswith("1.3 "))
+    name = next(n for n in deployments if n.startswith("1302-б · 1.3 "))
     assert {d.entrypoint for d in deployments.values()} == {
         "kontrol.flows.cycle.issue_cycle",
         "kontrol.flows.sweep.daily_sweep",

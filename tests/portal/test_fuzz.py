@@ -74,11 +74,13 @@ def surface(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
         ]
         oversee = tokens.oversee_token(env.co, "dept-general", secret_key=KEY, clock=env.clock)
         overview = tokens.overview_token("dept-general", secret_key=KEY, clock=env.clock)
+        charts = tokens.charts_token(secret_key=KEY, clock=env.clock)
         links = {
             "/a/": [("view", view_co), ("view", view_lead)],
             "/s/": [(tokens.OVERSEE, oversee)],
             "/o/": [(tokens.OVERVIEW, overview)],
             "/c/": decisions,
+            "/ch": [(tokens.CHARTS, charts)],  # /charts/: the portfolio's pictures
         }
         file_ids = [row.id for row in env.rows(Attachment)]
         with serve(env.client.app) as base:  # type: ignore[arg-type]
@@ -147,7 +149,7 @@ def test_no_request_gets_a_server_error_or_an_answer_without_security_headers(
 ) -> None:
     schema = schemathesis.openapi.from_dict(surface.env.client.app.openapi())  # type: ignore[attr-defined]
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 13  # every route: a new one is fuzzed too (update the count)
+    assert len(operations) == 15  # every route: a new one is fuzzed too (update the count)
     session = requests.Session()
 
     for operation in operations:

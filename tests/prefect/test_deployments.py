@@ -32,9 +32,12 @@ def test_seed_compiles_to_38_named_deployments(seeded):
     assert len(specs) == 38
     names = [s.name for s in specs]
     assert len(set(names)) == 38
-    assert names[2].startswith("1.3 Разработка и утверждение ежегодного единого плана")
+    assert names[2].startswith("1302-б · 1.3 Разработка и утверждение ежегодного единого плана")
     phased = [s for s in specs if s.obligation.startswith("3.1.4")]
-    assert [s.name.split(" — ")[0] for s in phased] == ["3.1.4 Разработка", "3.1.4 Реализация"]
+    assert [s.name.split(" — ")[0] for s in phased] == [
+        "1302-б · 3.1.4 Разработка",
+        "1302-б · 3.1.4 Реализация",
+    ]
     one = next(s for s in specs if s.obligation == "3.2.1")
     assert "по отдельному плану" in one.tags and "ежегодно" in one.tags
     assert "по отдельному плану конкурсных мероприятий" in one.description

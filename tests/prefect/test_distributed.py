@@ -58,7 +58,7 @@ def test_deploy_to_a_work_pool_and_a_worker_runs_the_triggered_deployment(worker
     assert "registered 40 deployments" in result.out  # 38 obligations, sweep, monitoring
     with get_client(sync_client=True) as client:
         names = [d.name for d in client.read_deployments()]
-    name = next(n for n in names if n.startswith("1.3 "))
+    name = next(n for n in names if n.startswith("1302-б · 1.3 "))
     flow_run = run_deployment(
         name=f"kontrol-cycle/{name}", parameters={"period": "2022-01"}, timeout=240
     )

@@ -73,9 +73,12 @@ def _events(api: str, run_id: object, count: int) -> list[dict[str, Any]]:
 
 def test_runs_are_named_after_what_they_do(seeded: str) -> None:
     cycle = issue_cycle(roadmap="1302-б", obligation="1.3", period="2021-01", return_state=True)
-    assert _run_name(cycle) == ("1.3 · январь 2021", {"выдача поручений", "доставка почты"})
+    assert _run_name(cycle) == (
+        "1302-б · 1.3 · январь 2021",
+        {"выдача поручений", "доставка почты"},
+    )
     quarter = issue_cycle(roadmap="1302-б", obligation="2.3", period="2021-Q1", return_state=True)
-    assert _run_name(quarter)[0] == "2.3 · I квартал 2021"
+    assert _run_name(quarter)[0] == "1302-б · 2.3 · I квартал 2021"
     sweep = daily_sweep(as_of=dt.date(2021, 2, 15), return_state=True)
     assert _run_name(sweep) == (
         "обход 15.02.2021",

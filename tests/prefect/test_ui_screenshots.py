@@ -44,7 +44,12 @@ from tests.portal.test_browser import ARGS, CHROMIUM, _browser_missing
 REPO = Path(__file__).resolve().parents[2]
 VIEWPORT = {"width": 1366, "height": 768}
 SECRET = "screenshots-secret-key-0123456789-abcdefghij"
-RUN_NAMES = {"1.3 · январь 2027", "2.2 · 2026 год", "обход 20.01.2027", "отчёт за 2026 год"}
+RUN_NAMES = {
+    "1302-б · 1.3 · январь 2027",
+    "1302-б · 2.2 · 2026 год",
+    "обход 20.01.2027",
+    "отчёт за 2026 год",
+}
 
 # Every <th> inside every box that clips it (overflow other than visible) and inside the page.
 CUT_COLUMNS = """() => {
@@ -331,7 +336,7 @@ def test_the_prefect_ui_as_supervisors_see_it(world: dict[str, Any], shots: Path
                 check(all(str(v) in text for v in first.values()), f"{key}: row 1 not shown")
                 return text
 
-            show("/v2/deployments", "1.3 Разработка и утверждение")
+            show("/v2/deployments", "1302-б · 1.3 Разработка и утверждение")
             snap("01-deployments")
             show("/v2/runs", *sorted(RUN_NAMES))
             snap("02-runs", full=True)
@@ -348,9 +353,11 @@ def test_the_prefect_ui_as_supervisors_see_it(world: dict[str, Any], shots: Path
             table("kontrol-overdue", "04-artifact-overdue", "Ступень")
             table("kontrol-summary", "05-artifact-summary", "С опозданием")
             # the run that made it, by its name, beside the table
-            table("kontrol-1302-b-item-2-2", "06-artifact-item-2-2", "Роль", "2.2 · 2026 год")
+            table(
+                "kontrol-1302-b-item-2-2", "06-artifact-item-2-2", "Роль", "1302-б · 2.2 · 2026 год"
+            )
             table("kontrol-mail-delivery", "07-artifact-mail", "Писем")
-            report = artifacts["kontrol-report-2026"]["latest_id"]
+            report = artifacts["kontrol-report-1302-b-2026"]["latest_id"]
             show(f"/v2/artifacts/artifact/{report}", "По исполнителям")
             snap("08-artifact-report-2026", full=True)
             check(not page.evaluate(CUT_COLUMNS), "the report artifact: columns off the screen")
