@@ -169,13 +169,9 @@ def plan_cmd(
         chosen = select_roadmaps(session, roadmaps, on=today)
         if body is not None and session.get(Body, body) is None:
             raise KontrolError(f"no body {body!r} in the directory")
-        if item is not None and len(chosen) > 1:
-            raise KontrolError(
-                f"--item {item}: {len(chosen)} roadmaps are covered; name one with --roadmap"
-            )
+        check_item(chosen, item)
         rows = []
         for roadmap in chosen:
-            check_item(roadmap, item)
             rows += plan_rows(session, roadmap, rules, start=start, end=end, item=item, body=body)
         if ics:
             write_bytes_atomic(ics, to_ics(rows, chosen, now=app.now, zone=rules.policy.zone))

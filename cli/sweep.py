@@ -196,12 +196,7 @@ def status_cmd(
             check_option(session, today, "--as-of")
     with app.reading() as session:
         chosen = select_roadmaps(session, roadmaps, on=today)
-        if item:
-            if len(chosen) > 1:
-                raise KontrolError(
-                    f"--item {item}: {len(chosen)} roadmaps are covered; name one with --roadmap"
-                )
-            check_item(chosen[0], item)
+        check_item(chosen, item)
         rows = listing(
             session,
             rules=rules,

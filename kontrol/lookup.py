@@ -149,11 +149,17 @@ def active_items(roadmap: Roadmap) -> list[Item]:
     return [i for i in roadmap.items if not i.withdrawn]
 
 
-def check_item(roadmap: Roadmap, number: str | None) -> None:
-    """``--item N`` names an item of the roadmap (or a section with sub-items): an unknown one
-    is one line, not an empty table that reads as «nothing due»."""
+def check_item(roadmaps: Sequence[Roadmap], number: str | None) -> None:
+    """``--item N`` names an item of the one roadmap covered (or a section with sub-items): an
+    unknown one, or several roadmaps, is one line, not an empty table that reads as «nothing
+    due»."""
     if number is None:
         return
+    if len(roadmaps) > 1:
+        raise NotFound(
+            f"--item {number}: {len(roadmaps)} roadmaps are covered; name one with --roadmap"
+        )
+    roadmap = roadmaps[0]
     numbers = [i.number for i in active_items(roadmap)]
     if not any(n == number or n.startswith(number + ".") for n in numbers):
         raise NotFound(f"roadmap № {roadmap.number} has no item {number}")

@@ -239,9 +239,7 @@ def overview_page(
     }
 
 
-def decrees(session: Session, lines: Sequence[digest.Line]) -> dict[int, str] | None:
-    """Roadmap id → number when the lines come from several decrees, else None."""
+def decrees(session: Session, lines: Sequence[digest.Line]) -> dict[int, str]:
+    """Roadmap id → number of the decrees the lines come from."""
     ids = {ln.roadmap_id for ln in lines}
-    if len(ids) < 2:
-        return None
     return {i: rm.number for i in ids if (rm := session.get(Roadmap, i)) is not None}

@@ -155,11 +155,7 @@ def supervisor_digest(facts: DigestFacts) -> Rendered:
                 limit=digest.GROUPS,
                 bodies=digest.BODIES,
                 news_first=True,
-                decrees=(
-                    {r["id"]: r["number"] for r in facts.roadmaps}
-                    if len(facts.roadmaps) > 1
-                    else None
-                ),
+                decrees={r["id"]: r["number"] for r in facts.roadmaps},
             ),
             "overview_url": facts.overview_url,
         },

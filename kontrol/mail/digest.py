@@ -166,8 +166,10 @@ def groups(
     executors with news for the reader before the others); ``limit`` items shown with at most
     ``bodies`` executors each, the rest counted. ``link(line)``: the URL of one assignment's
     row (the overview page lists every line), or None (a mail names executors only).
-    ``decrees``: roadmap id → number, given when the lines come from several decrees (each
-    item then says whose it is: «№ 55-р, п. 1.3»)."""
+    ``decrees``: roadmap id → number; when the lines come from several decrees each item says
+    whose it is («№ 55-р, п. 1.3»)."""
+    if len({ln.roadmap_id for ln in lines}) < 2:
+        decrees = None
     by_item: dict[tuple[int, str], list[Line]] = {}
     for ln in lines:
         by_item.setdefault((ln.roadmap_id, ln.item), []).append(ln)
