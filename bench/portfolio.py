@@ -1,19 +1,25 @@
 """A ministry-size portfolio against a real Prefect server: import, deploy, serve, idle, a year.
 
-    python bench/portfolio.py --roadmaps 50 --items 40 --idle-seconds 300
+    python bench/portfolio.py --roadmaps 50 --items 40 --idle-seconds 40 --rounds 3
 
 1. ``bench/portfolio_gen.py`` writes N decrees × M items (deterministic, ``--seed``).
 2. Each is imported with its own ``kontrol import`` process (wall and CPU of each, and total).
 3. A private Prefect server (scratch PREFECT_HOME, SQLite) and a process work pool. The first
    roadmap is deployed alone (``kontrol deploy --roadmap``): the server's idle CPU with ~40
-   deployments is sampled (its process tree, from /proc, as bench/prefect_idle_cpu.py).
-4. ``kontrol deploy --work-pool`` registers every roadmap (~N×M deployments); idle CPU again.
-5. ``kontrol serve --no-catch-up``: seconds to its «serving N deployments» line, to Prefect's
-   «Starting runner» (every deployment applied; PREFECT_LOGGING_LEVEL=DEBUG), its RSS then and
-   after ``--serve-seconds`` of polling; the server's CPU while it polls.
+   deployments is sampled ``--rounds`` times (its process tree, from /proc, as
+   bench/prefect_idle_cpu.py).
+4. ``kontrol deploy --work-pool`` registers every roadmap (~N×M deployments); idle CPU again;
+   then ``--rounds`` more deploys with nothing changed (each deployment's fingerprint found on
+   the server: nothing applied).
+5. ``kontrol serve --no-catch-up``, ``--rounds`` starts: seconds to its «serving N
+   deployments» line (every deployment registered), to Prefect's «Starting runner»
+   (PREFECT_LOGGING_LEVEL=DEBUG), its RSS then and after ``--serve-seconds`` of polling; the
+   server's CPU while it polls. The first start moves every deployment off the work pool (all
+   applied), the next find them unchanged.
 6. The UI's list: seconds for one page of 200 deployments and for counting them (the API the
    UI calls).
-7. Unless ``--no-year``: bench/portfolio_year.py on a copy of the SQLite database.
+7. Unless ``--no-year``: bench/portfolio_year.py on the bench's database (``--db``, SQLite in
+   the work folder by default; a PostgreSQL URL of a scratch database works too).
 
 Everything goes into a scratch folder (printed); figures are printed and written to
 ``figures.json`` there.
@@ -27,7 +33,6 @@ import os
 import re
 import resource
 import secrets
-import shutil
 import statistics
 import subprocess
 import sys
@@ -134,6 +139,10 @@ def ui_list(api: str) -> dict[str, float]:
     return {"page_200_s": round(page, 2), "count_s": round(time.monotonic() - t, 2)}
 
 
+def idle_rounds(server: subprocess.Popen[bytes], args: argparse.Namespace) -> list[float]:
+    return [idle_cpu(server, args.idle_seconds) for _ in range(args.rounds)]
+
+
 def serve_start(env: dict[str, str], work: Path, server: subprocess.Popen[bytes], seconds: int):  # type: ignore[no-untyped-def]
     """Start ``kontrol serve``; seconds to its line and to the runner's start; RSS; stop it."""
     log = work / "serve.log"
@@ -191,7 +200,14 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=4317)
     parser.add_argument("--year", type=int, default=2026)
     parser.add_argument("--no-year", action="store_true")
-    parser.add_argument("--redeploy", action="store_true", help="time a second deploy (updates)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="rounds of each repeatable figure (idle CPU, "
+        "an unchanged redeploy, a restart of serve)",
+    )
+    parser.add_argument("--db", help="database URL (default: SQLite in the work folder)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="kontrol-portfolio-"))
     print(f"work folder {work}", flush=True)
@@ -203,7 +219,7 @@ def main() -> None:
         "PREFECT_API_URL": api,
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
-        "KONTROL_DATABASE_URL": f"sqlite:///{db}",
+        "KONTROL_DATABASE_URL": args.db or f"sqlite:///{db}",
         "KONTROL_SECRET_KEY": secrets.token_urlsafe(48),
     }
     figures: dict[str, object] = {"roadmaps": args.roadmaps, "items": args.items}
@@ -229,7 +245,7 @@ def main() -> None:
         first = re.match(r"(\d+-\w)", paths[0].read_text().split("№ ", 1)[1]).group(1)  # type: ignore[union-attr]
         wall, cpu, _ = timed([*deploy, "--roadmap", first], env)
         note("deploy_one", {"deployments": count_deployments(api), "wall_s": round(wall, 1)})
-        note("idle_cpu_pct_one", idle_cpu(server, args.idle_seconds))
+        note("idle_cpu_pct_one", spread(idle_rounds(server, args)))
         server_cpu = tree_cpu_seconds(server.pid)
         wall, cpu, out = timed(deploy, env)
         server_cpu = round(tree_cpu_seconds(server.pid) - server_cpu, 1)
@@ -240,24 +256,29 @@ def main() -> None:
              "server_cpu_s": server_cpu},
         )  # fmt: skip
         note("deploy_all_per_deployment_ms", round(1000 * wall / n, 1))
-        note("idle_cpu_pct_all", idle_cpu(server, args.idle_seconds))
+        note("idle_cpu_pct_all", spread(idle_rounds(server, args)))
         note("ui_list", ui_list(api))
-        if args.redeploy:
-            wall, cpu, _ = timed(deploy, env)
-            note("redeploy_all", {"wall_s": round(wall, 1), "cpu_s": round(cpu, 1)})
-        note("serve", serve_start(env, work, server, args.serve_seconds))
+        again = [timed(deploy, env)[:2] for _ in range(args.rounds)]
+        note(
+            "redeploy_unchanged",
+            {"wall_s": spread([w for w, _ in again]), "cpu_s": spread([c for _, c in again])},
+        )
+        # the first serve moves every deployment off the work pool (all applied); the next
+        # starts find them unchanged
+        serves = [serve_start(env, work, server, args.serve_seconds) for _ in range(args.rounds)]
+        note("serve_first", serves[0])
+        if serves[1:]:
+            note("serve_again", {k: spread([s[k] for s in serves[1:]]) for k in serves[0]})
     finally:
         server.terminate()
         try:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
-    if not args.no_year:
-        copy = work / "year.db"
-        shutil.copy(db, copy)
+    if not args.no_year:  # on the bench's own database: it is scratch
         _, _, out = timed(
             [sys.executable, str(Path(__file__).parent / "portfolio_year.py"), "--db",
-             f"sqlite:///{copy}", "--year", str(args.year)],
+             env["KONTROL_DATABASE_URL"], "--year", str(args.year)],
             env,
         )  # fmt: skip
         note("year", json.loads(out.strip().splitlines()[-1]))

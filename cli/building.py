@@ -123,3 +123,28 @@ def prune_or_warn(app: App) -> int | None:
 def roadmaps_words(build: Build) -> str:
     kept = [tag for tag, names in build.wanted.items() if names]
     return f"{len(kept)} roadmap" + ("" if len(kept) == 1 else "s")
+
+
+class Counting:
+    """A progress bar on stderr while deployments are registered (thousands take minutes);
+    it leaves no line behind, and a pipe or a log gets none."""
+
+    def __init__(self, what: str, total: int) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=err_console,
+            transient=True,
+            disable=not err_console.is_terminal,
+        )
+        self._task = self._progress.add_task(what, total=total)
+        self._progress.start()
+
+    def __call__(self, registered: int) -> None:
+        self._progress.update(self._task, completed=registered)
+
+    def stop(self) -> None:
+        self._progress.stop()

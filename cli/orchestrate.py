@@ -173,7 +173,7 @@ def serve_cmd(
 ) -> None:
     """Serve every deployment of every roadmap in force (or those named) in this process
     (Prefect's serve) until Ctrl-C; the deployments of void decrees are removed."""
-    from kontrol.cli.building import build_specs, prune, roadmaps_words
+    from kontrol.cli.building import Counting, build_specs, prune, roadmaps_words
     from kontrol.deployments import prefect_io
     from kontrol.mail.links import signing_keys
     from kontrol.output import console
@@ -185,22 +185,18 @@ def serve_cmd(
     url = prefect_io.check_api()
     deployments = prefect_io.runner_deployments(specs) + prefect_io.extra_deployments(app)
     prune(build)
-    console.print(
-        f"serving {len(deployments)} deployments of {roadmaps_words(build)} against {url}"
-    )
-    if not no_catch_up:
-        _catch_up(specs, deployments)
-    prefect_io.serve(deployments, limit=limit)
+    words = f"{len(deployments)} deployments of {roadmaps_words(build)}"
+    bar = Counting(f"registering {words}", len(deployments))
 
+    def registered() -> None:
+        bar.stop()
+        if not no_catch_up:
+            n = prefect_io.trigger_catch_up(specs)
+            if n:
+                console.print(f"catch-up: {n} running occurrence(s) issued now")
+        console.print(f"serving {words} against {url}")
 
-def _catch_up(specs: list[DeploymentSpec], deployments: list[RunnerDeployment]) -> None:
-    from kontrol.deployments import prefect_io
-    from kontrol.output import console
-
-    prefect_io.register(deployments, work_pool=None)
-    n = prefect_io.trigger_catch_up(specs)
-    if n:
-        console.print(f"catch-up: {n} running occurrence(s) issued now")
+    prefect_io.serve(deployments, limit=limit, done=bar, registered=registered)
 
 
 @click.command("deploy")
@@ -218,7 +214,7 @@ def deploy_cmd(
 ) -> None:
     """Register the deployments of every roadmap in force (or those named) on a Prefect server
     for `prefect worker start --pool NAME`; those of void decrees and withdrawn items go."""
-    from kontrol.cli.building import build_specs, prune, roadmaps_words
+    from kontrol.cli.building import Counting, build_specs, prune, roadmaps_words
     from kontrol.deployments import prefect_io
     from kontrol.output import console
 
@@ -229,7 +225,11 @@ def deploy_cmd(
     prefect_io.check_work_pool(work_pool)
     deployments = prefect_io.runner_deployments(specs)
     deployments += prefect_io.extra_deployments(app)
-    ids = prefect_io.register(deployments, work_pool=work_pool)
+    bar = Counting(f"registering {len(deployments)} deployments", len(deployments))
+    try:
+        ids = prefect_io.register(deployments, work_pool=work_pool, done=bar)
+    finally:
+        bar.stop()
     prune(build)
     console.print(
         f"registered {len(ids)} deployments of {roadmaps_words(build)} on work pool «{work_pool}»"

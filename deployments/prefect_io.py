@@ -6,7 +6,7 @@ failed deploy leaves nothing half-deployed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import httpx
@@ -103,25 +103,41 @@ def extra_deployments(app: App) -> list[RunnerDeployment]:
     return [sweep_deployment(app), monitoring_deployment(app), *([mailbox] if mailbox else [])]
 
 
-def serve(deployments: Sequence[RunnerDeployment], *, limit: int = 4) -> None:
-    """Serve all of them in this process until SIGTERM or Ctrl-C, which stop it at once
-    (:mod:`deployments.serving`).
+def serve(
+    deployments: Sequence[RunnerDeployment],
+    *,
+    limit: int = 4,
+    done: Callable[[int], None] | None = None,
+    registered: Callable[[], None] | None = None,
+) -> None:
+    """Register all of them and serve them in this process until SIGTERM or Ctrl-C, which
+    stop it at once (:mod:`deployments.serving`); ``registered`` is called in between.
 
     ``limit`` bounds the flow-run subprocesses at once: a catch-up of dozens of occurrences
     on a small machine would otherwise start them all together.
     """
     from kontrol.deployments.serving import serve as serve_prompt
 
-    serve_prompt(deployments, limit=limit)
+    serve_prompt(deployments, limit=limit, done=done, registered=registered)
 
 
-def register(deployments: Sequence[RunnerDeployment], *, work_pool: str | None) -> list[str]:
-    """Create or update each deployment; returns their ids."""
-    ids = []
-    for dep in deployments:
-        # schedules=None: the deployment's own schedules replace whatever the server had
-        ids.append(str(dep.apply(work_pool_name=work_pool)))
-    return ids
+def register(
+    deployments: Sequence[RunnerDeployment],
+    *,
+    work_pool: str | None,
+    done: Callable[[int], None] | None = None,
+) -> list[str]:
+    """Create or update each deployment the server does not already have as it is
+    (:mod:`deployments.registration`); returns their ids in order."""
+    import asyncio
+
+    from kontrol.deployments.registration import register_each, unchanged
+
+    known = unchanged(deployments, work_pool)
+    # schedules=None: the deployment's own schedules replace whatever the server had
+    return asyncio.run(
+        register_each(deployments, lambda d: d.aapply(work_pool_name=work_pool), done, known)
+    )
 
 
 def prune(wanted: Mapping[str, set[str]]) -> list[str]:

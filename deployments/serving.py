@@ -17,8 +17,9 @@ A stop takes at most :data:`STOP_DEADLINE`: when the Prefect API is gone (the de
 dies with the demo) there is nobody to report the cancellations to, and Prefect's client
 would retry for minutes; then the flow-run processes are killed and the process ends.
 
-Cancelling uses two of the runner's own methods (``_cancel_run``, the process table); if a
-Prefect release renames them, the runner falls back to Prefect's slower way.
+Cancelling uses two of the runner's own methods (``_cancel_run``, the process table), and
+serving a deployment without applying it again its registry (:meth:`PromptRunner.adopt`); if
+a Prefect release renames them, the runner falls back to Prefect's slower way.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -97,6 +98,16 @@ class PromptRunner(Runner):
         except Exception:
             self._logger.exception("could not cancel flow run %s", flow_run_id)
 
+    def adopt(self, deployment: RunnerDeployment, deployment_id: str) -> bool:
+        """Serve a deployment the server already has as it is, without applying it again
+        (Prefect's ``add_deployment`` minus the write); False when this Prefect's runner
+        keeps its deployments elsewhere, or the deployment has storage to pull."""
+        registry = getattr(self, "_deployment_registry", None)
+        if registry is None or deployment.storage is not None:
+            return False
+        registry.register_deployment(uuid.UUID(deployment_id), deployment.name)
+        return True
+
     def _starting(self) -> set[uuid.UUID]:
         """Runs the poller has taken and not yet seen end (empty if it cannot tell)."""
         poller = getattr(self, "_scheduled_run_poller", None)
@@ -107,9 +118,13 @@ def _force_exit(after: str) -> None:
     """Kill the flow-run processes (children of this one) and end, with a line saying so."""
     sys.stderr.write(f"kontrol serve: stopped by force after {after}; its flow runs killed\n")
     sys.stderr.flush()
-    for pid in _children():
+    children = _children()
+    for pid in children:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
+    for pid in children:  # reaped here: none is left a zombie for init to collect
+        with contextlib.suppress(OSError):
+            os.waitpid(pid, 0)
     os._exit(1)
 
 
@@ -122,15 +137,32 @@ def _children() -> list[int]:
     return pids
 
 
-def serve(deployments: Sequence[RunnerDeployment], *, limit: int) -> None:
-    """Serve ``deployments`` in this process until SIGTERM, SIGINT (Ctrl-C) or SIGHUP."""
+def serve(
+    deployments: Sequence[RunnerDeployment],
+    *,
+    limit: int,
+    done: Callable[[int], None] | None = None,
+    registered: Callable[[], None] | None = None,
+) -> None:
+    """Register ``deployments`` (``done`` counts them), call ``registered`` (catch-up, the
+    line saying it serves), then serve them in this process until SIGTERM, SIGINT (Ctrl-C)
+    or SIGHUP."""
     import asyncio
 
+    from kontrol.deployments.registration import register_each, unchanged
+
     runner = PromptRunner(limit=limit)
-    for deployment in deployments:
-        runner.add_deployment(deployment)
     # the runner takes SIGTERM itself when it starts; Ctrl-C and a closed terminal stop it the
     # same way instead of interrupting whatever the event loop was doing
     for signum in (signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, runner.handle_sigterm)
-    asyncio.run(runner.start())
+
+    known = unchanged(deployments, None)
+
+    async def main() -> None:
+        await register_each(deployments, runner.aadd_deployment, done, known, runner.adopt)
+        if registered is not None:
+            await asyncio.to_thread(registered)  # Prefect's sync client: off the loop
+        await runner.start()
+
+    asyncio.run(main())
