@@ -11,6 +11,8 @@ from kontrol.cli.common import EXISTING_FILE, app_of, resolve_path, roadmaps_opt
 from kontrol.errors import KontrolError
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from kontrol.context import App
     from kontrol.importing import ImportReport
     from kontrol.models import Roadmap
@@ -204,7 +206,7 @@ def items_cmd(ctx: click.Context, roadmaps: tuple[str, ...], as_json: bool) -> N
     app.require_schema()
     with app.reading() as session:
         listed: list[dict[str, Any]] = [
-            {"roadmap": _head(roadmap), "items": _item_rows(roadmap)}
+            {"roadmap": _head(roadmap), "items": _item_rows(session, roadmap)}
             for roadmap in select_roadmaps(session, roadmaps, on=today_of(app))
         ]
     if as_json:
@@ -226,12 +228,13 @@ def _head(roadmap: Roadmap) -> dict[str, Any]:
     }
 
 
-def _item_rows(roadmap: Roadmap) -> list[dict[str, Any]]:
-    """The items in force, JSON-shaped."""
-    from kontrol.lookup import active_items
-    from kontrol.obligations import schedule_of
+def _item_rows(session: Session, roadmap: Roadmap) -> list[dict[str, Any]]:
+    """The items in force, JSON-shaped. A schedule counts as understood when the import made
+    obligations of it (the phrases are not parsed again: that was most of the wait)."""
+    from kontrol.lookup import active_items, scheduled_item_ids
 
     items = active_items(roadmap)
+    scheduled = scheduled_item_ids(session, roadmap)
     return [
         {
             "number": i.number,
@@ -239,7 +242,7 @@ def _item_rows(roadmap: Roadmap) -> list[dict[str, Any]]:
             "parent": next((p.number for p in items if p.id == i.parent_id), None),
             "title": i.title,
             "schedule": i.schedule_text,
-            "schedule_understood": i.kind != "activity" or schedule_of(i) is not None,
+            "schedule_understood": i.kind != "activity" or i.id in scheduled,
             "executors": [
                 {"body": e.body_id, "name": e.body.name, "role": e.role} for e in i.executors
             ],
@@ -253,8 +256,8 @@ def _show_items(head: dict[str, Any], rows: list[dict[str, Any]]) -> None:
     from rich.table import Table
 
     from kontrol.naming import short_title
-    from kontrol.obligations import NOT_UNDERSTOOD
     from kontrol.output import console
+    from kontrol.roadmap.errors import NOT_UNDERSTOOD
 
     table = Table(title=f"№ {head['number']} от {head['adopted_on']:%d.%m.%Y}: {head['title']}")
     table.add_column("№", no_wrap=True)

@@ -149,6 +149,17 @@ def active_items(roadmap: Roadmap) -> list[Item]:
     return [i for i in roadmap.items if not i.withdrawn]
 
 
+def scheduled_item_ids(session: Session, roadmap: Roadmap) -> set[int]:
+    """The items of ``roadmap`` whose schedule became obligations (was understood)."""
+    return set(
+        session.scalars(
+            select(Obligation.item_id)
+            .join(Item)
+            .where(Item.roadmap_id == roadmap.id, Obligation.withdrawn.is_(False))
+        )
+    )
+
+
 def check_item(roadmaps: Sequence[Roadmap], number: str | None) -> None:
     """``--item N`` names an item of the one roadmap covered (or a section with sub-items): an
     unknown one, or several roadmaps, is one line, not an empty table that reads as «nothing

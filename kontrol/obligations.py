@@ -12,13 +12,11 @@ from sqlalchemy.orm import Session
 from kontrol.models import Item, Obligation, Roadmap
 from kontrol.roadmap.amendment import AmendmentDocument
 from kontrol.roadmap.document import RoadmapDocument
-from kontrol.roadmap.errors import ScheduleError
+from kontrol.roadmap.errors import NOT_UNDERSTOOD, ScheduleError
 from kontrol.roadmap.policy import Policy
 from kontrol.roadmap.schedule import Schedule, parse_schedule
 from kontrol.roadmap.schedule.closest import closest_forms
 from kontrol.roadmap.seasons import check_seasons, plan_policy
-
-NOT_UNDERSTOOD = "не распознано"
 
 
 def check_schedules(

@@ -14,6 +14,9 @@ exit with code 2.  Anything else escaping ``roadmap/`` is a bug.
 
 from __future__ import annotations
 
+# what a table shows beside a schedule phrase kontrol could not read
+NOT_UNDERSTOOD = "не распознано"
+
 
 class RoadmapError(Exception):
     """A user's input is wrong; the message says where and why."""
