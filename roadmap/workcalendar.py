@@ -100,9 +100,18 @@ class WorkCalendar:
         self.overrides = overrides or Overrides()
         # expand=True: each year is loaded from the package the first time a date in it is asked
         self._ru = holidays.country_holidays("RU", expand=True)
+        # each day's answer, once: the sweep and the simulation ask about the same days
+        # millions of times, and holidays' own lookup is the slow part of a ten-year simulation
+        self._known: dict[date, bool] = {}
 
     def is_working_day(self, d: date) -> bool:
         """True on a working day: overrides first, then holidays' Russia calendar."""
+        known = self._known.get(d)
+        if known is None:
+            known = self._known[d] = self._decide(d)
+        return known
+
+    def _decide(self, d: date) -> bool:
         if d in self.overrides.days_off:
             return False
         if d in self.overrides.working_days:
