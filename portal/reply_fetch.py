@@ -17,11 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kontrol.config import Rules
 from kontrol.mail import compose
+from kontrol.mail.fetch_lock import one_fetch_at_a_time
 from kontrol.mail.mailbox import BULK, PROCESSED, REJECTED, Fetched, Mailbox, open_mailbox
 from kontrol.mail.render import one_line
 from kontrol.mail.reply_message import Incoming, read_message
@@ -57,9 +58,15 @@ def fetch_replies(
     now: dt.datetime,
     emit: Emit | None = None,
 ) -> list[Handled]:
-    """Handle every message waiting in the mailbox's folder; what was done with each."""
+    """Handle every message waiting in the mailbox's folder; what was done with each. One
+    fetch of a mailbox at a time (:mod:`kontrol.mail.fetch_lock`): a second waits."""
     done: list[Handled] = []
-    with open_mailbox(settings) as box:
+    bind = sessions.kw["bind"]
+    assert isinstance(bind, Engine)
+    where = (
+        f"{settings.imap_username}@{settings.imap_host}:{settings.imap_port}/{settings.imap_folder}"
+    )
+    with one_fetch_at_a_time(bind, where), open_mailbox(settings) as box:
         with sessions() as session:
             desk = Desk.of(session, settings, rules)
         for fetched in box.fetch(box.uids()):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from imap_tools import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessage
+from imap_tools.errors import UnexpectedCommandStatusError
 
 from kontrol.errors import KontrolError
 from kontrol.settings import Settings
@@ -48,9 +49,14 @@ class Mailbox:
     def __init__(self, box: BaseMailBox, folder: str) -> None:
         self.box = box
         self.folder = folder
+        _after_login_capabilities(box)
         for name in (PROCESSED, REJECTED):
             if not box.folder.exists(name):
-                box.folder.create(name)
+                try:
+                    box.folder.create(name)
+                except UnexpectedCommandStatusError:
+                    if not box.folder.exists(name):  # else another fetch made it meanwhile
+                        raise
         box.folder.set(folder)
         self.uidvalidity = int(box.folder.status(folder, ["UIDVALIDITY"])["UIDVALIDITY"])
 
@@ -67,8 +73,16 @@ class Mailbox:
                     yield Fetched(int(message.uid), message.raw)
 
     def move(self, uids: Sequence[int], folder: str) -> None:
-        if uids:
+        """Move the messages; one that another fetch running at the same time moved already
+        is no longer here and is left alone (the database decided which of them acts)."""
+        if not uids:
+            return
+        try:
             self.box.move([str(u) for u in uids], folder)
+        except UnexpectedCommandStatusError:
+            left = sorted(set(uids) & set(self.uids()))
+            if left:
+                self.box.move([str(u) for u in left], folder)
 
     def append(self, raw: bytes) -> None:
         """Put a message in the folder (the tests and the demo deliver replies this way)."""
@@ -86,6 +100,18 @@ def _box(settings: Settings) -> BaseMailBox:
         box = MailBoxUnencrypted(host, port, timeout=timeout)
     box.email_message_class = _RawMessage
     return box
+
+
+def _after_login_capabilities(box: BaseMailBox) -> None:
+    """Ask the server what it can do once logged in: Python's imaplib keeps the list it got
+    before the login, where servers (Dovecot) leave out MOVE — and without MOVE imap-tools
+    copies and deletes, so two fetches at once could both copy a message."""
+    typ, data = box.client.capability()
+    if typ == "OK" and data and data[-1]:
+        line = data[-1]
+        box.client.capabilities = tuple(
+            (line.decode() if isinstance(line, bytes) else str(line)).upper().split()
+        )
 
 
 def _context(settings: Settings) -> ssl.SSLContext:

@@ -71,3 +71,31 @@ def test_killed_before_the_commit(desk: Desk, monkeypatch: pytest.MonkeyPatch):
     assert [(h.outcome, h.again) for h in handled] == [("done", False), ("done", False)]
     assert _counts(desk) == (2, 2, 2)
     assert desk.fetch() == []
+
+
+def test_two_fetches_at_once_act_on_each_message_once(desk: Desk):
+    """The flow's schedule and a person's `kontrol mail fetch` may overlap: both see the same
+    messages; each is acted on by one of them."""
+    import threading
+
+    _replies(desk)
+    results: list[object] = []
+    start = threading.Barrier(2)
+
+    def fetch() -> None:
+        start.wait()
+        try:
+            results.append(desk.fetch())
+        except Exception as exc:  # the test reports it below, with its type
+            results.append(exc)
+
+    threads = [threading.Thread(target=fetch) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert errors == []
+    assert _counts(desk) == (2, 2, 2)
+    assert desk.fetch() == []
+    assert desk.folders() == {"INBOX": 0, "processed": 2, "rejected": 0}
