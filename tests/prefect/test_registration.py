@@ -71,3 +71,29 @@ def test_the_runner_serves_an_unchanged_deployment_without_applying_it(seeded) -
     runner = PromptRunner(limit=1)
     assert runner.adopt(dep, deployment_id)
     assert [str(i) for i in runner._deployment_registry.get_deployment_ids()] == [deployment_id]
+
+
+def test_deployments_made_with_the_schema_once_are_prefect_s_own(seeded) -> None:
+    """The shortcut in ``runner_deployments`` (the flow's parameter schema worked out once)
+    gives what ``to_deployment`` gives, field for field and schema for schema."""
+    from prefect.schedules import RRule
+    from prefect.types.entrypoint import EntrypointType
+
+    from kontrol.deployments.registration import fingerprint
+    from kontrol.flows.cycle import issue_cycle
+
+    specs = _specs()
+    ours = prefect_io.runner_deployments(specs)
+    for spec, dep in zip(specs, ours, strict=True):
+        theirs = issue_cycle.to_deployment(
+            name=spec.name,
+            schedules=[RRule(r, timezone=spec.timezone) for r in spec.rrules()],
+            parameters=spec.parameters,
+            description=spec.description,
+            tags=list(spec.tags),
+            version=f"{spec.roadmap}:{spec.obligation}",
+            entrypoint_type=EntrypointType.MODULE_PATH,
+        )
+        assert dep.model_dump() == theirs.model_dump()  # type: ignore[union-attr]
+        assert dep._parameter_openapi_schema == theirs._parameter_openapi_schema  # type: ignore[union-attr]
+        assert fingerprint(dep, None) == fingerprint(theirs, None)  # type: ignore[arg-type]
