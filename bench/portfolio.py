@@ -14,8 +14,8 @@
 5. ``kontrol serve --no-catch-up``, ``--rounds`` starts: seconds to its «serving N
    deployments» line (every deployment registered), to Prefect's «Starting runner»
    (PREFECT_LOGGING_LEVEL=DEBUG), its RSS then and after ``--serve-seconds`` of polling; the
-   server's CPU while it polls. The first start moves every deployment off the work pool (all
-   applied), the next find them unchanged.
+   server's CPU while it polls. The first start writes every deployment (``deploy`` had
+   registered them for the work pool), the next find them unchanged.
 6. The UI's list: seconds for one page of 200 deployments and for counting them (the API the
    UI calls).
 7. Unless ``--no-year``: bench/portfolio_year.py on the bench's database (``--db``, SQLite in
@@ -263,8 +263,8 @@ def main() -> None:
             "redeploy_unchanged",
             {"wall_s": spread([w for w, _ in again]), "cpu_s": spread([c for _, c in again])},
         )
-        # the first serve moves every deployment off the work pool (all applied); the next
-        # starts find them unchanged
+        # the first serve writes every deployment (deploy registered them for a work pool,
+        # serve for itself: the fingerprints differ); the next starts find them unchanged
         serves = [serve_start(env, work, server, args.serve_seconds) for _ in range(args.rounds)]
         note("serve_first", serves[0])
         if serves[1:]:

@@ -47,6 +47,9 @@ def build_specs(app: App, *, roadmaps: Sequence[str] = (), backfill: bool = Fals
         prefixes = name_prefixes(chosen, every)
         for roadmap in chosen if roadmaps else every:
             tag = roadmap_tag(roadmap)
+            # a decree imported with the same number and date as this one gives both their
+            # issuers' names: what this one was deployed under before goes
+            build.wanted.setdefault(f"№ {roadmap.number} от {roadmap.adopted_on:%d.%m.%Y}", set())
             if not roadmap.in_force(today):
                 build.wanted[tag] = set()  # void: its deployments go
                 continue
@@ -63,6 +66,13 @@ def build_specs(app: App, *, roadmaps: Sequence[str] = (), backfill: bool = Fals
             build.specs += specs
             build.wanted[tag] = {s.name for s in specs}
     if not build.specs:
+        void = [r for r in chosen if not r.in_force(today)]
+        if void and len(void) == len(chosen):
+            raise KontrolError(
+                ", ".join(f"№ {roadmap_ref(r)}" for r in void)
+                + " has been declared void: nothing of it is deployed, and `kontrol deploy` "
+                "without --roadmap removes what is left of it on the server"
+            )
         raise KontrolError(
             "no obligation of "
             + ", ".join(f"№ {roadmap_ref(r)}" for r in chosen)

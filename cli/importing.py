@@ -41,7 +41,7 @@ def init_cmd(ctx: click.Context) -> None:
     "folder", type=click.Path(file_okay=False, path_type=Path), default=".", required=False
 )
 def example_cmd(folder: Path) -> None:
-    """Copy the example decree (No. 1302-б), its directory of bodies and event catalogue,
+    """Copy the example decree № 1302-б, its directory of bodies and event catalogue,
     shipped in the package, into FOLDER (default: here) to import or adapt.
 
     A file already there with other content is refused and nothing is written.

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
 
     from kontrol.deployments.compile import DeploymentSpec
+    from kontrol.deployments.registration import Registered
 
 
 # where `prefect deploy --all` looks for it: the current folder
@@ -188,15 +189,18 @@ def serve_cmd(
     words = f"{len(deployments)} deployments of {roadmaps_words(build)}"
     bar = Counting(f"registering {words}", len(deployments))
 
-    def registered() -> None:
+    def registered(done: Registered) -> None:
         bar.stop()
         if not no_catch_up:
             n = prefect_io.trigger_catch_up(specs)
             if n:
                 console.print(f"catch-up: {n} running occurrence(s) issued now")
-        console.print(f"serving {words} against {url}")
+        console.print(f"serving {words} ({done.words()}) against {url}")
 
-    prefect_io.serve(deployments, limit=limit, done=bar, registered=registered)
+    try:
+        prefect_io.serve(deployments, limit=limit, done=bar, registered=registered)
+    finally:
+        bar.stop()  # stopped during the registration: the terminal gets its cursor back
 
 
 @click.command("deploy")
@@ -227,12 +231,13 @@ def deploy_cmd(
     deployments += prefect_io.extra_deployments(app)
     bar = Counting(f"registering {len(deployments)} deployments", len(deployments))
     try:
-        ids = prefect_io.register(deployments, work_pool=work_pool, done=bar)
+        done = prefect_io.register(deployments, work_pool=work_pool, done=bar)
     finally:
         bar.stop()
     prune(build)
     console.print(
-        f"registered {len(ids)} deployments of {roadmaps_words(build)} on work pool «{work_pool}»"
+        f"registered {len(done.ids)} deployments of {roadmaps_words(build)} on work pool "
+        f"«{work_pool}» ({done.words()})"
     )
     if not no_catch_up:
         n = prefect_io.trigger_catch_up(specs)

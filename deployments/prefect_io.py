@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from prefect.client.schemas.responses import DeploymentResponse
     from prefect.deployments.runner import RunnerDeployment
 
+    from kontrol.deployments.registration import Registered
+
 CYCLE_FLOW = "kontrol-cycle"
 PAGE = 200  # deployments read at once (the server caps a page)
 CATCH_UP_ATTEMPTS = 5  # runs of one occurrence's catch-up, when the earlier ones were stopped
@@ -131,7 +133,7 @@ def serve(
     *,
     limit: int = 4,
     done: Callable[[int], None] | None = None,
-    registered: Callable[[], None] | None = None,
+    registered: Callable[[Registered], None] | None = None,
 ) -> None:
     """Register all of them and serve them in this process until SIGTERM or Ctrl-C, which
     stop it at once (:mod:`deployments.serving`); ``registered`` is called in between.
@@ -149,9 +151,9 @@ def register(
     *,
     work_pool: str | None,
     done: Callable[[int], None] | None = None,
-) -> list[str]:
+) -> Registered:
     """Create or update each deployment the server does not already have as it is
-    (:mod:`deployments.registration`); returns their ids in order."""
+    (:mod:`deployments.registration`); their ids in order, and how many were written."""
     import asyncio
 
     from kontrol.deployments.registration import register_each, unchanged

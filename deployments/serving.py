@@ -41,6 +41,8 @@ from prefect.runner import Runner
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
 
+    from kontrol.deployments.registration import Registered
+
 # the message of the Cancelled state of a run this runner stopped: such a catch-up run is made
 # again at the next start (deployments.prefect_io.trigger_catch_up)
 SERVE_STOPPED = "kontrol serve stopped; the occurrence is issued again at its next start"
@@ -142,7 +144,7 @@ def serve(
     *,
     limit: int,
     done: Callable[[int], None] | None = None,
-    registered: Callable[[], None] | None = None,
+    registered: Callable[[Registered], None] | None = None,
 ) -> None:
     """Register ``deployments`` (``done`` counts them), call ``registered`` (catch-up, the
     line saying it serves), then serve them in this process until SIGTERM, SIGINT (Ctrl-C)
@@ -160,9 +162,9 @@ def serve(
     known = unchanged(deployments, None)
 
     async def main() -> None:
-        await register_each(deployments, runner.aadd_deployment, done, known, runner.adopt)
+        done_ = await register_each(deployments, runner.aadd_deployment, done, known, runner.adopt)
         if registered is not None:
-            await asyncio.to_thread(registered)  # Prefect's sync client: off the loop
+            await asyncio.to_thread(registered, done_)  # Prefect's sync client: off the loop
         await runner.start()
 
     asyncio.run(main())

@@ -4,39 +4,65 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import weakref
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from kontrol.errors import NotFound
 from kontrol.models import Item, Obligation, Roadmap
 
 REF = re.compile(
     r"^\s*(?:№\s*)?(?P<number>.+?)"
-    r"(?:\s+от\s+(?P<date>\d{1,2}\.\d{1,2}\.\d{4})(?:\s*г(?:ода|\.)?)?|@(?P<iso>\d{4}-\d{2}-\d{2}))?\s*$"
+    r"(?:\s+от\s+(?P<date>\d{1,2}\.\d{1,2}\.\d{4})(?:\s*г(?:ода|\.)?)?|@(?P<iso>\d{4}-\d{2}-\d{2}))?"
+    r"(?:\s*,\s*(?P<issuer>\S.*?))?\s*$"
 )
+_TWINS: weakref.WeakKeyDictionary[Roadmap, bool] = weakref.WeakKeyDictionary()
 
 
 def roadmap_ref(roadmap: Roadmap) -> str:
-    """What names a roadmap in parameters and `--roadmap`: «1302-б от 27.07.2020»."""
-    return f"{roadmap.number} от {roadmap.adopted_on:%d.%m.%Y}"
+    """What names a roadmap in parameters, tags and `--roadmap`: «1302-б от 27.07.2020»; with
+    its issuer («306 от 12.05.2011, Администрация …») when another imported decree has the same
+    number and date — a decree is its issuer, number and date."""
+    ref = f"{roadmap.number} от {roadmap.adopted_on:%d.%m.%Y}"
+    return f"{ref}, {_issuer(roadmap)}" if _has_twin(roadmap) else ref
 
 
-def parse_ref(ref: str) -> tuple[str, dt.date | None]:
-    """«1302-б», «№ 1302-б от 27.07.2020» or «1302-б@2020-07-27» → number and date."""
+def _has_twin(roadmap: Roadmap) -> bool:
+    known = _TWINS.get(roadmap)
+    if known is None:
+        session = object_session(roadmap)
+        if session is None:
+            return False
+        with session.no_autoflush:
+            twin = session.scalar(
+                select(Roadmap.id).where(
+                    Roadmap.number == roadmap.number,
+                    Roadmap.adopted_on == roadmap.adopted_on,
+                    Roadmap.id != roadmap.id,
+                )
+            )
+        known = _TWINS[roadmap] = twin is not None
+    return known
+
+
+def parse_ref(ref: str) -> tuple[str, dt.date | None, str | None]:
+    """«1302-б», «№ 1302-б от 27.07.2020», «1302-б@2020-07-27», each with «, ISSUER» (a part
+    of its name) where two decrees share number and date → number, date and issuer."""
     m = REF.match(ref)
     if m is None or not m["number"].strip():
         raise NotFound(f"«{ref}» does not name a roadmap: give its number, e.g. 1302-б")
+    issuer = m["issuer"]
     try:
         if m["date"]:
             day, month, year = (int(p) for p in m["date"].split("."))
-            return m["number"].strip(), dt.date(year, month, day)
+            return m["number"].strip(), dt.date(year, month, day), issuer
         if m["iso"]:
-            return m["number"].strip(), dt.date.fromisoformat(m["iso"])
+            return m["number"].strip(), dt.date.fromisoformat(m["iso"]), issuer
     except ValueError:
         raise NotFound(f"«{ref}»: the date is not a calendar date") from None
-    return m["number"].strip(), None
+    return m["number"].strip(), None, issuer
 
 
 def in_force(roadmap: Roadmap, on: dt.date | None) -> bool:
@@ -51,11 +77,15 @@ def all_roadmaps(session: Session) -> list[Roadmap]:
 
 
 def matching(session: Session, ref: str) -> list[Roadmap]:
-    number, day = parse_ref(ref)
+    number, day, issuer = parse_ref(ref)
     query = select(Roadmap).where(Roadmap.number == number).order_by(Roadmap.adopted_on)
     if day is not None:
         query = query.where(Roadmap.adopted_on == day)
-    return list(session.scalars(query))
+    found = list(session.scalars(query))
+    if issuer:
+        part = " ".join(issuer.split()).casefold()
+        found = [r for r in found if part in " ".join(r.authority.split()).casefold()]
+    return found
 
 
 def _one(session: Session, ref: str) -> Roadmap:

@@ -24,7 +24,7 @@ from kontrol.mail import compose
 from kontrol.mail.mailer import Mailer, body_addresses, curator_address
 from kontrol.mail.outbox import Letter, enqueue
 from kontrol.mail.render import assignment_data, body_name, roadmap_fields
-from kontrol.mail.russian import decree_genitive, void_words
+from kontrol.mail.russian import void_words
 from kontrol.models import Assignment, Body, Item, Obligation, OutboxMessage, Roadmap
 from kontrol.models.assignment import OPEN_STATUSES
 from kontrol.windows import roadmap_window
@@ -110,7 +110,7 @@ def apply_retirement(
     if roadmap.retirement_applied_at is not None or roadmap.retired_on is None:
         return (), ()
     why = (
-        f"{decree_genitive(roadmap.kind)} № {roadmap.number} от {roadmap.adopted_on:%d.%m.%Y} "
+        f"{roadmap.kind.lower()} № {roadmap.number} от {roadmap.adopted_on:%d.%m.%Y} "
         f"{void_words(roadmap.kind)} с {roadmap.retired_on:%d.%m.%Y}: {roadmap.retired_reason}"
     )
     why = why[0].upper() + why[1:]

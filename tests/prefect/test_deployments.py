@@ -56,7 +56,7 @@ def test_upcoming_runs_in_the_prefect_api_equal_the_plan(seeded):
     now = dt.datetime.now(dt.UTC)
     specs = [s for s in _specs(now) if s.obligation in {"1.3", "2.3", "3.1.5", "6.3"}]
     deployments = prefect_io.runner_deployments(specs)
-    ids = prefect_io.register(deployments, work_pool=None)
+    ids = prefect_io.register(deployments, work_pool=None).ids
     with get_client(sync_client=True) as client:
         for spec, dep_id in zip(specs, ids, strict=True):
             response = client._client.post(

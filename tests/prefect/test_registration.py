@@ -35,15 +35,17 @@ def _on_server(ids: list[str]) -> list[tuple[str, dt.datetime, bool]]:
 
 def test_a_second_registration_writes_nothing_and_a_change_writes_only_itself(seeded) -> None:
     specs = _specs()
-    ids = prefect_io.register(prefect_io.runner_deployments(specs), work_pool=None)
+    ids = prefect_io.register(prefect_io.runner_deployments(specs), work_pool=None).ids
     first = _on_server(ids)
     assert all(re.fullmatch(r".+:.+ · [0-9a-f]{10}", version) for version, _, _ in first)
 
-    assert prefect_io.register(prefect_io.runner_deployments(specs), work_pool=None) == ids
+    again = prefect_io.register(prefect_io.runner_deployments(specs), work_pool=None)
+    assert (again.ids, again.written, again.words()) == (ids, 0, "0 written, 4 unchanged")
     assert _on_server(ids) == first
 
     changed = [replace(specs[0], description=specs[0].description + " (изменено)"), *specs[1:]]
-    assert prefect_io.register(prefect_io.runner_deployments(changed), work_pool=None) == ids
+    done = prefect_io.register(prefect_io.runner_deployments(changed), work_pool=None)
+    assert (done.ids, done.written) == (ids, 1)
     after = _on_server(ids)
     assert after[1:] == first[1:]
     assert after[0][0] != first[0][0] and after[0][1] > first[0][1]
@@ -53,11 +55,11 @@ def test_a_second_registration_writes_nothing_and_a_change_writes_only_itself(se
 
 def test_a_deleted_deployment_comes_back_and_a_pause_survives(seeded) -> None:
     specs = _specs()
-    ids = prefect_io.register(prefect_io.runner_deployments(specs), work_pool=None)
+    ids = prefect_io.register(prefect_io.runner_deployments(specs), work_pool=None).ids
     with get_client(sync_client=True) as client:
         client.delete_deployment(ids[0])
         client.pause_deployment(ids[1])
-    again = prefect_io.register(prefect_io.runner_deployments(specs), work_pool=None)
+    again = prefect_io.register(prefect_io.runner_deployments(specs), work_pool=None).ids
     assert again[0] != ids[0] and again[1:] == ids[1:]
     with get_client(sync_client=True) as client:
         assert client.read_deployment(again[0]).name == specs[0].name
@@ -67,7 +69,7 @@ def test_a_deleted_deployment_comes_back_and_a_pause_survives(seeded) -> None:
 def test_the_runner_serves_an_unchanged_deployment_without_applying_it(seeded) -> None:
     specs = _specs()
     [dep] = prefect_io.runner_deployments(specs[:1])
-    [deployment_id] = prefect_io.register([dep], work_pool=None)
+    [deployment_id] = prefect_io.register([dep], work_pool=None).ids
     runner = PromptRunner(limit=1)
     assert runner.adopt(dep, deployment_id)
     assert [str(i) for i in runner._deployment_registry.get_deployment_ids()] == [deployment_id]
