@@ -109,7 +109,10 @@ def parse_preamble(raw_lines: Sequence[str], *, file: str, unit: str = "line") -
         warnings.append(f"{file}: the controller (who keeps control) was not found")
     horizon = _horizon([plan_title, title, *points, *body], adopted_on.year)
     if horizon is None:
-        warnings.append(f"{file}: the roadmap's horizon year («до 2030 года») was not found")
+        warnings.append(
+            f"{file}: the roadmap's horizon year («до 2030 года», «на 2021–2025 годы») was not "
+            f"found: its recurring items are planned to the end of {adopted_on.year} only"
+        )
     return Preamble(
         kind=kind, number=number, adopted_on=adopted_on, authority=authority, title=title,
         horizon_year=horizon, points=tuple(points), curators=curators, controller=controller,
