@@ -153,7 +153,7 @@ def register(
     done: Callable[[int], None] | None = None,
 ) -> Registered:
     """Create or update each deployment the server does not already have as it is
-    (:mod:`deployments.registration`); their ids in order, and how many were written."""
+    (:mod:`kontrol.deployments.registration`); their ids in order, and how many were written."""
     import asyncio
 
     from kontrol.deployments.registration import register_each, unchanged

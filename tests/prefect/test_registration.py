@@ -1,7 +1,7 @@
-"""Registration writes only what changed (deployments.registration): on a real Prefect server,
-a second ``register`` of the same deployments writes none, a changed one is written alone, one
-deleted on the server comes back, and a supervisor's pause survives a registration that had
-nothing to change."""
+"""Registration writes only what changed (kontrol.deployments.registration): on a real
+Prefect server, a second ``register`` of the same deployments writes none, a changed one is
+written alone, one deleted on the server comes back, and a supervisor's pause survives a
+registration that had nothing to change."""
 
 from __future__ import annotations
 
