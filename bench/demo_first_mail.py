@@ -21,10 +21,15 @@ import signal
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from portfolio import stop
 
 REPO = Path(__file__).resolve().parent.parent
 STEPS = {  # a step the demo prints → its name in the figures
@@ -75,11 +80,7 @@ def one_round(timeout: float) -> dict[str, float]:
                 raise SystemExit(f"the demo ended ({proc.returncode}): see {var}")
             time.sleep(0.2)
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc, signal.SIGINT, timeout=60)  # as Ctrl-C
     return figures
 
 

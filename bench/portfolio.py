@@ -33,6 +33,7 @@ import os
 import re
 import resource
 import secrets
+import signal
 import statistics
 import subprocess
 import sys
@@ -180,12 +181,17 @@ def serve_start(env: dict[str, str], work: Path, server: subprocess.Popen[bytes]
             100 * (tree_cpu_seconds(proc.pid) - s0) / seconds, 2
         )
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
     return figures
+
+
+def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 30) -> None:  # type: ignore[type-arg]
+    """Ask ``proc`` to end with ``sig``; killed if it has not within ``timeout``."""
+    proc.send_signal(sig)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def main() -> None:
@@ -270,11 +276,7 @@ def main() -> None:
         if serves[1:]:
             note("serve_again", {k: spread([s[k] for s in serves[1:]]) for k in serves[0]})
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
     if not args.no_year:  # on the bench's own database: it is scratch
         _, _, out = timed(
             [sys.executable, str(Path(__file__).parent / "portfolio_year.py"), "--db",

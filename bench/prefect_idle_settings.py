@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from portfolio import count_deployments, idle_cpu, spread, start_server
+from portfolio import count_deployments, idle_cpu, spread, start_server, stop
 
 
 def measure(home: str, port: int, extra: dict[str, str], seconds: int, rounds: int) -> dict:  # type: ignore[type-arg]
@@ -39,8 +39,7 @@ def measure(home: str, port: int, extra: dict[str, str], seconds: int, rounds: i
         n = count_deployments(api)
         samples = [idle_cpu(server, seconds) for _ in range(rounds)]
     finally:
-        server.terminate()
-        server.wait(timeout=60)
+        stop(server, timeout=60)
     return {"setting": extra or "default", "deployments": n, "idle_cpu_pct": spread(samples)}
 
 

@@ -19,13 +19,11 @@ from kontrol.errors import KontrolError
 
 if TYPE_CHECKING:
     from prefect.client.schemas.objects import FlowRun
-    from prefect.client.schemas.responses import DeploymentResponse
     from prefect.deployments.runner import RunnerDeployment
 
     from kontrol.deployments.registration import Registered
 
 CYCLE_FLOW = "kontrol-cycle"
-PAGE = 200  # deployments read at once (the server caps a page)
 CATCH_UP_ATTEMPTS = 5  # runs of one occurrence's catch-up, when the earlier ones were stopped
 
 
@@ -177,17 +175,16 @@ def prune(wanted: Mapping[str, set[str]]) -> list[str]:
         FlowFilterName,
     )
 
+    from kontrol.deployments.registration import read_every_deployment
+
     deleted = []
     with get_client(sync_client=True) as client:
         for tag, names in wanted.items():
-            found: list[DeploymentResponse] = []
-            while page := client.read_deployments(
+            found = read_every_deployment(
+                client,
                 flow_filter=FlowFilter(name=FlowFilterName(any_=[CYCLE_FLOW])),
                 deployment_filter=DeploymentFilter(tags=DeploymentFilterTags(all_=[tag])),
-                limit=PAGE,
-                offset=len(found),
-            ):
-                found += page
+            )
             for dep in found:
                 if dep.name not in names:
                     client.delete_deployment(dep.id)

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from uuid import UUID
 
+    from prefect.client.orchestration import SyncPrefectClient
+    from prefect.client.schemas.responses import DeploymentResponse
     from prefect.deployments.runner import RunnerDeployment
 
 SEPARATOR = " · "
@@ -53,15 +55,17 @@ def on_server(deployments: Sequence[RunnerDeployment]) -> dict[tuple[str, str], 
     found: dict[tuple[str, str], tuple[str, str]] = {}
     with get_client(sync_client=True) as client:
         for flow in sorted({key(d)[0] for d in deployments}):
-            seen = 0
-            while page := client.read_deployments(
-                flow_filter=FlowFilter(name=FlowFilterName(any_=[flow])),
-                limit=PAGE,
-                offset=seen,
-            ):
-                seen += len(page)
-                for dep in page:
-                    found[(flow, dep.name)] = (str(dep.id), dep.version or "")
+            only = FlowFilter(name=FlowFilterName(any_=[flow]))
+            for dep in read_every_deployment(client, flow_filter=only):
+                found[(flow, dep.name)] = (str(dep.id), dep.version or "")
+    return found
+
+
+def read_every_deployment(client: SyncPrefectClient, **filters: Any) -> list[DeploymentResponse]:
+    """Every deployment the filters match, :data:`PAGE` at a time (the server caps a page)."""
+    found: list[DeploymentResponse] = []
+    while page := client.read_deployments(**filters, limit=PAGE, offset=len(found)):
+        found += page
     return found
 
 
