@@ -21,7 +21,7 @@ from kontrol.errors import KontrolError
 from kontrol.lookup import obligation_by_key, roadmap_by_number
 from kontrol.mail.mailer import Mailer
 from kontrol.models import Assignment, AuditEvent, Body, Item, Obligation
-from kontrol.models.db import insert_for
+from kontrol.models.db import insert_new
 from kontrol.naming import body_cells, body_label, deployment_name
 from kontrol.roadmap.occurrences import Occurrence, co_executor_due, occurrences
 from kontrol.roadmap.schedule import parse_schedule
@@ -162,27 +162,25 @@ def _insert(
     due = occ.due_on
     if rcp.role == "co_executor":
         due = max(occ.issue_on, co_executor_due(occ.due_on, rules.policy, rules.calendar))
-    stmt = (
-        insert_for(session)(Assignment)
-        .values(
-            obligation_id=ob.id,
-            occurrence_key=occ.key,
-            body_id=rcp.body_id,
-            role=rcp.role,
-            via_group_id=rcp.via_group_id,
-            period_start=occ.period_start,
-            period_end=occ.period_end,
-            issue_on=occ.issue_on,
-            original_due_on=due,
-            due_on=due,
-            status="issued",
-            issued_at=now,
-            issued_by=actor,
-        )
-        .on_conflict_do_nothing(index_elements=["obligation_id", "occurrence_key", "body_id"])
-        .returning(Assignment.id)
+    stmt = insert_new(
+        session, Assignment, ("obligation_id", "occurrence_key", "body_id"), Assignment.id
     )
-    new_id: int | None = session.execute(stmt).scalar()
+    values = {
+        "obligation_id": ob.id,
+        "occurrence_key": occ.key,
+        "body_id": rcp.body_id,
+        "role": rcp.role,
+        "via_group_id": rcp.via_group_id,
+        "period_start": occ.period_start,
+        "period_end": occ.period_end,
+        "issue_on": occ.issue_on,
+        "original_due_on": due,
+        "due_on": due,
+        "status": "issued",
+        "issued_at": now,
+        "issued_by": actor,
+    }
+    new_id: int | None = session.execute(stmt, [values]).scalar()
     if new_id is not None:
         session.add(
             AuditEvent(

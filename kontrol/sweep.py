@@ -54,7 +54,7 @@ from kontrol.oversight import (
 )
 from kontrol.retirement import apply_due_retirements
 from kontrol.sweep_actions import Action, Hook, SweepReport, action_of
-from kontrol.sweep_queries import candidate_ids, claim, load, taken_steps
+from kontrol.sweep_queries import candidate_ids, claim, load, standings, taken_steps
 
 Units = Callable[[], AbstractContextManager[Session]]
 BATCH = 200
@@ -150,19 +150,24 @@ class Sweep:
             self.hook(action)
 
     def _batch(self, session: Session, ids: Sequence[int]) -> list[tuple[int, str]]:
-        assignments = load(session, ids)
-        taken = taken_steps(session, assignments)
-        later: list[tuple[int, str]] = []
-        for a in assignments:
+        found = standings(session, ids)
+        taken = taken_steps(session, {s.id: s.due_on for s in found})
+        decisions = {}
+        for s in found:
             d = ladder.decide(
-                due_on=a.due_on,
-                status=a.status,
-                taken=taken.get(a.id, set()),
+                due_on=s.due_on,
+                status=s.status,
+                taken=taken.get(s.id, set()),
                 as_of=self.as_of,
-                issue_on=a.issue_on,
+                issue_on=s.issue_on,
                 policy=self.rules.policy,
                 calendar=self.rules.calendar,
             )
+            if d.becomes_overdue or d.steps:
+                decisions[s.id] = d
+        later: list[tuple[int, str]] = []
+        for a in load(session, sorted(decisions)) if decisions else []:  # those that act today
+            d = decisions[a.id]
             if d.becomes_overdue:
                 self._mark_overdue(session, a, d.days_overdue)
             for step in d.steps:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from kontrol import ladder
 from kontrol.config import Rules
 from kontrol.models import Assignment, Body, Item, LadderStep, Obligation
-from kontrol.models.db import insert_for
+from kontrol.models.db import insert_new
 
 
 def horizon(as_of: dt.date, rules: Rules) -> dt.date:
@@ -58,9 +59,29 @@ def load(session: Session, ids: Sequence[int]) -> list[Assignment]:
     )
 
 
-def taken_steps(session: Session, assignments: Sequence[Assignment]) -> dict[int, set[str]]:
-    """Steps taken for each assignment's due date in force (older due dates do not count)."""
-    due = {a.id: a.due_on for a in assignments}
+@dataclass(frozen=True)
+class Standing:
+    """What the ladder decides on (``ladder.decide``), read without the rows it needs to act:
+    most candidates have nothing to do on a given day."""
+
+    id: int
+    due_on: dt.date
+    status: str
+    issue_on: dt.date
+
+
+def standings(session: Session, ids: Sequence[int]) -> list[Standing]:
+    rows = session.execute(
+        select(Assignment.id, Assignment.due_on, Assignment.status, Assignment.issue_on)
+        .where(Assignment.id.in_(ids))
+        .order_by(Assignment.id)
+    )
+    return [Standing(*row) for row in rows]
+
+
+def taken_steps(session: Session, due: Mapping[int, dt.date]) -> dict[int, set[str]]:
+    """Steps taken for each assignment's due date in force (``due``: id → the due date in
+    force; steps taken for an older due date do not count)."""
     out: dict[int, set[str]] = defaultdict(set)
     rows = session.execute(
         select(LadderStep.assignment_id, LadderStep.step, LadderStep.due_on).where(
@@ -77,10 +98,13 @@ def claim(
     session: Session, a: Assignment, step: str, *, as_of: dt.date, now: dt.datetime, actor: str
 ) -> int | None:
     """Insert the step's row; its id if this sweep took it, None if someone already had."""
-    stmt = (
-        insert_for(session)(LadderStep)
-        .values(assignment_id=a.id, step=step, due_on=a.due_on, taken_on=as_of, at=now, by=actor)
-        .on_conflict_do_nothing(index_elements=["assignment_id", "step", "due_on"])
-        .returning(LadderStep.id)
-    )
-    return session.execute(stmt).scalar()
+    stmt = insert_new(session, LadderStep, ("assignment_id", "step", "due_on"), LadderStep.id)
+    values = {
+        "assignment_id": a.id,
+        "step": step,
+        "due_on": a.due_on,
+        "taken_on": as_of,
+        "at": now,
+        "by": actor,
+    }
+    return session.execute(stmt, [values]).scalar()

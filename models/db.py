@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -172,6 +173,21 @@ def insert_for(session: Session) -> Callable[..., Any]:
     if name not in ("postgresql", "sqlite"):  # pragma: no cover - the two databases we run on
         raise NotImplementedError(f"kontrol runs on SQLite and PostgreSQL, not {name}")
     return postgresql.insert if name == "postgresql" else sqlite.insert
+
+
+def insert_new(session: Session, model: Any, on: tuple[str, ...], returning: Any) -> Any:
+    """``INSERT … ON CONFLICT (on) DO NOTHING RETURNING returning`` for ``model``, built once
+    per dialect: building the statement cost more than running it (a sweep writes thousands).
+    Run it with the row's values as parameters: ``session.execute(stmt, [values])``."""
+    return _insert_new(session.get_bind().dialect.name, model, on, returning)
+
+
+@cache
+def _insert_new(dialect: str, model: Any, on: tuple[str, ...], returning: Any) -> Any:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(model).on_conflict_do_nothing(index_elements=list(on)).returning(returning)
 
 
 @contextmanager

@@ -1,6 +1,6 @@
-"""From an outbox row to an ``email.message.EmailMessage`` ready for SMTP.
+"""From an outbox row to the bytes SMTP sends (the MIME is written by ``kontrol.mail.mime``).
 
-``policy=email.policy.SMTP`` gives CRLF and MIME; ``headerregistry.Address`` checks addresses.
+``headerregistry.Address`` checks addresses.
 Russian subjects and display names are encoded here (RFC 2047, ``encoded_words``). What the
 stdlib cannot know is that a body's name or an activity's text may hold CR/LF: everything bound
 for a header goes through ``one_line`` first, so «\\r\\nBcc: …» stays text and never becomes a
@@ -26,16 +26,15 @@ import hashlib
 import math
 import re
 import uuid
-from collections.abc import Mapping
-from email import policy, utils
+from email import utils
 from email.header import Header
-from email.headerregistry import Address, HeaderRegistry
-from email.message import EmailMessage
+from email.headerregistry import Address
 from functools import lru_cache
 from typing import Any
 
 from icalendar import Calendar, Event
 
+from kontrol.mail.mime import message_bytes
 from kontrol.mail.render import one_line
 from kontrol.mail.russian import full_stop
 from kontrol.models import OutboxMessage
@@ -84,19 +83,6 @@ _TRANSLIT = dict(
 )
 
 
-class _CachedRegistry(HeaderRegistry):
-    """The stock registry builds a new header class on every lookup — a tenth of the time of
-    building a message; the classes never change, so keep them."""
-
-    @lru_cache(maxsize=256)  # noqa: B019 - one registry for the process
-    def __getitem__(self, name: str) -> type:
-        return super().__getitem__(name)
-
-
-# refold_source="none": the Subject and the addresses are folded here, between words, and the
-# stdlib must not fold them again (it would cut words); every other header is a header object,
-# which this setting does not touch.
-POLICY = policy.SMTP.clone(header_factory=_CachedRegistry(), refold_source="none")
 EW_MAX = 75  # RFC 2047 §2: the longest encoded-word
 LINE_MAX = 78  # RFC 5322 §2.1.1: the longest line a header should have
 _EW_OVERHEAD = len("=?utf-8?b??=")
@@ -210,47 +196,34 @@ def build_message(
     date: dt.datetime,
     zone: dt.tzinfo,
     list_id: str | None = None,
-) -> EmailMessage:
-    """The message for one row; the same row always gives the same headers but Date, which
-    is ``date`` in ``zone`` (the policy's time zone)."""
-    msg = EmailMessage(policy=POLICY)
-    msg.set_raw("Subject", encoded_text("Subject", row.subject))
-    msg.set_raw("From", encoded_addresses("From", [sender_address(mail_from)]))
-    msg.set_raw("To", encoded_addresses("To", [parse_address(a) for a in row.to_addrs]))
+) -> bytes:
+    """The message of one row, as sent; the same row always gives the same bytes but Date,
+    which is ``date`` in ``zone`` (the policy's time zone)."""
+    headers = [
+        ("Subject", encoded_text("Subject", row.subject)),
+        ("From", encoded_addresses("From", [sender_address(mail_from)])),
+        ("To", encoded_addresses("To", [parse_address(a) for a in row.to_addrs])),
+    ]
     if row.cc_addrs:
-        msg.set_raw("Cc", encoded_addresses("Cc", [parse_address(a) for a in row.cc_addrs]))
+        headers.append(("Cc", encoded_addresses("Cc", [parse_address(a) for a in row.cc_addrs])))
     if row.reply_to:
-        msg.set_raw("Reply-To", encoded_addresses("Reply-To", address_list(row.reply_to)))
-    msg["Date"] = utils.format_datetime(utc(date).astimezone(zone))
-    msg["Message-ID"] = one_line(row.message_id)
+        headers.append(("Reply-To", encoded_addresses("Reply-To", address_list(row.reply_to))))
+    headers += [
+        ("Date", utils.format_datetime(utc(date).astimezone(zone))),
+        ("Message-ID", one_line(row.message_id)),
+    ]
     if list_id:
-        msg["List-Id"] = one_line(list_id)
+        headers.append(("List-Id", one_line(list_id)))
     if row.assignment_id is not None:
-        msg["X-Kontrol-Assignment"] = str(row.assignment_id)
-    msg["X-Kontrol-Kind"] = one_line(row.kind)
-    msg["Auto-Submitted"] = "auto-generated"
-    # base64 named outright: left to choose, the stdlib also computes quoted-printable in pure
-    # Python for every Russian text, which is most of the time spent building a message.
-    msg.set_content(row.body_text, subtype="plain", charset="utf-8", cte="base64")
-    msg.add_alternative(row.body_html, subtype="html", charset="utf-8", cte="base64")
-    for att in row.attachments:
-        add_attachment(msg, att)
-    return msg
-
-
-def add_attachment(msg: EmailMessage, att: Mapping[str, Any]) -> None:
-    maintype, _, subtype = str(att["content_type"]).partition("/")
-    filename = one_line(str(att["filename"]))
-    if att.get("encoding") == "base64":
-        data = base64.b64decode(att["content"])
-        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
-    elif maintype == "text":
-        params = dict(att.get("params") or {})
-        msg.add_attachment(
-            str(att["content"]), subtype=subtype, filename=filename, params=params, cte="base64"
-        )
-    else:
-        raise ValueError(f"attachment {filename}: text content needs a text/* type")
+        headers.append(("X-Kontrol-Assignment", str(row.assignment_id)))
+    headers += [("X-Kontrol-Kind", one_line(row.kind)), ("Auto-Submitted", "auto-generated")]
+    return message_bytes(
+        headers,
+        text=row.body_text,
+        html=row.body_html,
+        attachments=row.attachments,
+        message_id=row.message_id,
+    )
 
 
 def assignment_ics(

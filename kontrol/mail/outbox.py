@@ -19,9 +19,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aiosmtplib.email import flatten_message
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from kontrol.config import mail_zone
 from kontrol.mail.message import build_message, list_id_for, message_id_for, parse_address
@@ -29,7 +29,7 @@ from kontrol.mail.render import Rendered, one_line
 from kontrol.mail.states import backoff
 from kontrol.models import OutboxContent, OutboxMessage, Roadmap
 from kontrol.models.base import utc
-from kontrol.models.db import insert_for
+from kontrol.models.db import insert_for, insert_new
 from kontrol.settings import Settings
 
 
@@ -92,19 +92,13 @@ def enqueue(
         "created_at": at,
         "next_attempt_at": at,
     }
-    stmt: Any = insert_for(session)(OutboxMessage)
-    stmt = (
-        stmt.values(**values)
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(OutboxMessage.id)
-    )
-    new_id = session.execute(stmt).scalar_one_or_none()
-    if new_id is None:
+    stmt = insert_new(session, OutboxMessage, ("key",), OutboxMessage)
+    row: OutboxMessage | None = session.scalars(stmt, [values]).first()
+    if row is None:
         return None
-    row = session.get(OutboxMessage, new_id)
-    assert row is not None
+    set_committed_value(row, "content", None)  # a new row has none: setting it loads nothing
     row.content = OutboxContent(
-        message_id=new_id,
+        message_id=row.id,
         body_text=letter.rendered.text,
         body_html=letter.rendered.html,
         attachments=[dict(a) for a in letter.attachments],
@@ -119,13 +113,11 @@ def _build(session: Session, row: OutboxMessage, *, postmark: Postmark, date: dt
     A row that cannot become a message (an address the directory let through that is none)
     is failed at once with the reason delivery would give, and keeps no bytes: ``kontrol
     mail retry`` after the fix has delivery build it (``delivery.load_batch``)."""
-    number = (
-        session.scalar(select(Roadmap.number).where(Roadmap.id == row.roadmap_id))
-        if row.roadmap_id
-        else None
-    )
+    # by its key: the roadmap is in the session's identity map after the first mail of a sweep
+    roadmap = session.get(Roadmap, row.roadmap_id) if row.roadmap_id else None
+    number = roadmap.number if roadmap is not None else None
     try:
-        message = build_message(
+        raw = build_message(
             row,
             mail_from=postmark.sender,
             date=date,
@@ -136,7 +128,7 @@ def _build(session: Session, row: OutboxMessage, *, postmark: Postmark, date: dt
         if row.status == "pending":
             row.status, row.last_error = "failed", f"cannot build the message: {exc}"
         return
-    row.content.raw = flatten_message(message)
+    row.content.raw = raw
 
 
 def redeliver_to(

@@ -16,7 +16,6 @@ import datetime as dt
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 
 import aiosmtplib
 
@@ -33,7 +32,7 @@ UNRECORDED = 4
 class Outgoing:
     id: int
     attempts: int
-    message: EmailMessage | bytes  # bytes: built when the row was written
+    message: bytes  # as built when the row was written (``kontrol.mail.message``)
     sender: str
     recipients: list[str]
 
@@ -104,12 +103,7 @@ class _Unrecorded:
 
 
 async def _send(smtp: aiosmtplib.SMTP, item: Outgoing) -> dict[str, aiosmtplib.SMTPResponse]:
-    if isinstance(item.message, bytes):
-        errors, _ = await smtp.sendmail(item.sender, item.recipients, item.message)
-    else:
-        errors, _ = await smtp.send_message(
-            item.message, sender=item.sender, recipients=item.recipients
-        )
+    errors, _ = await smtp.sendmail(item.sender, item.recipients, item.message)
     return errors
 
 

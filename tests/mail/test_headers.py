@@ -50,8 +50,7 @@ def _message(subject: str, names: list[str]) -> bytes:
         attachments=[],
     )
     sender = f'"{names[0]}" <kontrol@edu.example>'
-    msg = build_message(row, mail_from=sender, date=NOW, zone=MOSCOW)  # type: ignore[arg-type]
-    return msg.as_bytes()
+    return build_message(row, mail_from=sender, date=NOW, zone=MOSCOW)  # type: ignore[arg-type]
 
 
 def _chunks(raw_value: str) -> list[str]:
