@@ -11,6 +11,13 @@ an as-of date that moves one day at a time. Each day, in this order:
    a random working day between issue and due with probability ``completion``, else 1–25
    working days late — and is marked done that day (``kontrol.assignments.mark_done``).
 
+The sweep runs on the days it can act on: every working day on which a rung of some
+assignment's ladder falls (``kontrol.ladder.ladder``), its issue day and the working day after
+it, the working day after its due date, the first working day of each week (the weekly
+summary) and the day a decree becomes void. On any other day it would find nothing to do, so
+the results are those of a sweep every working day (``every_day=True`` runs that, and a test
+holds the two equal); a custom ``sweep`` step runs every working day.
+
 Delivery: nothing is sent over SMTP; the outbox rows are counted by kind and month (what the
 deliverer would have sent). Occurrences issued before ``start`` are not caught up: the issued
 totals equal the plan's (occurrences with issue date in range × recipients).
@@ -37,6 +44,7 @@ from kontrol.config import Rules
 from kontrol.errors import KontrolError
 from kontrol.importing import import_roadmap
 from kontrol.issuing import issue_occurrence, obligation_occurrences, recipients
+from kontrol.ladder import first_working_day_of_week, ladder
 from kontrol.lookup import obligations_of, roadmap_by_number
 from kontrol.mail.mailer import Mailer
 from kontrol.models import Assignment, LadderStep, Obligation, OutboxMessage
@@ -176,6 +184,7 @@ def simulate(
     seed: int = 0,
     sweep: SweepStep | None = kontrol_sweep,
     workdir: Path | None = None,
+    every_day: bool = False,
 ) -> Simulation:
     """Run the simulation on a temporary SQLite file (deleted afterwards), with ``settings``
     but for the database and the key: the scratch mails are built as the real ones would be."""
@@ -199,12 +208,14 @@ def simulate(
         try:
             factory = session_factory(engine)
             with factory() as session:
-                years = whole_years(roadmap_window(roadmap_by_number(session)))
+                roadmap = roadmap_by_number(session)
+                years, void_on = whole_years(roadmap_window(roadmap)), roadmap.retired_on
             for day, option in ((start, "--from"), (end, "--to")):
                 if day not in years:
                     raise KontrolError(f"{option}: {DateOutOfRange(day, years)}")
             predicted, plan = _plan(factory, rules, start, end)
-            _run(factory, plan, rules, settings, start, end, completion, seed, sweep)
+            days = None if every_day or sweep is not kontrol_sweep else _SweepDays(rules, void_on)
+            _run(factory, plan, rules, settings, start, end, completion, seed, sweep, days)
             months = _months(factory, rules)
         finally:
             engine.dispose()
@@ -232,6 +243,27 @@ def _plan(
     return predicted, plan
 
 
+class _SweepDays:
+    """The days the sweep can act on (see the module docstring): it learns each assignment
+    as it is issued, and each decree's void date."""
+
+    def __init__(self, rules: Rules, void_on: dt.date | None) -> None:
+        self.rules = rules
+        self.days: set[dt.date] = set()
+        if void_on is not None:  # the sweep cancels a void decree's open work
+            self.days |= {void_on, rules.calendar.first_working_day_on_or_after(void_on)}
+
+    def learn(self, a: Assignment) -> None:
+        cal = self.rules.calendar
+        self.days |= {a.issue_on, cal.add_working_days(a.issue_on, 1)}
+        self.days.add(cal.add_working_days(a.due_on, 1))
+        self.days |= {step.on for step in ladder(a.due_on, self.rules.policy, cal)}
+
+    def __contains__(self, day: dt.date) -> bool:
+        cal = self.rules.calendar
+        return day in self.days or first_working_day_of_week(day, cal) == day
+
+
 def _run(
     factory: sessionmaker[Session],
     plan: dict[dt.date, list[tuple[int, Occurrence]]],
@@ -242,6 +274,7 @@ def _run(
     completion: float,
     seed: int,
     sweep: SweepStep | None,
+    sweep_days: _SweepDays | None = None,
 ) -> None:
     rng = random.Random(seed)
     mailer = Mailer.of(settings)
@@ -260,7 +293,13 @@ def _run(
                     for a in result.assignments:
                         if a.id in result.created:
                             completes[_completion_day(a, rng, completion, rules)].append(a.id)
-        if sweep is not None and rules.calendar.is_working_day(day):
+                            if sweep_days is not None:
+                                sweep_days.learn(a)
+        if (
+            sweep is not None
+            and rules.calendar.is_working_day(day)
+            and (sweep_days is None or day in sweep_days)
+        ):
             sweep(factory, day, now, rules, settings)
         if completes.get(day):
             later = _local(day, rules, hour=15)

@@ -13,13 +13,13 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from kontrol import ladder
 from kontrol.config import Rules
 from kontrol.models import Assignment, Body, Item, LadderStep, Obligation
-from kontrol.models.db import insert_new
+from kontrol.models.db import insert_for, insert_new
 
 
 def horizon(as_of: dt.date, rules: Rules) -> dt.date:
@@ -109,3 +109,50 @@ def claim(
         "by": actor,
     }
     return session.execute(stmt, values).scalar()
+
+
+def claim_many(
+    session: Session,
+    wanted: Sequence[tuple[Assignment, str]],
+    *,
+    as_of: dt.date,
+    now: dt.datetime,
+    actor: str,
+) -> set[tuple[int, str]]:
+    """``claim`` for many steps in one statement: the (assignment id, step) this sweep took."""
+    if not wanted:
+        return set()
+    table = LadderStep.__table__
+    rows = [
+        {
+            "assignment_id": a.id,
+            "step": step,
+            "due_on": a.due_on,
+            "taken_on": as_of,
+            "at": now,
+            "by": actor,
+        }
+        for a, step in wanted
+    ]
+    stmt = (
+        insert_for(session)(table)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["assignment_id", "step", "due_on"])
+        .returning(table.c.assignment_id, table.c.step)
+    )
+    return {(int(aid), str(step)) for aid, step in session.execute(stmt)}
+
+
+def turn_overdue(session: Session, ids: Sequence[int]) -> set[int]:
+    """Issued → overdue for ``ids``, in one statement; the ids this call turned (another sweep
+    or a person may have got there first)."""
+    if not ids:
+        return set()
+    result = session.execute(
+        update(Assignment)
+        .where(Assignment.id.in_(list(ids)), Assignment.status == "issued")
+        .values(status="overdue")
+        .returning(Assignment.id)
+        .execution_options(synchronize_session=False)
+    )
+    return {int(i) for i in result.scalars()}

@@ -19,9 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from kontrol.config import mail_zone
 from kontrol.mail.message import build_message, list_id_for, message_id_for, parse_address
@@ -92,23 +91,39 @@ def enqueue(
         "created_at": at,
         "next_attempt_at": at,
     }
-    stmt = insert_new(session, OutboxMessage, ("key",), OutboxMessage)
-    row: OutboxMessage | None = session.scalars(stmt, [values]).first()
-    if row is None:
-        return None
-    set_committed_value(row, "content", None)  # a new row has none: setting it loads nothing
+    row = OutboxMessage(**values, lease_until=None, claim_token=None, sent_at=None)
     row.content = OutboxContent(
-        message_id=row.id,
         body_text=letter.rendered.text,
         body_html=letter.rendered.html,
         attachments=[dict(a) for a in letter.attachments],
     )
     _build(session, row, postmark=postmark, date=at)
+    # Core inserts, then the two objects join the session as if loaded: the ORM's own insert
+    # path cost more than everything else a sweep does for a mail
+    outbox, content = OutboxMessage.__table__, OutboxContent.__table__
+    values.update(status=row.status, last_error=row.last_error)
+    new_id = session.execute(insert_new(session, outbox, ("key",), outbox.c.id), values).scalar()
+    if new_id is None:
+        return None
+    row.id = row.content.message_id = new_id
+    session.execute(
+        insert(content),
+        {
+            "message_id": new_id,
+            "body_text": row.content.body_text,
+            "body_html": row.content.body_html,
+            "attachments": row.content.attachments,
+            "raw": row.content.raw,
+        },
+    )
+    make_transient_to_detached(row.content)
+    make_transient_to_detached(row)
+    session.add(row)
     return row
 
 
 def _build(session: Session, row: OutboxMessage, *, postmark: Postmark, date: dt.datetime) -> None:
-    """Store the message's bytes on the row: exactly what aiosmtplib's ``send_message`` sends.
+    """Put the message's bytes on the row's content: exactly what delivery sends.
 
     A row that cannot become a message (an address the directory let through that is none)
     is failed at once with the reason delivery would give, and keeps no bytes: ``kontrol

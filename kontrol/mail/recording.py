@@ -81,6 +81,7 @@ async def writer(
     # in a tenth of a millisecond, so it runs here rather than paying a thread hop each time
     held = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
     inline = engine.dialect.name == "sqlite"
+    released: set[int] = set()
     try:
         done = False
         while not done:
@@ -97,6 +98,7 @@ async def writer(
                 max_attempts=max_attempts,
                 stats=stats,
                 token=run.token,
+                released=released,
             )
             try:
                 if inline and all(o.clean for o in outcomes):
@@ -148,6 +150,7 @@ def _write(
     max_attempts: int,
     stats: DeliveryStats,
     token: str,
+    released: set[int],
 ) -> None:
     """One transaction for all outcomes gathered so far (group commit); clean sends alone are
     one UPDATE on the held connection."""
@@ -166,7 +169,11 @@ def _write(
                     _split_off(session, o, o.refused, now=now, stats=stats)
             elif o.status == "release":
                 states.release(session, o.id, now=now, reason=o.reason or "released", token=token)
-                stats.released += 1
+                # a claim already on its way when the run stopped may hand back a row released
+                # a moment before: released twice, it is one mail not attempted
+                if o.id not in released:
+                    released.add(o.id)
+                    stats.released += 1
             elif o.status == "refused" and any(code >= 500 for _, code, _ in o.refused):
                 # some for good: this row fails with every reason, the 4xx ones get their own
                 if states.mark_failed(session, o.id, reason=o.reason or "refused", token=token):

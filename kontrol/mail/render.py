@@ -26,8 +26,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from kontrol.mail import russian
 from kontrol.models import Assignment, Body, Obligation, Roadmap
 from kontrol.resources import resource
-from kontrol.roadmap.errors import ScheduleSyntaxError, ScheduleValueError
-from kontrol.roadmap.schedule import parse_schedule
+from kontrol.roadmap.schedule import time_of_day
 
 TEMPLATES = resource("kontrol.templates", "email")
 ROLE_WORDS = {"lead": "ответственный исполнитель", "co_executor": "соисполнитель"}
@@ -112,12 +111,9 @@ def roadmap_fields(roadmap: Roadmap) -> dict[str, Any]:
 
 def phrase_time(ob: Obligation) -> dt.time | None:
     """The time of day the item's phrase writes with its date («1 сентября 10.00 ч.»), if any:
-    read again from the phrase, as the plan is (an imported phrase always parses)."""
-    try:
-        phases = parse_schedule(ob.item.schedule_text).phases
-    except (ScheduleSyntaxError, ScheduleValueError):
-        return None
-    return phases[ob.phase_index].time if ob.phase_index < len(phases) else None
+    read again from the phrase, as the plan is (``time_of_day``: the phrase's every phase has
+    it)."""
+    return time_of_day(ob.item.schedule_text)
 
 
 def _time_words(at: dt.time | None) -> str | None:

@@ -9,7 +9,7 @@ from kontrol.roadmap.schedule.model import (
     Schedule,
     Window,
 )
-from kontrol.roadmap.schedule.parser import normalise, parse_schedule
+from kontrol.roadmap.schedule.parser import normalise, parse_schedule, time_of_day
 
 __all__ = [
     "DatedPeriod",
@@ -21,4 +21,5 @@ __all__ = [
     "Window",
     "normalise",
     "parse_schedule",
+    "time_of_day",
 ]

@@ -45,3 +45,27 @@ def test_ten_years_issue_what_the_plan_predicts(rules: Rules, tmp_path: Path) ->
     assert t.done_on_time + t.done_late <= sim.issued
     assert t.escalations > 0 and t.mails["overdue_notice"] > 0
     print(f"simulation 2021–2030: {seconds:.1f} s, {sim.to_json()['totals']}")
+
+
+def test_sweeping_only_on_the_days_it_can_act_changes_nothing(rules: Rules) -> None:
+    """The simulation skips the working days on which no rung of any ladder falls: what it
+    counts is what a sweep every working day gives, month by month, mail by mail."""
+    runs = [
+        simulate(
+            start=dt.date(2021, 1, 1),
+            end=dt.date(2022, 6, 30),
+            roadmap_file=SEED,
+            directory_file=DIRECTORY,
+            rules=rules,
+            settings=load_settings(),
+            completion=0.6,
+            seed=7,
+            every_day=every_day,
+        ).to_json()
+        for every_day in (True, False)
+    ]
+    for run in runs:
+        del run["seconds"]
+    assert runs[0]["totals"]["escalations"] > 0 and runs[0]["totals"]["mails"]["reminder"] > 0
+    assert runs[0]["totals"]["mails"]["supervisor_digest"] > 0
+    assert runs[0] == runs[1]
