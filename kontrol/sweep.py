@@ -307,7 +307,7 @@ class Sweep:
                     written[who.id] = digest_written(session, who.id, self.as_of)
                 if written[who.id]:
                     continue
-            if claim(session, a, level, as_of=self.as_of, now=self.now, actor=self.actor) is None:
+            if not claim(session, a, level, as_of=self.as_of, now=self.now, actor=self.actor):
                 continue
             days = cal.working_days_between(a.due_on, self.as_of)
             action = action_of(

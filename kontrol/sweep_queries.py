@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from kontrol import ladder
 from kontrol.config import Rules
 from kontrol.models import Assignment, Body, Item, LadderStep, Obligation
-from kontrol.models.db import insert_for, insert_new
+from kontrol.models.db import insert_for
 
 
 def horizon(as_of: dt.date, rules: Rules) -> dt.date:
@@ -96,19 +96,9 @@ def taken_steps(session: Session, due: Mapping[int, dt.date]) -> dict[int, set[s
 
 def claim(
     session: Session, a: Assignment, step: str, *, as_of: dt.date, now: dt.datetime, actor: str
-) -> int | None:
-    """Insert the step's row; its id if this sweep took it, None if someone already had."""
-    table = LadderStep.__table__  # a Core insert: the ORM's bulk path cost more than the row
-    stmt = insert_new(session, table, ("assignment_id", "step", "due_on"), table.c.id)
-    values = {
-        "assignment_id": a.id,
-        "step": step,
-        "due_on": a.due_on,
-        "taken_on": as_of,
-        "at": now,
-        "by": actor,
-    }
-    return session.execute(stmt, values).scalar()
+) -> bool:
+    """Insert the step's row; whether this sweep took it (False: someone already had)."""
+    return (a.id, step) in claim_many(session, [(a, step)], as_of=as_of, now=now, actor=actor)
 
 
 def claim_many(

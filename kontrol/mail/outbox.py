@@ -17,9 +17,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from kontrol.config import mail_zone
@@ -100,7 +100,7 @@ def enqueue(
     _build(session, row, postmark=postmark, date=at)
     # Core inserts, then the two objects join the session as if loaded: the ORM's own insert
     # path cost more than everything else a sweep does for a mail
-    outbox, content = OutboxMessage.__table__, OutboxContent.__table__
+    outbox, content = (cast(Table, m.__table__) for m in (OutboxMessage, OutboxContent))
     values.update(status=row.status, last_error=row.last_error)
     new_id = session.execute(insert_new(session, outbox, ("key",), outbox.c.id), values).scalar()
     if new_id is None:

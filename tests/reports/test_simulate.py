@@ -5,16 +5,30 @@ from __future__ import annotations
 import datetime as dt
 import time
 from pathlib import Path
+from typing import Any
 
 from kontrol.config import Rules
 from kontrol.lookup import roadmap_by_number
 from kontrol.models.db import make_engine, session_factory
 from kontrol.planning import plan_rows
 from kontrol.settings import load_settings
-from kontrol.simulate import scratch_import, simulate
+from kontrol.simulate import Simulation, scratch_import, simulate
 from tests.conftest import DIRECTORY, SEED
 
 START, END = dt.date(2021, 1, 1), dt.date(2030, 12, 31)
+
+
+def _seed(rules: Rules, start: dt.date, end: dt.date, **options: Any) -> Simulation:
+    """The seed with the example directory, simulated from ``start`` to ``end``."""
+    return simulate(
+        start=start,
+        end=end,
+        roadmap_file=SEED,
+        directory_file=DIRECTORY,
+        rules=rules,
+        settings=load_settings(),
+        **options,
+    )
 
 
 def test_ten_years_issue_what_the_plan_predicts(rules: Rules, tmp_path: Path) -> None:
@@ -28,16 +42,7 @@ def test_ten_years_issue_what_the_plan_predicts(rules: Rules, tmp_path: Path) ->
         )
     engine.dispose()
     began = time.perf_counter()
-    sim = simulate(
-        start=START,
-        end=END,
-        roadmap_file=SEED,
-        directory_file=DIRECTORY,
-        rules=rules,
-        settings=load_settings(),
-        completion=0.8,
-        seed=1,
-    )
+    sim = _seed(rules, START, END, completion=0.8, seed=1)
     seconds = time.perf_counter() - began
     t = sim.totals()
     assert sim.issued == sim.predicted == planned == 2255
@@ -50,18 +55,9 @@ def test_ten_years_issue_what_the_plan_predicts(rules: Rules, tmp_path: Path) ->
 def test_sweeping_only_on_the_days_it_can_act_changes_nothing(rules: Rules) -> None:
     """The simulation skips the working days on which no rung of any ladder falls: what it
     counts is what a sweep every working day gives, month by month, mail by mail."""
+    start, end = dt.date(2021, 1, 1), dt.date(2021, 12, 31)
     runs = [
-        simulate(
-            start=dt.date(2021, 1, 1),
-            end=dt.date(2022, 6, 30),
-            roadmap_file=SEED,
-            directory_file=DIRECTORY,
-            rules=rules,
-            settings=load_settings(),
-            completion=0.6,
-            seed=7,
-            every_day=every_day,
-        ).to_json()
+        _seed(rules, start, end, completion=0.6, seed=7, every_day=every_day).to_json()
         for every_day in (True, False)
     ]
     for run in runs:
