@@ -20,6 +20,8 @@ from collections.abc import Mapping, Sequence
 from email.utils import encode_rfc2231
 from typing import Any
 
+from kontrol.mail.render import one_line
+
 CRLF = "\r\n"
 LINE_MAX = 78  # RFC 5322 §2.1.1
 SECTION = 60  # an RFC 2231 section's value: with its name and the fold, within LINE_MAX
@@ -35,9 +37,9 @@ def header_lines(name: str, value: str) -> str:
 
 
 def _params(name: str, value: str) -> list[str]:
-    """A parameter, quoted; RFC 2231 (``filename*=utf-8''…``) when it is not ASCII, cut into
+    """A parameter, quoted; RFC 2231 (``filename*=utf-8''…``) when it is not ASCII or long, cut into
     numbered sections (``filename*0*=``, ``filename*1*=``…) when one line cannot hold it."""
-    if value.isascii():
+    if value.isascii() and len(value) <= SECTION:
         escaped = value.replace("\\", "\\\\").replace('"', '\\"')
         return [f'{name}="{escaped}"']
     encoded = encode_rfc2231(value, "utf-8")
@@ -88,7 +90,7 @@ def attachment_part(att: Mapping[str, Any]) -> str:
     """An attachment as the outbox stores it: ``content`` base64 (``encoding``) or text."""
     mime = str(att["content_type"])
     maintype = mime.partition("/")[0]
-    filename = str(att["filename"])
+    filename = one_line(str(att["filename"]))
     if att.get("encoding") == "base64":
         return _leaf(mime, {}, base64.b64decode(att["content"]), filename)
     if maintype != "text":

@@ -96,6 +96,7 @@ def enqueue(
         body_text=letter.rendered.text,
         body_html=letter.rendered.html,
         attachments=[dict(a) for a in letter.attachments],
+        raw=None,  # set by _build; None stays when the message cannot be built
     )
     _build(session, row, postmark=postmark, date=at)
     # Core inserts, then the two objects join the session as if loaded: the ORM's own insert
@@ -128,7 +129,7 @@ def _build(session: Session, row: OutboxMessage, *, postmark: Postmark, date: dt
     A row that cannot become a message (an address the directory let through that is none)
     is failed at once with the reason delivery would give, and keeps no bytes: ``kontrol
     mail retry`` after the fix has delivery build it (``delivery.load_batch``)."""
-    # by its key: the roadmap is in the session's identity map after the first mail of a sweep
+    # by its key: no query while the session holds the roadmap
     roadmap = session.get(Roadmap, row.roadmap_id) if row.roadmap_id else None
     number = roadmap.number if roadmap is not None else None
     try:

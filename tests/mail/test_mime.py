@@ -167,3 +167,23 @@ def test_text_content_under_another_type_is_refused() -> None:
     )
     with pytest.raises(ValueError, match="text/\\* type"):
         build_message(row, mail_from="kontrol@example.org", date=NOW, zone=MOSCOW)  # type: ignore[arg-type]
+
+
+def test_a_file_name_is_one_line_and_folded() -> None:
+    """A file name with a line break reads back as one line; a long ASCII one is cut into
+    RFC 2231 sections like a Russian one, so no line runs past 78 characters."""
+    long = "annual-monitoring-report-of-the-committee-" * 3 + "2021.xlsx"
+    evil = "Отчёт\r\nBcc: evil@example.org.xlsx"
+    for name in (long, evil):
+        att = {**XLSX, "filename": name}
+        raw = build_message(
+            _row(attachments=[att]),  # type: ignore[arg-type]
+            mail_from="kontrol@example.org",
+            date=NOW,
+            zone=MOSCOW,
+        )
+        parsed = email.message_from_bytes(raw, policy=policy.default)
+        names = [p.get_filename() for p in parsed.walk() if p.get_filename()]
+        assert names == [" ".join(name.split())], names
+        assert all(len(line) <= 78 for line in raw.split(b"\r\n") if b"filename" in line)
+        assert parsed["Bcc"] is None
