@@ -57,7 +57,6 @@ from kontrol.retirement import apply_due_retirements
 from kontrol.sweep_actions import Action, Hook, SweepReport, action_of
 from kontrol.sweep_queries import (
     candidate_ids,
-    claim,
     claim_many,
     load,
     standings,
@@ -303,6 +302,7 @@ class Sweep:
         by_id = {a.id: a for a in load(session, sorted({aid for aid, _ in wanted}))}
         cal = self.rules.calendar
         written: dict[str, bool] = {}
+        eligible: list[tuple[Assignment, str, Body | None]] = []
         for aid, level in sorted(wanted):
             a = by_id.get(aid)
             if a is None or a.status not in ladder.OPEN:
@@ -313,7 +313,11 @@ class Sweep:
                     written[who.id] = digest_written(session, who.id, self.as_of)
                 if written[who.id]:
                     continue
-            if not claim(session, a, level, as_of=self.as_of, now=self.now, actor=self.actor):
+            eligible.append((a, level, who))
+        steps = [(a, level) for a, level, _ in eligible]
+        claimed = claim_many(session, steps, as_of=self.as_of, now=self.now, actor=self.actor)
+        for a, level, who in eligible:
+            if (a.id, level) not in claimed:
                 continue
             days = cal.working_days_between(a.due_on, self.as_of)
             action = action_of(

@@ -94,13 +94,6 @@ def taken_steps(session: Session, due: Mapping[int, dt.date]) -> dict[int, set[s
     return out
 
 
-def claim(
-    session: Session, a: Assignment, step: str, *, as_of: dt.date, now: dt.datetime, actor: str
-) -> bool:
-    """Insert the step's row; whether this sweep took it (False: someone already had)."""
-    return (a.id, step) in claim_many(session, [(a, step)], as_of=as_of, now=now, actor=actor)
-
-
 def claim_many(
     session: Session,
     wanted: Sequence[tuple[Assignment, str]],
@@ -109,7 +102,8 @@ def claim_many(
     now: dt.datetime,
     actor: str,
 ) -> set[tuple[int, str]]:
-    """``claim`` for many steps in one statement: the (assignment id, step) this sweep took."""
+    """Claim steps by inserting their rows, in one statement: the (assignment id, step) this
+    sweep took; a step someone already had is not among them."""
     if not wanted:
         return set()
     table = LadderStep.__table__
