@@ -128,8 +128,8 @@ class Sweep:
         self.report.candidates = len(ids)
         escalations: list[tuple[int, str]] = []
         for i in range(0, len(ids), self.batch_size):
-            # the batch's audit records and mail contents are written together when it ends
-            # (nothing in it reads them back): one round trip for all, not one per action
+            # the batch's audit records are written together when it ends (nothing in it reads
+            # them back): one flush for all, not one before each statement
             with self.units() as session, session.no_autoflush:
                 escalations += self._batch(session, ids[i : i + self.batch_size])
         for attempt in range(CLASHES):

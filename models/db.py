@@ -167,9 +167,12 @@ def current_revision(engine: Engine) -> str | None:
 def insert_for(session: Session) -> Callable[..., Any]:
     """The dialect's ``insert`` (SQLite or PostgreSQL), the one with ``on_conflict_do_nothing``:
     every idempotent write in kontrol is an insert that a unique key may turn into nothing."""
+    return _dialect_insert(session.get_bind().dialect.name)
+
+
+def _dialect_insert(name: str) -> Callable[..., Any]:
     from sqlalchemy.dialects import postgresql, sqlite
 
-    name = session.get_bind().dialect.name
     if name not in ("postgresql", "sqlite"):  # pragma: no cover - the two databases we run on
         raise NotImplementedError(f"kontrol runs on SQLite and PostgreSQL, not {name}")
     return postgresql.insert if name == "postgresql" else sqlite.insert
@@ -178,15 +181,13 @@ def insert_for(session: Session) -> Callable[..., Any]:
 def insert_new(session: Session, model: Any, on: tuple[str, ...], returning: Any) -> Any:
     """``INSERT … ON CONFLICT (on) DO NOTHING RETURNING returning`` for ``model``, built once
     per dialect: building the statement cost more than running it (a sweep writes thousands).
-    Run it with the row's values as parameters: ``session.execute(stmt, [values])``."""
+    Run it with the row's values as parameters: ``session.execute(stmt, values)``."""
     return _insert_new(session.get_bind().dialect.name, model, on, returning)
 
 
 @cache
 def _insert_new(dialect: str, model: Any, on: tuple[str, ...], returning: Any) -> Any:
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = _dialect_insert(dialect)
     return insert(model).on_conflict_do_nothing(index_elements=list(on)).returning(returning)
 
 
