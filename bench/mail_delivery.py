@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import secrets
 import statistics
 import subprocess
 import sys
@@ -218,7 +219,10 @@ def one_round(
     rounds so that neither side always meets a warmer sink."""
     with scratch_database(postgres_url) as url:
         settings = Settings(
-            smtp_port=port, mail_from="kontrol@edu.lenobl.example", database_url=url
+            smtp_port=port,
+            mail_from="kontrol@edu.lenobl.example",
+            database_url=url,
+            secret_key=secrets.token_urlsafe(48),
         )
         populate(url, n, settings)
         engine = make_engine(url)
@@ -295,7 +299,7 @@ def main() -> None:
     print(f"  (a) bare aiosmtplib     : {bare:8.0f} msg/s")
     print(
         f"  kontrol / bare          : {statistics.median(ratios):8.0%}   "
-        f"(rounds {ratios[0]:.0%}–{ratios[-1]:.0%}; target ≥ 80%)"
+        f"(rounds {ratios[0]:.0%}–{ratios[-1]:.0%}; target ≥ 85%)"
     )
     if per_task_s is not None:
         per_task = n / per_task_s

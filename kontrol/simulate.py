@@ -31,13 +31,13 @@ import secrets
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from kontrol.assignments import mark_done
 from kontrol.config import Rules
@@ -47,7 +47,7 @@ from kontrol.issuing import issue_occurrence, obligation_occurrences, recipients
 from kontrol.ladder import first_working_day_of_week, ladder
 from kontrol.lookup import obligations_of, roadmap_by_number
 from kontrol.mail.mailer import Mailer
-from kontrol.models import Assignment, LadderStep, Obligation, OutboxMessage
+from kontrol.models import Assignment, Body, Item, LadderStep, Obligation, OutboxMessage
 from kontrol.models.db import make_engine, migrate, session_factory
 from kontrol.obligations import is_referenced, sync_obligations
 from kontrol.roadmap.datewindow import DateOutOfRange, whole_years
@@ -284,9 +284,9 @@ def _run(
         now = _local(day, rules)
         if plan.get(day):
             with factory() as session, session.begin():
+                obligations, _bodies = _issuing_rows(session, {ob_id for ob_id, _ in plan[day]})
                 for ob_id, occ in plan[day]:
-                    ob = session.get(Obligation, ob_id)
-                    assert ob is not None
+                    ob = obligations[ob_id]
                     result = issue_occurrence(
                         session, ob, occ, rules=rules, now=now, actor=ACTOR, mailer=mailer
                     )
@@ -304,7 +304,11 @@ def _run(
         if completes.get(day):
             later = _local(day, rules, hour=15)
             with factory() as session, session.begin():
-                for aid in completes.pop(day):
+                done = completes.pop(day)
+                # one read of the day's assignments, kept while they are marked: mark_done then
+                # finds each in the session
+                _held = session.scalars(select(Assignment).where(Assignment.id.in_(done))).all()
+                for aid in done:
                     mark_done(
                         session,
                         aid,
@@ -313,6 +317,26 @@ def _run(
                         actor=ACTOR,
                     )
         day += dt.timedelta(days=1)
+
+
+def _issuing_rows(session: Session, ids: set[int]) -> tuple[dict[int, Obligation], Sequence[Body]]:
+    """The day's obligations with what issuing and its mails read of them (items, executors,
+    bodies and groups), in a few queries: issuing then finds every row in the session instead
+    of loading each one as it is touched. The caller keeps both while it issues: a session
+    holds the rows it loaded only as long as something else does."""
+    bodies = session.scalars(select(Body).options(selectinload(Body.members))).all()
+    return {
+        ob.id: ob
+        for ob in session.scalars(
+            select(Obligation)
+            .where(Obligation.id.in_(ids))
+            .options(
+                selectinload(Obligation.item).options(
+                    selectinload(Item.roadmap), selectinload(Item.executors)
+                )
+            )
+        )
+    }, bodies
 
 
 def _key(d: dt.date | dt.datetime) -> str:

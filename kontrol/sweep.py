@@ -182,9 +182,8 @@ class Sweep:
         # two reads (an extension, a report, on PostgreSQL's READ COMMITTED) waits for the next
         # sweep, which decides on what it is then
         standing = {s.id: (s.due_on, s.status) for s in found}
-        acting = [
-            a for a in load(session, sorted(decisions)) if (a.due_on, a.status) == standing[a.id]
-        ]
+        loaded = load(session, sorted(decisions), mailed=True)
+        acting = [a for a in loaded if (a.due_on, a.status) == standing[a.id]]
         # one statement each for the whole batch: on PostgreSQL a round trip per step was a
         # third of the sweep
         overdue = turn_overdue(session, [a.id for a in acting if decisions[a.id].becomes_overdue])

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from kontrol import ladder
 from kontrol.config import Rules
-from kontrol.models import Assignment, Body, Item, LadderStep, Obligation
-from kontrol.models.db import insert_for
+from kontrol.models import Assignment, Body, Item, ItemExecutor, LadderStep, Obligation
+from kontrol.models.db import insert_new
 
 
 def horizon(as_of: dt.date, rules: Rules) -> dt.date:
@@ -43,15 +43,18 @@ def candidate_ids(session: Session, as_of: dt.date, rules: Rules) -> list[int]:
     )
 
 
-def load(session: Session, ids: Sequence[int]) -> list[Assignment]:
+def load(session: Session, ids: Sequence[int], *, mailed: bool = False) -> list[Assignment]:
+    """The assignments ``ids`` with what the ladder reads of them; ``mailed``: also each item's
+    executors, which every mail about an assignment names
+    (``kontrol.mail.render.assignment_data``)."""
+    item = selectinload(Assignment.obligation).selectinload(Obligation.item)
+    executors = (selectinload(Item.executors).selectinload(ItemExecutor.body),) if mailed else ()
     return list(
         session.scalars(
             select(Assignment)
             .where(Assignment.id.in_(ids))
             .options(
-                selectinload(Assignment.obligation)
-                .selectinload(Obligation.item)
-                .selectinload(Item.roadmap),
+                item.options(selectinload(Item.roadmap), *executors),
                 selectinload(Assignment.body).selectinload(Body.escalates_to),
             )
             .order_by(Assignment.id)
@@ -118,13 +121,12 @@ def claim_many(
         }
         for a, step in wanted
     ]
-    stmt = (
-        insert_for(session)(table)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["assignment_id", "step", "due_on"])
-        .returning(table.c.assignment_id, table.c.step)
-    )
-    return {(int(aid), str(step)) for aid, step in session.execute(stmt)}
+    # the rows as parameters of one cached statement: SQLAlchemy sends them as a multi-row
+    # INSERT (its "insertmanyvalues"); rows written into the statement were compiled anew for
+    # every batch, which cost more than running it
+    on = ("assignment_id", "step", "due_on")
+    stmt = insert_new(session, table, on, table.c.assignment_id, table.c.step)
+    return {(int(aid), str(step)) for aid, step in session.execute(stmt, rows)}
 
 
 def turn_overdue(session: Session, ids: Sequence[int]) -> set[int]:

@@ -178,17 +178,18 @@ def _dialect_insert(name: str) -> Callable[..., Any]:
     return postgresql.insert if name == "postgresql" else sqlite.insert
 
 
-def insert_new(session: Session, model: Any, on: tuple[str, ...], returning: Any) -> Any:
+def insert_new(session: Session, model: Any, on: tuple[str, ...], *returning: Any) -> Any:
     """``INSERT … ON CONFLICT (on) DO NOTHING RETURNING returning`` for ``model``, built once
     per dialect: building the statement cost more than running it (a sweep writes thousands).
-    Run it with the row's values as parameters: ``session.execute(stmt, values)``."""
+    Run it with the row's values as parameters: ``session.execute(stmt, values)``, or with a
+    list of rows, which SQLAlchemy sends as multi-row INSERTs of the same compiled statement."""
     return _insert_new(session.get_bind().dialect.name, model, on, returning)
 
 
 @cache
-def _insert_new(dialect: str, model: Any, on: tuple[str, ...], returning: Any) -> Any:
+def _insert_new(dialect: str, model: Any, on: tuple[str, ...], returning: tuple[Any, ...]) -> Any:
     insert = _dialect_insert(dialect)
-    return insert(model).on_conflict_do_nothing(index_elements=list(on)).returning(returning)
+    return insert(model).on_conflict_do_nothing(index_elements=list(on)).returning(*returning)
 
 
 @contextmanager
