@@ -49,10 +49,11 @@ def get_assignment(session: Session, ref: str | int) -> Assignment:
         raise KontrolError(f"assignment must be a number, not {ref!r}") from None
     if not 1 <= aid <= MAX_ID:  # a number no row can have: beyond the database's integers
         raise NotFound(f"no assignment {aid}")
-    # on PostgreSQL the row is read again under a lock; elsewhere a row this session holds
-    # is used as it is (any with_for_update, even False, would skip the identity map and
-    # flush the session first)
-    a = session.get(Assignment, aid, with_for_update=True if _lock(session) else None)
+    # on PostgreSQL the row is locked and read again: a row this session read earlier may have
+    # been changed since (a cancel committed while a report was being handed in), and the
+    # change must not be written over with the old state
+    lock = _lock(session)
+    a = session.get(Assignment, aid, with_for_update=lock, populate_existing=lock)
     if a is None:
         raise NotFound(f"no assignment {aid}")
     return a

@@ -105,8 +105,8 @@ def claim_many(
     now: dt.datetime,
     actor: str,
 ) -> set[tuple[int, str]]:
-    """Claim steps by inserting their rows, in one statement: the (assignment id, step) this
-    sweep took; a step someone already had is not among them."""
+    """Claim steps by inserting their rows, in one execution (a statement per thousand rows):
+    the (assignment id, step) this sweep took; a step someone already had is not among them."""
     if not wanted:
         return set()
     table = LadderStep.__table__

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from kontrol.assignments import cancel, mark_done
+from kontrol.errors import KontrolError
 from kontrol.models import Assignment, AuditEvent
 from tests.cli_runner import run
 from tests.sweep.conftest import counts, issue, steps
@@ -140,3 +144,21 @@ def test_a_policy_with_its_ladder_out_of_order_is_refused(
     assert "escalate_curator_after must be less than escalate_controller_after" in result.err
     assert "policy.yaml" in result.err
     assert counts(seeded) == before
+
+
+def test_on_postgresql_a_report_is_not_written_over_a_cancel_made_meanwhile(seeded, jan) -> None:
+    """The portal reads the row, then marks it done: a cancel committed in between is seen
+    under the row's lock, and the report is refused, not written over it."""
+    if not seeded.startswith("postgresql"):
+        pytest.skip("SQLite has no row locks: kontrol takes them on PostgreSQL only")
+    engine = create_engine(seeded)
+    at = dt.datetime(2021, 1, 20, 10, tzinfo=dt.UTC)
+    with Session(engine) as reporting:
+        first_read = reporting.get(Assignment, jan)  # the portal's, held as the portal holds it
+        assert first_read is not None and first_read.status == "issued"
+        with Session(engine) as other, other.begin():
+            cancel(other, jan, reason="мероприятие исключено", now=at, actor="test")
+        with pytest.raises(KontrolError, match="cancelled"):
+            mark_done(reporting, jan, note="отчёт", now=at, actor="test")
+    assert _assignment(seeded, jan).status == "cancelled"
+    engine.dispose()
