@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from kontrol import ladder, standing
@@ -43,24 +43,30 @@ MAX_ID = 2**31 - 1  # the largest id the database holds (PostgreSQL integer)
 
 
 def get_assignment(session: Session, ref: str | int) -> Assignment:
+    """The assignment to change, held against other writers until the transaction ends and
+    read as it is now: a row this session read earlier may have changed since (a cancel
+    committed while a report was being handed in), and the change must not be written over
+    with the old state. Only the functions that change an assignment call it."""
     try:
         aid = int(ref)
     except ValueError:
         raise KontrolError(f"assignment must be a number, not {ref!r}") from None
     if not 1 <= aid <= MAX_ID:  # a number no row can have: beyond the database's integers
         raise NotFound(f"no assignment {aid}")
-    # on PostgreSQL the row is locked and read again: a row this session read earlier may have
-    # been changed since (a cancel committed while a report was being handed in), and the
-    # change must not be written over with the old state
-    lock = _lock(session)
-    a = session.get(Assignment, aid, with_for_update=lock, populate_existing=lock)
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if not postgresql:
+        # SQLite has no row locks: a write is how a transaction takes the database's one write
+        # lock, and this write changes nothing
+        session.execute(
+            update(Assignment)
+            .where(Assignment.id == aid)
+            .values(id=Assignment.id)
+            .execution_options(synchronize_session=False)
+        )
+    a = session.get(Assignment, aid, with_for_update=postgresql, populate_existing=True)
     if a is None:
         raise NotFound(f"no assignment {aid}")
     return a
-
-
-def _lock(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
 
 
 def _audit(

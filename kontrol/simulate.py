@@ -304,11 +304,7 @@ def _run(
         if completes.get(day):
             later = _local(day, rules, hour=15)
             with factory() as session, session.begin():
-                done = completes.pop(day)
-                # one read of the day's assignments, kept while they are marked: mark_done then
-                # finds each in the session
-                _held = session.scalars(select(Assignment).where(Assignment.id.in_(done))).all()
-                for aid in done:
+                for aid in completes.pop(day):
                     mark_done(
                         session,
                         aid,

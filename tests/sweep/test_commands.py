@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from kontrol.assignments import cancel, mark_done
 from kontrol.errors import KontrolError
 from kontrol.models import Assignment, AuditEvent
+from kontrol.models.db import make_engine
 from tests.cli_runner import run
 from tests.sweep.conftest import counts, issue, steps
 
@@ -146,12 +147,11 @@ def test_a_policy_with_its_ladder_out_of_order_is_refused(
     assert counts(seeded) == before
 
 
-def test_on_postgresql_a_report_is_not_written_over_a_cancel_made_meanwhile(seeded, jan) -> None:
+def test_a_report_is_not_written_over_a_cancel_made_meanwhile(seeded, jan) -> None:
     """The portal reads the row, then marks it done: a cancel committed in between is seen
-    under the row's lock, and the report is refused, not written over it."""
-    if not seeded.startswith("postgresql"):
-        pytest.skip("SQLite has no row locks: kontrol takes them on PostgreSQL only")
-    engine = create_engine(seeded)
+    once the row is held (a row lock on PostgreSQL, the write lock on SQLite), and the report
+    is refused, not written over it."""
+    engine = make_engine(seeded)
     at = dt.datetime(2021, 1, 20, 10, tzinfo=dt.UTC)
     with Session(engine) as reporting:
         first_read = reporting.get(Assignment, jan)  # the portal's, held as the portal holds it
