@@ -3,7 +3,7 @@
 
     python bench/cli_latency.py              # 10 runs each, interleaved
     python bench/cli_latency.py --runs 20 --rounds 3
-    python bench/cli_latency.py --also ../main/.venv/bin/kontrol   # another checkout, same runs
+    python bench/cli_latency.py --also OTHER/.venv/bin/kontrol   # another checkout, same runs
 
 The commands run as a person types them (the ``kontrol`` script of this venv) in a scratch
 folder whose SQLite database has the seed imported (``kontrol import``, timed apart). Runs are

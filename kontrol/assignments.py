@@ -46,7 +46,7 @@ def get_assignment(session: Session, ref: str | int) -> Assignment:
     """The assignment to change, held against other writers until the transaction ends and
     read as it is now: a row this session read earlier may have changed since (a cancel
     committed while a report was being handed in), and the change must not be written over
-    with the old state. Only the functions that change an assignment call it."""
+    with the old state. Done, cancel and extend call it."""
     try:
         aid = int(ref)
     except ValueError:
@@ -56,11 +56,13 @@ def get_assignment(session: Session, ref: str | int) -> Assignment:
     postgresql = session.get_bind().dialect.name == "postgresql"
     if not postgresql:
         # SQLite has no row locks: a write is how a transaction takes the database's one write
-        # lock, and this write changes nothing
+        # lock, and this write changes nothing (a column no index holds: the row is rewritten
+        # in place). It waits for another writer as any write does; that relies on pysqlite
+        # opening the transaction at this first write, not at a read before it
         session.execute(
             update(Assignment)
             .where(Assignment.id == aid)
-            .values(id=Assignment.id)
+            .values(issued_by=Assignment.issued_by)
             .execution_options(synchronize_session=False)
         )
     a = session.get(Assignment, aid, with_for_update=postgresql, populate_existing=True)

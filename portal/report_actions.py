@@ -48,10 +48,14 @@ def submit_report(
         raise Invalid("Напишите отчёт или приложите файл.")
     if not a.is_open:
         raise Conflict(closed_words(a))
+    # mark_done holds the row and reads it as it is: a report or a cancel committed since the
+    # check above (a second tab, a reply by mail, a person) is refused in the page's words
     try:
-        state.mark_done(session, a.id, note=text or None, now=ctx.now, actor=ctx.actor)
+        _, changed = state.mark_done(session, a.id, note=text or None, now=ctx.now, actor=ctx.actor)
     except KontrolError as exc:
-        raise Conflict(str(exc)) from exc
+        raise Conflict(closed_words(a) if not a.is_open else str(exc)) from exc
+    if not changed:
+        raise Conflict(closed_words(a))
     curator = curator_of(session, a) if ctx.acceptance else None
     report = Report(
         assignment_id=a.id,

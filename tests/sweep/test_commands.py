@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from kontrol.assignments import cancel, mark_done
@@ -161,4 +162,26 @@ def test_a_report_is_not_written_over_a_cancel_made_meanwhile(seeded, jan) -> No
         with pytest.raises(KontrolError, match="cancelled"):
             mark_done(reporting, jan, note="отчёт", now=at, actor="test")
     assert _assignment(seeded, jan).status == "cancelled"
+    engine.dispose()
+
+
+def test_while_a_change_holds_the_row_no_other_writer_changes_it(seeded, jan) -> None:
+    """Between reading the row and writing it, a change holds it: another writer cannot commit
+    over it (it would wait; here it is told not to wait long, and gives up)."""
+    engine = make_engine(seeded)
+    postgresql = seeded.startswith("postgresql")
+    impatient = (
+        create_engine(seeded.replace("postgresql://", "postgresql+psycopg://", 1))
+        if postgresql
+        else create_engine(seeded, connect_args={"timeout": 0.2})
+    )
+    at = dt.datetime(2021, 1, 20, 10, tzinfo=dt.UTC)
+    with Session(engine) as reporting, reporting.begin():
+        mark_done(reporting, jan, note="отчёт", now=at, actor="test")  # holds the row until commit
+        with Session(impatient) as other, pytest.raises(OperationalError), other.begin():
+            if postgresql:
+                other.execute(text("SET LOCAL lock_timeout = '200ms'"))
+            cancel(other, jan, reason="мероприятие исключено", now=at, actor="test")
+    assert _assignment(seeded, jan).status == "done"
+    impatient.dispose()
     engine.dispose()
