@@ -112,9 +112,8 @@ def decide_extension(session: Session, ctx: Context, comment: str) -> Outcome:
     a = session.get(Assignment, req.assignment_id)
     assert a is not None
     _claim(session, ctx, req, approved=approved, comment=comment)
-    old = a.due_on
-    if approved:
-        _move(session, ctx, a, req)
+    # the due date the approval moves from, as read under the row's lock (state.extend)
+    old = _move(session, ctx, a, req) if approved else a.due_on
     ctx.audit(
         session,
         a,
@@ -160,10 +159,11 @@ def _claim(
     )
 
 
-def _move(session: Session, ctx: Context, a: Assignment, req: ExtensionRequest) -> None:
-    """The approved date becomes the due date (its mail is the decision's own)."""
+def _move(session: Session, ctx: Context, a: Assignment, req: ExtensionRequest) -> dt.date:
+    """The approved date becomes the due date (its mail is the decision's own); the due date
+    it replaced."""
     try:
-        state.extend(
+        _, old = state.extend(
             session,
             a.id,
             to=req.requested_due_on,
@@ -180,6 +180,7 @@ def _move(session: Session, ctx: Context, a: Assignment, req: ExtensionRequest) 
         ) from None
     except KontrolError as exc:
         raise Conflict(f"Срок перенести нельзя: {exc}") from exc
+    return old
 
 
 def _request_words(status: str) -> str:
