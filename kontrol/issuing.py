@@ -134,10 +134,10 @@ def issue_occurrence(
             result.created.append(new_id)
     session.flush()
     if result.created:
-        for assignment in session.scalars(
+        new = session.scalars(
             select(Assignment).where(Assignment.id.in_(result.created)).order_by(Assignment.id)
-        ):
-            mailer.assignment_issued(session, assignment, now=now)
+        )
+        mailer.write_many(session, [mailer.issued_letter(a, now=now) for a in new], now)
     result.assignments = list(
         session.scalars(
             select(Assignment)

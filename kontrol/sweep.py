@@ -13,7 +13,7 @@ it), and a sweep killed halfway keeps what it committed and finishes on the next
 Two stages, each in its own unit(s) of work:
 
 1. per batch of assignments: status issued → overdue, reminders, overdue notices (to the
-   executor alone);
+   executor alone), the batch's mails written together (``outbox.enqueue_many``);
 2. one unit: the supervisors' mail — at most ONE per supervisor body and sweep day (outbox key
    ``digest:{body}:{day}``; one sweep once sent a department 114 copies of overdue notices).
    It tells a body what the ladder brought it that day: the assignments of the bodies that
@@ -35,7 +35,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -43,7 +42,8 @@ from kontrol import ladder
 from kontrol.config import Rules
 from kontrol.mail.digest import NEW
 from kontrol.mail.mailer import Mailer, digest_written
-from kontrol.models import Assignment, AuditEvent, Body, LadderStep
+from kontrol.mail.outbox import Letter
+from kontrol.models import Assignment, AuditEvent, Body, OutboxMessage
 from kontrol.models.base import utc
 from kontrol.oversight import (
     by_overseer,
@@ -59,6 +59,7 @@ from kontrol.sweep_queries import (
     candidate_ids,
     claim_many,
     load,
+    noticed_today,
     standings,
     taken_steps,
     turn_overdue,
@@ -194,6 +195,15 @@ class Sweep:
             if not step.is_escalation
         ]
         claimed = claim_many(session, wanted, as_of=self.as_of, now=self.now, actor=self.actor)
+        # the claimed steps' mails composed, then written together (two statements)
+        letters = {
+            (a.id, s.name): self._letter(a, s, decisions[a.id])
+            for a in acting
+            for s in decisions[a.id].steps
+            if (a.id, s.name) in claimed
+        }
+        written = self.mailer.write_many(session, [*letters.values()], self.now)
+        rows = dict(zip(letters, written, strict=True))
         for a in acting:
             d = decisions[a.id]
             if a.id in overdue:
@@ -201,8 +211,8 @@ class Sweep:
             for step in d.steps:
                 if step.is_escalation:
                     later.append((a.id, step.name))
-                elif (a.id, step.name) in claimed:
-                    self._mail(session, a, step, d)
+                elif (a.id, step.name) in rows:
+                    self._mail(session, a, step, d, rows[a.id, step.name])
         return later
 
     def _now_overdue(self, session: Session, a: Assignment, days: int) -> None:
@@ -211,13 +221,20 @@ class Sweep:
         action = action_of(a, "status", None, recipient_id=None, recipient_name=None, days=days)
         self._done(session, action, "overdue", due_on=str(a.due_on), from_status="issued")
 
-    def _mail(self, session: Session, a: Assignment, step: ladder.Step, d: ladder.Decision) -> None:
+    def _letter(self, a: Assignment, step: ladder.Step, d: ladder.Decision) -> Letter:
         if step.kind == "reminder":
-            row = self.mailer.reminder(session, a, days_left=d.days_left, now=self.now)
-            days = d.days_left
-        else:
-            row = self.mailer.overdue_notice(session, a, days_overdue=d.days_overdue, now=self.now)
-            days = d.days_overdue
+            return self.mailer.reminder_letter(a, days_left=d.days_left)
+        return self.mailer.overdue_letter(a, days_overdue=d.days_overdue)
+
+    def _mail(
+        self,
+        session: Session,
+        a: Assignment,
+        step: ladder.Step,
+        d: ladder.Decision,
+        row: OutboxMessage | None,
+    ) -> None:
+        days = d.days_left if step.kind == "reminder" else d.days_overdue
         action = action_of(
             a,
             step.kind,
@@ -235,7 +252,7 @@ class Sweep:
         docstring)."""
         news: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
         self._escalate(session, wanted, news)
-        for a in self._overdue_today(session):
+        for a in noticed_today(session, self.as_of):
             up = informed(a)
             if up is not None:
                 news[up.id][a.id].add(NEW)
@@ -338,28 +355,6 @@ class Sweep:
             )
             if who is not None:
                 news[who.id][a.id].add(level)
-
-    def _overdue_today(self, session: Session) -> list[Assignment]:
-        """The open assignments whose overdue notice was taken today (by this sweep or an
-        earlier run of the day), for the due date in force. Driven by the open, past-due
-        assignments (the ``(status, due_on)`` index), each step found by its unique key: the
-        history of steps is never scanned."""
-        ids = session.scalars(
-            select(Assignment.id)
-            .join(
-                LadderStep,
-                (LadderStep.assignment_id == Assignment.id)
-                & (LadderStep.step == ladder.OVERDUE)
-                & (LadderStep.due_on == Assignment.due_on),
-            )
-            .where(
-                Assignment.status.in_(ladder.OPEN),
-                Assignment.due_on < self.as_of,
-                LadderStep.taken_on == self.as_of,
-            )
-            .order_by(Assignment.id)
-        ).all()
-        return load(session, ids) if ids else []
 
 
 def run_sweep(

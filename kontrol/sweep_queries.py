@@ -142,3 +142,26 @@ def turn_overdue(session: Session, ids: Sequence[int]) -> set[int]:
         .execution_options(synchronize_session=False)
     )
     return {int(i) for i in result.scalars()}
+
+
+def noticed_today(session: Session, as_of: dt.date) -> list[Assignment]:
+    """The open assignments whose overdue notice was taken on ``as_of`` (by this sweep or an
+    earlier run of the day), for the due date in force. Driven by the open, past-due
+    assignments (the ``(status, due_on)`` index), each step found by its unique key: the
+    history of steps is never scanned."""
+    ids = session.scalars(
+        select(Assignment.id)
+        .join(
+            LadderStep,
+            (LadderStep.assignment_id == Assignment.id)
+            & (LadderStep.step == ladder.OVERDUE)
+            & (LadderStep.due_on == Assignment.due_on),
+        )
+        .where(
+            Assignment.status.in_(ladder.OPEN),
+            Assignment.due_on < as_of,
+            LadderStep.taken_on == as_of,
+        )
+        .order_by(Assignment.id)
+    ).all()
+    return load(session, ids) if ids else []

@@ -24,7 +24,7 @@ from kontrol.mail import compose
 from kontrol.mail.digest import Line
 from kontrol.mail.links import Links, executor_url, make_link_for, overview_url, signing_keys
 from kontrol.mail.message import assignment_ics, format_address
-from kontrol.mail.outbox import Letter, Postmark, enqueue
+from kontrol.mail.outbox import Letter, Postmark, enqueue, enqueue_many
 from kontrol.mail.render import (
     Rendered,
     assignment_data,
@@ -115,19 +115,23 @@ class Mailer:
     def _write(self, session: Session, letter: Letter, now: dt.datetime) -> OutboxMessage | None:
         return enqueue(session, letter, postmark=self.postmark, now=now)
 
-    def _to_executor(
+    def write_many(
+        self, session: Session, letters: Sequence[Letter], now: dt.datetime
+    ) -> list[OutboxMessage | None]:
+        """Letters composed beforehand, written together (``outbox.enqueue_many``)."""
+        return enqueue_many(session, letters, postmark=self.postmark, now=now)
+
+    def _letter(
         self,
-        session: Session,
         a: Assignment,
         rendered: Rendered,
         *,
         key: str,
         kind: str,
-        now: dt.datetime,
         attachments: Sequence[Mapping[str, Any]] = (),
-    ) -> OutboxMessage | None:
+    ) -> Letter:
         """One mail about one assignment to its body; replies go to its curator."""
-        letter = Letter(
+        return Letter(
             key=key,
             kind=kind,
             to=body_addresses(a.body),
@@ -138,7 +142,6 @@ class Mailer:
             roadmap_id=a.obligation.item.roadmap_id,
             recipient_body_id=a.body_id,
         )
-        return self._write(session, letter, now)
 
     def to_curator(
         self,
@@ -187,34 +190,39 @@ class Mailer:
     def assignment_issued(
         self, session: Session, a: Assignment, *, now: dt.datetime
     ) -> OutboxMessage | None:
+        return self._write(session, self.issued_letter(a, now=now), now)
+
+    def issued_letter(self, a: Assignment, *, now: dt.datetime) -> Letter:
         """The assignment itself, with an .ics of its due date; key ``issued:{id}``."""
         about = self.about(a)
-        return self._to_executor(
-            session,
+        return self._letter(
             a,
             compose.assignment_issued(about),
             key=f"issued:{a.id}",
             kind="assignment_issued",
-            now=now,
             attachments=[self._ics(a, about, now=now, sequence=0)],
         )
 
     def reminder(
         self, session: Session, a: Assignment, *, days_left: int, now: dt.datetime
     ) -> OutboxMessage | None:
+        return self._write(session, self.reminder_letter(a, days_left=days_left), now)
+
+    def reminder_letter(self, a: Assignment, *, days_left: int) -> Letter:
         """A reminder ``days_left`` working days before due; one per step and due date."""
-        return self._to_executor(
-            session,
+        return self._letter(
             a,
             compose.reminder(self.about(a), days_left=days_left),
             key=f"reminder-{days_left}:{a.id}:{a.due_on}",
             kind="reminder",
-            now=now,
         )
 
     def overdue_notice(
         self, session: Session, a: Assignment, *, days_overdue: int, now: dt.datetime
     ) -> OutboxMessage | None:
+        return self._write(session, self.overdue_letter(a, days_overdue=days_overdue), now)
+
+    def overdue_letter(self, a: Assignment, *, days_overdue: int) -> Letter:
         """The notice the working day after due, to the executor alone. It names the body the
         executor escalates to, which hears of it in its one mail of the day (``kontrol.sweep``):
         a copy per notice flooded supervisors (205 mails in one sweep), and never carries the
@@ -226,7 +234,7 @@ class Mailer:
             informed=body_name(informed) if informed is not None else None,
         )
         key = f"overdue:{a.id}:{a.due_on}"
-        return self._to_executor(session, a, rendered, key=key, kind="overdue_notice", now=now)
+        return self._letter(a, rendered, key=key, kind="overdue_notice")
 
     def extension_decision(
         self,
@@ -255,15 +263,14 @@ class Mailer:
         rendered = compose.extension_decision(
             about, approved=approved, old_due_on=old_due_on, comment=comment
         )
-        return self._to_executor(
-            session,
+        letter = self._letter(
             a,
             rendered,
             key=f"extension:{a.id}:{decision_key}",
             kind="extension_decision",
-            now=now,
             attachments=attachments,
         )
+        return self._write(session, letter, now)
 
     def extension(
         self,
@@ -341,7 +348,7 @@ class Mailer:
             self.about(a), comment=comment, status_words=status_words
         )
         key = f"report-returned:{report_id}"
-        return self._to_executor(session, a, rendered, key=key, kind="report_returned", now=now)
+        return self._write(session, self._letter(a, rendered, key=key, kind="report_returned"), now)
 
     def reply_answer(
         self,

@@ -127,3 +127,56 @@ def test_text_with_line_breaks_cannot_add_headers(
         "loiro@loiro.example",
         "priemnaya@loiro.example",
     ]
+
+
+def letter(key: str, to: tuple[str, ...] = ("a@example.org",)) -> Letter:
+    return Letter(
+        key=key,
+        kind="reminder",
+        to=to,
+        rendered=Rendered(f"Тема {key}", f"текст {key}", f"<p>текст {key}</p>"),
+    )
+
+
+def test_many_mails_in_one_call_answer_in_their_order_and_skip_keys_already_there(
+    world: World,
+) -> None:
+    with world.transaction() as s:
+        assert enqueue_plain(s, "k2") is not None
+    letters = [letter("k1"), letter("k2"), letter("k3"), letter("k1"), letter("k4", to=())]
+    with world.transaction() as s:
+        rows = outbox.enqueue_many(s, letters, postmark=POSTMARK, now=NOW)
+        assert [r.key if r else None for r in rows] == ["k1", None, "k3", None, "k4"]
+        assert [r.status if r else None for r in rows] == [
+            "pending",
+            None,
+            "pending",
+            None,
+            "failed",
+        ]
+        ids = {r.key: r.id for r in rows if r}
+    with world.transaction() as s:
+        stored = {
+            m.key: (m.id, m.subject, m.content.body_text, m.content.raw is not None)
+            for m in s.scalars(select(OutboxMessage))
+        }
+    assert {k: v[0] for k, v in stored.items() if k != "k2"} == ids
+    assert stored["k1"][1:] == ("Тема k1", "текст k1", True)
+    assert stored["k3"][1:] == ("Тема k3", "текст k3", True)
+    assert stored["k2"][1] == "Тема"  # the row there before is left as it was
+
+
+def test_a_long_call_spans_several_statements_and_every_row_gets_its_own_words(
+    world: World,
+) -> None:
+    letters = [letter(f"bulk:{i}") for i in range(1_200)]
+    with world.transaction() as s:
+        rows = outbox.enqueue_many(s, letters, postmark=POSTMARK, now=NOW)
+        assert all(r is not None for r in rows)
+        by_id = {r.id: r.key for r in rows if r}
+    assert len(by_id) == 1_200
+    with world.transaction() as s:
+        for m in s.scalars(select(OutboxMessage)):
+            assert by_id[m.id] == m.key
+            assert m.content.body_text == f"текст {m.key}"
+            assert m.content.raw is not None and m.message_id.encode() in m.content.raw
