@@ -195,7 +195,7 @@ class Sweep:
             if not step.is_escalation
         ]
         claimed = claim_many(session, wanted, as_of=self.as_of, now=self.now, actor=self.actor)
-        # the claimed steps' mails composed, then written together (two statements)
+        # the claimed steps' mails composed, then written together (two executions)
         letters = {
             (a.id, s.name): self._letter(a, s, decisions[a.id])
             for a in acting

@@ -1,8 +1,9 @@
 """The transactional outbox: every mail is written, built whole, with the change that causes it.
 
-``enqueue`` is the one way a mail becomes a row. It inserts inside the caller's transaction
-with ``INSERT … ON CONFLICT (key) DO NOTHING``, so the same event enqueued twice — a re-run,
-two workers, two threads — is one row; and it builds the message's bytes there and then
+``enqueue`` (``enqueue_many`` for several) is the one way a mail becomes a row. It inserts
+inside the caller's transaction with ``INSERT … ON CONFLICT (key) DO NOTHING``, so the same
+event enqueued twice — a re-run, two workers, two threads — is one row; and it builds the
+message's bytes there and then
 (``raw``: sender and Date from the ``Postmark``), so delivery only sends stored bytes and every
 retry sends exactly the same message. Rows go pending → sending → sent, or back to pending
 with a backoff and the reason, or failed with the reason; a row is never deleted, so nothing is
@@ -82,10 +83,11 @@ CONTENT = ("body_text", "body_html", "attachments", "raw")  # the columns beside
 def enqueue_many(
     session: Session, letters: Sequence[Letter], *, postmark: Postmark, now: dt.datetime
 ) -> list[OutboxMessage | None]:
-    """``enqueue`` for many mails in two executions, a multi-row INSERT per thousand rows each
-    (a sweep's batch, an occurrence's recipients): on PostgreSQL, two round trips a mail were a
-    tenth of the sweep. One result per letter, in their order; a key already there, or twice
-    among ``letters``, gives None (after the first)."""
+    """``enqueue`` for many mails (a sweep's batch, an occurrence's recipients) in two
+    executions: the rows as multi-row INSERTs (a thousand rows each), their contents as one
+    executemany. On PostgreSQL, two round trips a mail were a tenth of the sweep. One result
+    per letter, in their order; a key already there, or twice among ``letters``, gives None
+    (after the first)."""
     if not letters:
         return []
     at = utc(now)
