@@ -3,12 +3,11 @@
 ``enqueue`` (``enqueue_many`` for several) is the one way a mail becomes a row. It inserts
 inside the caller's transaction with ``INSERT … ON CONFLICT (key) DO NOTHING``, so the same
 event enqueued twice — a re-run, two workers, two threads — is one row; and it builds the
-message's bytes there and then
-(``raw``: sender and Date from the ``Postmark``), so delivery only sends stored bytes and every
-retry sends exactly the same message. Rows go pending → sending → sent, or back to pending
-with a backoff and the reason, or failed with the reason; a row is never deleted, so nothing is
-lost without a trace. Claiming is ``kontrol.mail.claims``, the state changes after a claim
-``kontrol.mail.states``.
+message's bytes there and then (``raw``: sender and Date from the ``Postmark``), so delivery
+only sends stored bytes and every retry sends exactly the same message. Rows go pending →
+sending → sent, or back to pending with a backoff and the reason, or failed with the reason; a
+row is never deleted, so nothing is lost without a trace. Claiming is ``kontrol.mail.claims``,
+the state changes after a claim ``kontrol.mail.states``.
 
 Times are UTC (the columns' type, ``UtcDateTime``, sees to it on both databases).
 """
@@ -77,9 +76,6 @@ def enqueue(
     return enqueue_many(session, [letter], postmark=postmark, now=now)[0]
 
 
-CONTENT = ("body_text", "body_html", "attachments", "raw")  # the columns besides message_id
-
-
 def enqueue_many(
     session: Session, letters: Sequence[Letter], *, postmark: Postmark, now: dt.datetime
 ) -> list[OutboxMessage | None]:
@@ -99,13 +95,13 @@ def enqueue_many(
     new = {key: new_id for new_id, key in session.execute(stmt, [values for values, _ in rows])}
     written: list[OutboxMessage | None] = []
     for values, row in rows:
-        new_id = new.pop(values["key"], None)
+        new_id = new.pop(values["key"], None)  # popped: a key twice gets the row once
         if new_id is not None:
             row.id = row.content.message_id = new_id
         written.append(row if new_id is not None else None)
     new_rows = [row for row in written if row is not None]
     if new_rows:
-        columns = ("message_id", *CONTENT)
+        columns = ("message_id", "body_text", "body_html", "attachments", "raw")
         session.execute(
             insert(content), [{c: getattr(r.content, c) for c in columns} for r in new_rows]
         )
