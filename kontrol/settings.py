@@ -5,20 +5,54 @@ Read once at the CLI/flow edge and passed down; nothing below reads the environm
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from kontrol.errors import KontrolError
 
 
-class Settings(BaseSettings):
-    # an empty variable is an unset one (KONTROL_SMTP_CA_FILE= means the system's store)
-    model_config = SettingsConfigDict(env_prefix="KONTROL_", extra="ignore", env_ignore_empty=True)
+class FromEnvironment(BaseModel):
+    """A model whose fields not given as arguments come from ``<env_prefix><FIELD>`` variables.
+
+    It does what pydantic-settings did here, for fields of one value (a string, number, flag,
+    path or choice, which pydantic converts from the variable's text): names match without
+    regard to case, unknown variables are ignored. pydantic-settings itself cost every command
+    about 0.1 s to import (asyncio, its cloud sources), which is most of ``kontrol schedule``'s
+    own time beyond its libraries.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+    env_prefix: ClassVar[str] = ""
+    # an empty variable is an unset one
+    env_ignore_empty: ClassVar[bool] = False
+
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**{**self.environment(os.environ), **values})
+
+    @classmethod
+    def environment(cls, environ: Mapping[str, str]) -> dict[str, str]:
+        """The fields ``environ`` sets, by field name."""
+        prefix = cls.env_prefix.upper()
+        found: dict[str, str] = {}
+        for variable, value in environ.items():
+            if not variable.upper().startswith(prefix) or (cls.env_ignore_empty and not value):
+                continue
+            name = variable[len(prefix) :].lower()
+            if name in cls.model_fields:
+                found[name] = value
+        return found
+
+
+class Settings(FromEnvironment):
+    # KONTROL_SMTP_CA_FILE= means the system's store
+    env_prefix: ClassVar[str] = "KONTROL_"
+    env_ignore_empty: ClassVar[bool] = True
 
     database_url: str = "sqlite:///kontrol.db"
     directory: Path | None = None

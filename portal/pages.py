@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,7 +23,7 @@ from kontrol.models.base import utc
 from kontrol.models.report import Attachment, ExtensionRequest, Report
 from kontrol.portal import tokens, uploads
 from kontrol.portal.service import occurrence_mates
-from kontrol.settings import Settings
+from kontrol.settings import FromEnvironment, Settings
 
 REVIEW_WORDS = {
     "pending": "ждёт решения куратора",
@@ -35,10 +34,10 @@ REVIEW_WORDS = {
 REQUEST_WORDS = {"pending": "ждёт решения", "approved": "одобрена", "rejected": "отклонена"}
 
 
-class PortalSettings(BaseSettings):
+class PortalSettings(FromEnvironment):
     """The portal's own knobs (``KONTROL_PORTAL_*``); kept here until they join ``Settings``."""
 
-    model_config = SettingsConfigDict(env_prefix="KONTROL_PORTAL_", extra="ignore")
+    env_prefix: ClassVar[str] = "KONTROL_PORTAL_"
 
     link_ttl_days: int = Field(60, gt=0, le=3650)
     max_upload_mb: float = Field(20, gt=0, le=1024)
