@@ -11,12 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import holidays
 import yaml
 
 from kontrol.roadmap.errors import RoadmapError
+
+if TYPE_CHECKING:
+    from holidays import HolidayBase
 
 __all__ = ["CalendarError", "Overrides", "WorkCalendar", "load_overrides"]
 
@@ -98,8 +100,9 @@ class WorkCalendar:
 
     def __init__(self, overrides: Overrides | None = None) -> None:
         self.overrides = overrides or Overrides()
-        # expand=True: each year is loaded from the package the first time a date in it is asked
-        self._ru = holidays.country_holidays("RU", expand=True)
+        # made on the first question: the package loads every country's module to give one
+        # (about 0.1 s), and many commands load the rules without asking about a day
+        self._ru: HolidayBase | None = None
         # each day's answer, once: the sweep and the simulation ask about the same days
         # millions of times, and holidays' own lookup is the slow part of a ten-year simulation
         self._known: dict[date, bool] = {}
@@ -116,6 +119,11 @@ class WorkCalendar:
             return False
         if d in self.overrides.working_days:
             return True
+        if self._ru is None:
+            import holidays
+
+            # expand=True: each year is loaded the first time a date in it is asked
+            self._ru = holidays.country_holidays("RU", expand=True)
         return bool(self._ru.is_working_day(d))
 
     def _step(self, d: date, step: timedelta) -> date:
