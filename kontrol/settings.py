@@ -22,15 +22,14 @@ class FromEnvironment(BaseModel):
 
     It does what pydantic-settings did here, for fields of one value (a string, number, flag,
     path or choice, which pydantic converts from the variable's text): names match without
-    regard to case, unknown variables are ignored. pydantic-settings itself cost every command
-    about 0.1 s to import (asyncio, its cloud sources), which is most of ``kontrol schedule``'s
-    own time beyond its libraries.
+    regard to case, an empty variable is an unset one (KONTROL_SMTP_CA_FILE= means the system's
+    store), unknown variables are ignored. pydantic-settings itself came with Prefect,
+    not as a dependency of ours, and cost every command 0.06–0.1 s to import (asyncio, its
+    cloud sources): about a tenth of ``kontrol schedule``.
     """
 
     model_config = ConfigDict(extra="ignore")
     env_prefix: ClassVar[str] = ""
-    # an empty variable is an unset one
-    env_ignore_empty: ClassVar[bool] = False
 
     def __init__(self, **values: Any) -> None:
         super().__init__(**{**self.environment(os.environ), **values})
@@ -41,7 +40,7 @@ class FromEnvironment(BaseModel):
         prefix = cls.env_prefix.upper()
         found: dict[str, str] = {}
         for variable, value in environ.items():
-            if not variable.upper().startswith(prefix) or (cls.env_ignore_empty and not value):
+            if not variable.upper().startswith(prefix) or not value:
                 continue
             name = variable[len(prefix) :].lower()
             if name in cls.model_fields:
@@ -50,9 +49,7 @@ class FromEnvironment(BaseModel):
 
 
 class Settings(FromEnvironment):
-    # KONTROL_SMTP_CA_FILE= means the system's store
     env_prefix: ClassVar[str] = "KONTROL_"
-    env_ignore_empty: ClassVar[bool] = True
 
     database_url: str = "sqlite:///kontrol.db"
     directory: Path | None = None

@@ -33,9 +33,10 @@ def test_variables_fill_the_fields_arguments_win(monkeypatch: pytest.MonkeyPatch
 def test_the_portal_reads_its_own_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KONTROL_PORTAL_REPORT_ACCEPTANCE", "false")
     monkeypatch.setenv("KONTROL_PORTAL_MAX_UPLOAD_MB", "5")
+    monkeypatch.setenv("KONTROL_PORTAL_LINK_TTL_DAYS", "")  # empty: unset, as for the others
     monkeypatch.setenv("KONTROL_SMTP_PORT", "2525")  # not the portal's: ignored
     config = PortalSettings()
-    assert (config.report_acceptance, config.max_upload_mb) == (False, 5)
+    assert (config.report_acceptance, config.max_upload_mb, config.link_ttl_days) == (False, 5, 60)
     assert PortalSettings(report_acceptance=True).report_acceptance is True
 
 
