@@ -10,46 +10,37 @@ import re
 from collections.abc import Mapping
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from kontrol.errors import KontrolError
 
+PREFIX = "KONTROL_"
 
-class FromEnvironment(BaseModel):
-    """A model whose fields not given as arguments come from ``<env_prefix><FIELD>`` variables.
 
-    It does what pydantic-settings did here, for fields of one value (a string, number, flag,
-    path or choice, which pydantic converts from the variable's text): names match without
-    regard to case, an empty variable is an unset one (KONTROL_SMTP_CA_FILE= means the system's
-    store), unknown variables are ignored. pydantic-settings itself came with Prefect,
-    not as a dependency of ours, and cost every command 0.06–0.1 s to import (asyncio, its
-    cloud sources): about a tenth of ``kontrol schedule``.
+def environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The settings ``environ`` gives, by field name: ``KONTROL_<FIELD>`` in any case, an empty
+    variable unset (KONTROL_SMTP_CA_FILE= means the system's store), the others ignored.
+
+    This is what pydantic-settings did for these fields, each one value (a string, number,
+    flag, path or choice) that pydantic converts from the variable's text. pydantic-settings
+    itself came with Prefect, not as a dependency of ours, and cost every command 0.06–0.1 s
+    to import (asyncio, its cloud sources): about a tenth of ``kontrol schedule``.
     """
-
-    model_config = ConfigDict(extra="ignore")
-    env_prefix: ClassVar[str] = ""
-
-    def __init__(self, **values: Any) -> None:
-        super().__init__(**{**self.environment(os.environ), **values})
-
-    @classmethod
-    def environment(cls, environ: Mapping[str, str]) -> dict[str, str]:
-        """The fields ``environ`` sets, by field name."""
-        prefix = cls.env_prefix.upper()
-        found: dict[str, str] = {}
-        for variable, value in environ.items():
-            if not variable.upper().startswith(prefix) or not value:
-                continue
-            name = variable[len(prefix) :].lower()
-            if name in cls.model_fields:
+    found: dict[str, str] = {}
+    for variable, value in environ.items():
+        if value and variable.upper().startswith(PREFIX):
+            name = variable[len(PREFIX) :].lower()
+            if name in Settings.model_fields:
                 found[name] = value
-        return found
+    return found
 
 
-class Settings(FromEnvironment):
-    env_prefix: ClassVar[str] = "KONTROL_"
+class Settings(BaseModel):
+    """Fields not given as arguments come from the environment (``environment``)."""
+
+    model_config = ConfigDict(extra="ignore", validate_default=True)
 
     database_url: str = "sqlite:///kontrol.db"
     directory: Path | None = None
@@ -87,11 +78,16 @@ class Settings(FromEnvironment):
     upload_dir: Path = Path("var/uploads")
     events: Path | None = None  # the event catalogue (YAML)
     event_senders: str | None = None  # JSON, or the path of a YAML file: senders and tokens
-    # the portal's numbers (KONTROL_PORTAL_*; portal.pages.PortalSettings takes them from
-    # here), checked with the rest at load time; unset: the portal's defaults
+    # the portal's knobs (KONTROL_PORTAL_*; kontrol.portal.pages.PortalSettings takes them
+    # from here), checked with the rest at load time; unset: the portal's defaults
     # bounded: a link's expiry must stay a date (at most ten years), an upload a sane size
     portal_link_ttl_days: int | None = Field(None, gt=0, le=3650)
     portal_max_upload_mb: float | None = Field(None, gt=0, le=1024)
+    # false: a report is accepted as sent, without the curator's review
+    portal_report_acceptance: bool | None = None
+
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**{**environment(os.environ), **values})
 
     @field_validator("mail_from")
     @classmethod

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,7 +23,7 @@ from kontrol.models.base import utc
 from kontrol.models.report import Attachment, ExtensionRequest, Report
 from kontrol.portal import tokens, uploads
 from kontrol.portal.service import occurrence_mates
-from kontrol.settings import FromEnvironment, Settings
+from kontrol.settings import Settings
 
 REVIEW_WORDS = {
     "pending": "ждёт решения куратора",
@@ -34,10 +34,11 @@ REVIEW_WORDS = {
 REQUEST_WORDS = {"pending": "ждёт решения", "approved": "одобрена", "rejected": "отклонена"}
 
 
-class PortalSettings(FromEnvironment):
-    """The portal's own knobs (``KONTROL_PORTAL_*``); kept here until they join ``Settings``."""
+class PortalSettings(BaseModel):
+    """The portal's own knobs, read from ``KONTROL_PORTAL_*`` with the other settings
+    (``Settings.portal_*``, checked at load time); unset there, these defaults."""
 
-    env_prefix: ClassVar[str] = "KONTROL_PORTAL_"
+    model_config = ConfigDict(validate_default=True)
 
     link_ttl_days: int = Field(60, gt=0, le=3650)
     max_upload_mb: float = Field(20, gt=0, le=1024)
@@ -45,11 +46,11 @@ class PortalSettings(FromEnvironment):
 
     @classmethod
     def of(cls, settings: Settings) -> PortalSettings:
-        """The environment, overridden by same-named ``Settings`` fields once they exist."""
+        """The portal's settings ``settings`` sets, the defaults for the others."""
         values = {
             name: getattr(settings, f"portal_{name}")
             for name in cls.model_fields
-            if getattr(settings, f"portal_{name}", None) is not None
+            if getattr(settings, f"portal_{name}") is not None
         }
         return cls(**values)
 

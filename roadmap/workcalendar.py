@@ -8,6 +8,7 @@ file (``days_off: [...]``, ``working_days: [...]``) that overrides the package.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -106,6 +107,17 @@ class WorkCalendar:
         # each day's answer, once: the sweep and the simulation ask about the same days
         # millions of times, and holidays' own lookup is the slow part of a ten-year simulation
         self._known: dict[date, bool] = {}
+        # the portal asks from several threads, and holidays fills a year in place (the year
+        # counts as loaded before its days are in): a day asked meanwhile was taken for a
+        # working one, and kept
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # a lock does not pickle (Prefect hashes a task's inputs, rules among them)
+        return {k: v for k, v in self.__dict__.items() if k != "_lock"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _lock=threading.Lock())
 
     def is_working_day(self, d: date) -> bool:
         """True on a working day: overrides first, then holidays' Russia calendar."""
@@ -119,12 +131,13 @@ class WorkCalendar:
             return False
         if d in self.overrides.working_days:
             return True
-        if self._ru is None:
-            import holidays
+        with self._lock:
+            if self._ru is None:
+                import holidays
 
-            # expand=True: each year is loaded the first time a date in it is asked
-            self._ru = holidays.country_holidays("RU", expand=True)
-        return bool(self._ru.is_working_day(d))
+                # expand=True: each year is loaded the first time a date in it is asked
+                self._ru = holidays.country_holidays("RU", expand=True)
+            return bool(self._ru.is_working_day(d))
 
     def _step(self, d: date, step: timedelta) -> date:
         for _ in range(_SEARCH_LIMIT):

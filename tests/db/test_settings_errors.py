@@ -92,6 +92,8 @@ def test_a_database_missing_on_a_real_server_is_one_line(
             "Input should be less than or equal to 3650",
         ),
         ("KONTROL_PORTAL_MAX_UPLOAD_MB", "1e12", "Input should be less than or equal to 1024"),
+        # read by the portal alone, it ended `kontrol portal` in a traceback
+        ("KONTROL_PORTAL_REPORT_ACCEPTANCE", "maybe", "KONTROL_PORTAL_REPORT_ACCEPTANCE='maybe'"),
         # every mail's From: delivery crashed with the rows it claimed left in «sending»
         ("KONTROL_MAIL_FROM", "not an address", "KONTROL_MAIL_FROM='not an address': an e-mail"),
         ("KONTROL_MAIL_FROM", "kontrol@localhost", "KONTROL_MAIL_FROM='kontrol@localhost'"),

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import pickle
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -80,3 +84,41 @@ def test_empty_override_file(tmp_path: Path) -> None:
     file = tmp_path / "calendar.yaml"
     file.write_text("")
     assert load_overrides(file) == Overrides()
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [date.fromordinal(n) for n in range(first.toordinal(), last.toordinal() + 1)]
+
+
+DAYS = _days(date(2021, 1, 1), date(2022, 12, 31))
+
+
+def _ask(cal: WorkCalendar, n: int) -> dict[date, bool]:
+    return {d: cal.is_working_day(d) for d in DAYS[n::8]}
+
+
+def test_threads_asking_at_once_get_the_answers_one_thread_gets() -> None:
+    # the portal shares one calendar among its threads; holidays counts a year as loaded
+    # before its days are in, so a day asked meanwhile was once taken for a working one
+    truth = {d: WorkCalendar().is_working_day(d) for d in DAYS}
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads change hands as often as they can
+    try:
+        for _ in range(20):
+            cal = WorkCalendar()
+            with ThreadPoolExecutor(8) as pool:
+                parts = list(pool.map(functools.partial(_ask, cal), range(8)))
+            assert {d: a for part in parts for d, a in part.items()} == truth
+            assert {d: cal.is_working_day(d) for d in DAYS} == truth  # nothing wrong was kept
+    finally:
+        sys.setswitchinterval(switch)
+
+
+def test_a_calendar_survives_pickling_asked_or_not() -> None:
+    # Prefect hashes a task's inputs (the rules carry the calendar) by pickling them
+    fresh, used = WorkCalendar(), WorkCalendar()
+    assert not used.is_working_day(date(2021, 1, 8))
+    for cal in (fresh, used):
+        copy = pickle.loads(pickle.dumps(cal))
+        assert not copy.is_working_day(date(2021, 1, 8))
+        assert copy.is_working_day(date(2021, 2, 20))
