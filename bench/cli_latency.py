@@ -12,10 +12,10 @@ interleaved (one of each command per pass), so a busy moment of a shared machine
 alike; the ratio to ``import click`` is what the target (≤ 5×) is about. Three more lines
 import only the libraries the commands cannot do without: the floor under their ratios.
 ``libs: schedule`` is the grammar, the settings and policy models and the production calendar;
-``libs: database`` the ORM and the models (``items``); ``libs: db+calendar`` adds the calendar
-(``status``, which counts the working days of overdue assignments).
-An untimed pass runs every command once first, with bytecode written as an installed package
-has it.
+``libs: database`` the ORM and pydantic (``items``; mapping the models is beyond it); ``libs:
+db+calendar`` adds the calendar (``status``, which counts the working days of overdue
+assignments). An untimed pass runs every command once first, with bytecode written as an
+installed package has it.
 """
 
 from __future__ import annotations

@@ -100,7 +100,10 @@ class WorkCalendar:
     """Working-day arithmetic over the Russian production calendar plus overrides."""
 
     def __init__(self, overrides: Overrides | None = None) -> None:
-        self.overrides = overrides or Overrides()
+        self._start(overrides or Overrides())
+
+    def _start(self, overrides: Overrides) -> None:
+        self.overrides = overrides
         # made on the first question: the package loads every country's module to give one
         # (about 0.1 s), and many commands load the rules without asking about a day
         self._ru: HolidayBase | None = None
@@ -113,11 +116,12 @@ class WorkCalendar:
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, Any]:
-        # a lock does not pickle (Prefect hashes a task's inputs, rules among them)
-        return {k: v for k, v in self.__dict__.items() if k != "_lock"}
+        # a calendar is its overrides; the rest is caches and a lock, which does not pickle
+        # (Prefect hashes a task's inputs by pickling them: the rules carry a calendar)
+        return {"overrides": self.overrides}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state, _lock=threading.Lock())
+        self._start(state["overrides"])
 
     def is_working_day(self, d: date) -> bool:
         """True on a working day: overrides first, then holidays' Russia calendar."""

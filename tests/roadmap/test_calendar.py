@@ -114,11 +114,15 @@ def test_threads_asking_at_once_get_the_answers_one_thread_gets() -> None:
         sys.setswitchinterval(switch)
 
 
-def test_a_calendar_survives_pickling_asked_or_not() -> None:
-    # Prefect hashes a task's inputs (the rules carry the calendar) by pickling them
-    fresh, used = WorkCalendar(), WorkCalendar()
-    assert not used.is_working_day(date(2021, 1, 8))
-    for cal in (fresh, used):
-        copy = pickle.loads(pickle.dumps(cal))
-        assert not copy.is_working_day(date(2021, 1, 8))
-        assert copy.is_working_day(date(2021, 2, 20))
+def test_a_calendar_pickles_as_its_overrides_asked_or_not(tmp_path: Path) -> None:
+    # Prefect hashes a task's inputs (the rules carry the calendar) by pickling them: the same
+    # calendar gives the same bytes however many days it has been asked
+    file = tmp_path / "calendar.yaml"
+    file.write_text("working_days: ['2021-01-08']\n")
+    for overrides in (None, load_overrides(file)):
+        fresh, used = WorkCalendar(overrides), WorkCalendar(overrides)
+        used.working_days_between(date(2021, 1, 1), date(2030, 12, 31))
+        assert pickle.dumps(used) == pickle.dumps(fresh)
+        copy = pickle.loads(pickle.dumps(used))
+        assert copy.is_working_day(date(2021, 1, 8)) is (overrides is not None)
+        assert copy.is_working_day(date(2021, 2, 20)) and not copy.is_working_day(date(2021, 2, 22))
