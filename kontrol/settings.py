@@ -120,7 +120,7 @@ def settings_error(exc: ValidationError) -> str:
     """One line: each wrong variable with its value (passwords masked) and what is wanted."""
     lines = []
     for error in exc.errors():
-        name = "KONTROL_" + "_".join(str(part) for part in error["loc"]).upper()
+        name = PREFIX + "_".join(str(part) for part in error["loc"]).upper()
         value = shown(name, error.get("input"))
         lines.append(f"{name}={value!r}: {error['msg'].removeprefix('Value error, ')}")
     return "bad setting: " + "; ".join(lines)
