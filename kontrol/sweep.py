@@ -33,8 +33,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -45,6 +46,7 @@ from kontrol.mail.mailer import Mailer, digest_written
 from kontrol.mail.outbox import Letter
 from kontrol.models import Assignment, AuditEvent, Body, OutboxMessage
 from kontrol.models.base import utc
+from kontrol.models.db import insert_rows
 from kontrol.oversight import (
     by_overseer,
     curator_of,
@@ -66,6 +68,7 @@ from kontrol.sweep_queries import (
 )
 
 Units = Callable[[], AbstractContextManager[Session]]
+AUDIT = cast(Table, AuditEvent.__table__)
 BATCH = 200
 CLASHES = 3  # tries of the supervisors' unit when another sweep writes a mail under our feet
 
@@ -117,6 +120,17 @@ class Sweep:
         self.actor, self.batch_size, self.hook = actor, batch_size, hook
         self.report = SweepReport(as_of, rules.calendar.is_working_day(as_of))
 
+    @contextmanager
+    def _unit(self) -> Iterator[Session]:
+        """A unit of work whose audit records are written together as it ends (nothing in it
+        reads them back): one insert for all, not the ORM's flush of an object each. A unit
+        rolled back writes none."""
+        self.audit: list[dict[str, Any]] = []
+        with self.units() as session:
+            yield session
+            insert_rows(session, AUDIT, self.audit)
+        self.audit = []
+
     def run(self) -> SweepReport:
         with self.units() as session:  # a decree void from today: its open work goes first
             self.report.retired = apply_due_retirements(
@@ -129,14 +143,12 @@ class Sweep:
         self.report.candidates = len(ids)
         escalations: list[tuple[int, str]] = []
         for i in range(0, len(ids), self.batch_size):
-            # the batch's audit records are written together when it ends (nothing in it reads
-            # them back): one flush for all, not one before each statement
-            with self.units() as session, session.no_autoflush:
+            with self._unit() as session, session.no_autoflush:
                 escalations += self._batch(session, ids[i : i + self.batch_size])
         for attempt in range(CLASHES):
             done = len(self.report.actions)
             try:
-                with self.units() as session:
+                with self._unit() as session:
                     self._supervisors(session, escalations)
                 break
             except _Clash:
@@ -145,16 +157,16 @@ class Sweep:
                     raise
         return self.report
 
-    def _done(self, session: Session, action: Action, audit: str | None, **details: Any) -> None:
+    def _done(self, action: Action, audit: str | None, **details: Any) -> None:
         if audit:
-            session.add(
-                AuditEvent(
-                    at=self.now,
-                    actor=self.actor,
-                    action=audit,
-                    assignment_id=action.assignment_id,
-                    details={"as_of": str(self.as_of), **details},
-                )
+            self.audit.append(
+                {
+                    "at": self.now,
+                    "actor": self.actor,
+                    "action": audit,
+                    "assignment_id": action.assignment_id,
+                    "details": {"as_of": str(self.as_of), **details},
+                }
             )
         self.report.actions.append(action)
         if self.hook is not None:
@@ -219,7 +231,7 @@ class Sweep:
         """``a`` was turned issued → overdue by this sweep (``turn_overdue``)."""
         set_committed_value(a, "status", "overdue")
         action = action_of(a, "status", None, recipient_id=None, recipient_name=None, days=days)
-        self._done(session, action, "overdue", due_on=str(a.due_on), from_status="issued")
+        self._done(action, "overdue", due_on=str(a.due_on), from_status="issued")
 
     def _letter(self, a: Assignment, step: ladder.Step, d: ladder.Decision) -> Letter:
         if step.kind == "reminder":
@@ -245,7 +257,7 @@ class Sweep:
             mail_key=row.key if row else None,
             subject=row.subject if row else None,
         )
-        self._done(session, action, "ladder-step", step=step.name, due_on=str(a.due_on), days=days)
+        self._done(action, "ladder-step", step=step.name, due_on=str(a.due_on), days=days)
 
     def _supervisors(self, session: Session, wanted: list[tuple[int, str]]) -> None:
         """Stage 2: the escalations and each supervisor's one mail of the day (see the module
@@ -298,7 +310,6 @@ class Sweep:
                 entries=ids,
             )
             self._done(
-                session,
                 action,
                 kind,
                 recipient=recipient.id,
@@ -345,7 +356,6 @@ class Sweep:
                 days=days,
             )
             self._done(
-                session,
                 action,
                 "ladder-step",
                 step=level,

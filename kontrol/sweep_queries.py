@@ -12,14 +12,15 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from kontrol import ladder
 from kontrol.config import Rules
 from kontrol.models import Assignment, Body, Item, ItemExecutor, LadderStep, Obligation
-from kontrol.models.db import insert_new
+from kontrol.models.db import insert_rows
 
 
 def horizon(as_of: dt.date, rules: Rules) -> dt.date:
@@ -109,7 +110,7 @@ def claim_many(
     the (assignment id, step) this sweep took; a step someone already had is not among them."""
     if not wanted:
         return set()
-    table = LadderStep.__table__
+    table = cast(Table, LadderStep.__table__)
     rows = [
         {
             "assignment_id": a.id,
@@ -121,12 +122,11 @@ def claim_many(
         }
         for a, step in wanted
     ]
-    # the rows as parameters of one cached statement: SQLAlchemy sends them as a multi-row
-    # INSERT (its "insertmanyvalues"); rows written into the statement were compiled anew for
-    # every batch, which cost more than running it
+    # the rows as parameters of one cached statement (``insert_rows``): rows written into the
+    # statement were compiled anew for every batch, which cost more than running it
     on = ("assignment_id", "step", "due_on")
-    stmt = insert_new(session, table, on, table.c.assignment_id, table.c.step)
-    return {(int(aid), str(step)) for aid, step in session.execute(stmt, rows)}
+    claimed = insert_rows(session, table, rows, table.c.assignment_id, table.c.step, on=on)
+    return {(int(aid), str(step)) for aid, step in claimed}
 
 
 def turn_overdue(session: Session, ids: Sequence[int]) -> set[int]:

@@ -64,6 +64,12 @@ def _postgres_db() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A scratch PostgreSQL database, for what only PostgreSQL does (mark the test postgres)."""
+    yield from _postgres_db()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":

@@ -28,7 +28,7 @@ from kontrol.mail.render import Rendered, one_line
 from kontrol.mail.states import backoff
 from kontrol.models import OutboxContent, OutboxMessage, Roadmap
 from kontrol.models.base import utc
-from kontrol.models.db import insert_for, insert_new
+from kontrol.models.db import insert_for, insert_rows
 from kontrol.settings import Settings
 
 
@@ -91,8 +91,9 @@ def enqueue_many(
     # Core inserts, then the objects join the session as if loaded: the ORM's own insert path
     # cost more than everything else a sweep does for a mail
     outbox, content = (cast(Table, m.__table__) for m in (OutboxMessage, OutboxContent))
-    stmt = insert_new(session, outbox, ("key",), outbox.c.id, outbox.c.key)
-    new = {key: new_id for new_id, key in session.execute(stmt, [values for values, _ in rows])}
+    fields = [values for values, _ in rows]
+    inserted = insert_rows(session, outbox, fields, outbox.c.id, outbox.c.key, on=("key",))
+    new = {key: new_id for new_id, key in inserted}
     written: list[OutboxMessage | None] = []
     for values, row in rows:
         new_id = new.pop(values["key"], None)  # popped: a key twice gets the row once

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
@@ -74,4 +75,37 @@ def test_outbox_content_moves_out_and_back_with_its_data(db_url: str) -> None:
         ).scalar_one()
     assert tuple(back) == (ROW["body_text"], ROW["body_html"], ROW["raw"], "sent")
     assert tables == 0
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_the_mails_content_is_compressed_with_lz4_where_the_server_has_it(pg_url: str) -> None:
+    """pglz cost a sweep on PostgreSQL more than anything else it did in the server
+    (``bench/README-sweep.md``, stop 31); a server without lz4 keeps its default."""
+    from alembic import command
+
+    from kontrol.models.db import alembic_config
+
+    engine = make_engine(pg_url)
+    migrate(engine)
+    query = text(
+        "SELECT attname, attcompression FROM pg_attribute "
+        "WHERE attrelid = 'outbox_content'::regclass AND attname IN "
+        "('body_text', 'body_html', 'attachments', 'raw')"
+    )
+    with engine.connect() as conn:
+        lz4 = conn.execute(
+            text(
+                "SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
+                "WHERE name = 'default_toast_compression'"
+            )
+        ).scalar()
+        after = dict(conn.execute(query).all())
+    assert after == dict.fromkeys(
+        ("body_text", "body_html", "attachments", "raw"), "l" if lz4 else ""
+    )
+    command.downgrade(alembic_config(engine), "0012")
+    with engine.connect() as conn:
+        before = dict(conn.execute(query).all())
+    assert before == dict.fromkeys(("body_text", "body_html", "attachments", "raw"), "")
     engine.dispose()
