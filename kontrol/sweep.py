@@ -159,15 +159,8 @@ class Sweep:
 
     def _done(self, action: Action, audit: str | None, **details: Any) -> None:
         if audit:
-            self.audit.append(
-                {
-                    "at": self.now,
-                    "actor": self.actor,
-                    "action": audit,
-                    "assignment_id": action.assignment_id,
-                    "details": {"as_of": str(self.as_of), **details},
-                }
-            )
+            at, as_of = self.now, self.as_of
+            self.audit.append(action.audit(audit, at=at, actor=self.actor, as_of=as_of, **details))
         self.report.actions.append(action)
         if self.hook is not None:
             self.hook(action)

@@ -34,6 +34,18 @@ class Action:
     subject: str | None = None
     entries: tuple[int, ...] = ()
 
+    def audit(
+        self, name: str, *, at: dt.datetime, actor: str, as_of: dt.date, **details: Any
+    ) -> dict[str, Any]:
+        """Its audit record (``name``: the record's action), as ``insert_rows`` writes it."""
+        return {
+            "at": at,
+            "actor": actor,
+            "action": name,
+            "assignment_id": self.assignment_id,
+            "details": {"as_of": str(as_of), **details},
+        }
+
 
 @dataclass
 class SweepReport:
