@@ -8,10 +8,11 @@ key of its own — a re-run, a second worker or a restart after a crash adds not
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from kontrol import standing
@@ -21,7 +22,7 @@ from kontrol.errors import KontrolError
 from kontrol.lookup import obligation_by_key, roadmap_by_number
 from kontrol.mail.mailer import Mailer
 from kontrol.models import Assignment, AuditEvent, Body, Item, Obligation
-from kontrol.models.db import insert_new
+from kontrol.models.db import insert_rows
 from kontrol.naming import body_cells, body_label, deployment_name
 from kontrol.roadmap.occurrences import Occurrence, co_executor_due, occurrences
 from kontrol.roadmap.schedule import parse_schedule
@@ -126,12 +127,8 @@ def issue_occurrence(
             f"item {ob.key}: occurrence {occ.key} is before the adoption date — not issued"
         )
     result = IssueResult(ob.key, occ)
-    for rcp in recipients(session, ob.item):
-        if only is not None and rcp.body_id not in only:
-            continue
-        new_id = _insert(session, ob, occ, rcp, rules=rules, now=now, actor=actor)
-        if new_id is not None:
-            result.created.append(new_id)
+    wanted = [r for r in recipients(session, ob.item) if only is None or r.body_id in only]
+    result.created = _insert(session, ob, occ, wanted, rules=rules, now=now, actor=actor)
     session.flush()
     if result.created:
         new = session.scalars(
@@ -152,45 +149,52 @@ def _insert(
     session: Session,
     ob: Obligation,
     occ: Occurrence,
-    rcp: Recipient,
+    wanted: Sequence[Recipient],
     *,
     rules: Rules,
     now: dt.datetime,
     actor: str,
-) -> int | None:
-    """One recipient's assignment and its audit record; its id, None if it was there."""
-    due = occ.due_on
-    if rcp.role == "co_executor":
-        due = max(occ.issue_on, co_executor_due(occ.due_on, rules.policy, rules.calendar))
-    table = Assignment.__table__  # a Core insert: the ORM's bulk path cost more than the row
-    stmt = insert_new(session, table, ("obligation_id", "occurrence_key", "body_id"), table.c.id)
-    values = {
-        "obligation_id": ob.id,
-        "occurrence_key": occ.key,
-        "body_id": rcp.body_id,
-        "role": rcp.role,
-        "via_group_id": rcp.via_group_id,
-        "period_start": occ.period_start,
-        "period_end": occ.period_end,
-        "issue_on": occ.issue_on,
-        "original_due_on": due,
-        "due_on": due,
-        "status": "issued",
-        "issued_at": now,
-        "issued_by": actor,
-    }
-    new_id: int | None = session.execute(stmt, values).scalar()
-    if new_id is not None:
-        session.add(
-            AuditEvent(
-                at=now,
-                actor=actor,
-                action="issued",
-                assignment_id=new_id,
-                details={"obligation": ob.key, "occurrence": occ.key, "due_on": str(due)},
-            )
+) -> list[int]:
+    """The recipients' assignments and their audit records, each statement once for all
+    (``insert_rows``); the ids of the rows that were not there yet, in the order inserted."""
+    rows = []
+    for rcp in wanted:
+        due = occ.due_on
+        if rcp.role == "co_executor":
+            due = max(occ.issue_on, co_executor_due(occ.due_on, rules.policy, rules.calendar))
+        rows.append(
+            {
+                "obligation_id": ob.id,
+                "occurrence_key": occ.key,
+                "body_id": rcp.body_id,
+                "role": rcp.role,
+                "via_group_id": rcp.via_group_id,
+                "period_start": occ.period_start,
+                "period_end": occ.period_end,
+                "issue_on": occ.issue_on,
+                "original_due_on": due,
+                "due_on": due,
+                "status": "issued",
+                "issued_at": now,
+                "issued_by": actor,
+            }
         )
-    return new_id
+    table = cast(Table, Assignment.__table__)
+    on = ("obligation_id", "occurrence_key", "body_id")
+    new = sorted(insert_rows(session, table, rows, table.c.id, table.c.due_on, on=on))
+    details = {"obligation": ob.key, "occurrence": occ.key}
+    audit = [
+        {
+            "at": now,
+            "actor": actor,
+            "action": "issued",
+            "assignment_id": new_id,
+            "details": {**details, "due_on": str(due)},
+        }
+        for new_id, due in new
+    ]
+    insert_rows(session, cast(Table, AuditEvent.__table__), audit)
+    return [new_id for new_id, _ in new]
 
 
 @dataclass(frozen=True)
