@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import URL, Column, Engine, Table, TextClause, create_engine, event, insert, text
+from sqlalchemy import URL, Column, Engine, Table, TextClause, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection, Dialect
 from sqlalchemy.exc import ArgumentError, DBAPIError
@@ -192,8 +192,10 @@ def insert_new(session: Session, model: Any, on: tuple[str, ...], *returning: An
 
 @cache
 def _insert_new(dialect: str, model: Any, on: tuple[str, ...], returning: tuple[Any, ...]) -> Any:
-    insert = _dialect_insert(dialect)
-    return insert(model).on_conflict_do_nothing(index_elements=list(on)).returning(*returning)
+    stmt = _dialect_insert(dialect)(model)
+    if on:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(on))
+    return stmt.returning(*returning) if returning else stmt
 
 
 def insert_rows(
@@ -222,13 +224,8 @@ def insert_rows(
         data = json.dumps(list(rows), default=_json_value, ensure_ascii=False)
         result = session.execute(stmt, {"rows": data})
         return [tuple(r) for r in result] if returning else []
-    if on or returning:
-        stmt = _dialect_insert(dialect.name)(table)
-        if on:
-            stmt = stmt.on_conflict_do_nothing(index_elements=list(on))
-        return [tuple(r) for r in session.execute(stmt.returning(*returning), list(rows))]
-    session.execute(insert(table), list(rows))
-    return []
+    result = session.execute(_insert_new(dialect.name, table, on, returning), list(rows))
+    return [tuple(r) for r in result] if returning else []
 
 
 def _json_value(value: object) -> str:
@@ -248,6 +245,11 @@ def _json_insert(
     on: tuple[str, ...],
     returning: tuple[Column[Any], ...],
 ) -> TextClause:
+    # SQLAlchemy fills a column's Python-side default into its own inserts, and this one is
+    # not SQLAlchemy's: a row leaving such a column out would be NULL here, not the default
+    skipped = [c.name for c in table.columns if c.default is not None and c.name not in names]
+    if skipped:
+        raise ValueError(f"rows for {table.name} must name {', '.join(skipped)} (Python defaults)")
     quote = dialect.identifier_preparer.quote
     columns = ", ".join(quote(table.c[name].name) for name in names)
     name = quote(table.name)

@@ -119,3 +119,19 @@ def test_a_value_json_cannot_carry_is_refused_before_the_server(pg_url: str) -> 
     ):
         insert_rows(s, OUTBOX, [outbox_row("a", subject=b"bytes")], on=("key",))
     engine.dispose()
+
+
+@pytest.mark.postgres
+def test_rows_must_name_the_columns_with_a_python_default(pg_url: str) -> None:
+    """PostgreSQL's JSON rows skip SQLAlchemy, which fills those defaults in on SQLite."""
+    engine = make_engine(pg_url)
+    migrate(engine)
+    row = outbox_row("a")
+    del row["attempts"]
+    with (
+        session_factory(engine)() as s,
+        s.begin(),
+        pytest.raises(ValueError, match="must name attempts"),
+    ):
+        insert_rows(s, OUTBOX, [row], on=("key",))
+    engine.dispose()
