@@ -119,13 +119,14 @@ class Sweep:
         self.now = utc(now)
         self.actor, self.batch_size, self.hook = actor, batch_size, hook
         self.report = SweepReport(as_of, rules.calendar.is_working_day(as_of))
+        self.audit: list[dict[str, Any]] = []  # the unit's audit records (``_unit``)
 
     @contextmanager
     def _unit(self) -> Iterator[Session]:
         """A unit of work whose audit records are written together as it ends (nothing in it
         reads them back): one insert for all, not the ORM's flush of an object each. A unit
         rolled back writes none."""
-        self.audit: list[dict[str, Any]] = []
+        self.audit = []
         with self.units() as session:
             yield session
             insert_rows(session, AUDIT, self.audit)

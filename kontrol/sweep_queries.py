@@ -106,7 +106,7 @@ def claim_many(
     now: dt.datetime,
     actor: str,
 ) -> set[tuple[int, str]]:
-    """Claim steps by inserting their rows, in one execution (a statement per thousand rows):
+    """Claim steps by inserting their rows, in one execution (``insert_rows``):
     the (assignment id, step) this sweep took; a step someone already had is not among them."""
     if not wanted:
         return set()

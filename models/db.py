@@ -15,14 +15,16 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import URL, Column, Engine, Table, TextClause, create_engine, event, text
+from sqlalchemy import URL, Column, Engine, Executable, Table, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.engine.interfaces import DBAPIConnection, Dialect
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql import sqltypes
+from sqlalchemy.types import TypeDecorator
 
-from kontrol.models.base import utc
+from kontrol.models.base import UtcDateTime, utc
 
 # Alembic is loaded when the schema is looked at, not by every command that imports this module
 if TYPE_CHECKING:
@@ -182,16 +184,9 @@ def _dialect_insert(name: str) -> Callable[..., Any]:
     return postgresql.insert if name == "postgresql" else sqlite.insert
 
 
-def insert_new(session: Session, model: Any, on: tuple[str, ...], *returning: Any) -> Any:
-    """``INSERT … ON CONFLICT (on) DO NOTHING RETURNING returning`` for ``model``, built once
-    per dialect: building the statement cost more than running it (a sweep writes thousands).
-    Run it with the row's values as parameters: ``session.execute(stmt, values)``; many rows
-    go through ``insert_rows``."""
-    return _insert_new(session.get_bind().dialect.name, model, on, returning)
-
-
 @cache
 def _insert_new(dialect: str, model: Any, on: tuple[str, ...], returning: tuple[Any, ...]) -> Any:
+    """Built once per dialect: building the statement cost more than running it."""
     stmt = _dialect_insert(dialect)(model)
     if on:
         stmt = stmt.on_conflict_do_nothing(index_elements=list(on))
@@ -212,20 +207,57 @@ def insert_rows(
     On PostgreSQL the rows travel as one JSON parameter that the server unpacks
     (``json_populate_recordset``). As a multi-row ``VALUES`` (SQLAlchemy's "insertmanyvalues")
     a thousand outbox rows are fifteen thousand placeholders, and psycopg parses such a
-    statement in Python on every execution — the largest cost of a sweep's own code on
+    statement in Python on every execution: the largest cost of a sweep's own code on
     PostgreSQL, three times the cost of the JSON. SQLite's driver binds in C: it keeps the
-    multi-row ``VALUES``.
+    multi-row ``VALUES``. What the JSON cannot carry as SQLAlchemy would (see ``_columns``)
+    is refused on both databases, so a mistake shows on SQLite too.
     """
     if not rows:
         return []
-    dialect = session.get_bind().dialect
-    if dialect.name == "postgresql":
-        stmt = _json_insert(dialect, table, tuple(rows[0]), on, returning)
-        data = json.dumps(list(rows), default=_json_value, ensure_ascii=False)
+    names, keys = tuple(rows[0]), rows[0].keys()
+    json_columns = _columns(table, names)
+    for row in rows:
+        if row.keys() != keys:
+            raise ValueError(
+                f"rows for {table.name} differ in their columns: {names}, {tuple(row)}"
+            )
+        for name in json_columns:
+            if row[name] is None:  # SQLAlchemy writes JSON null, the server an SQL NULL
+                raise ValueError(f"rows for {table.name}: {name} is None")
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        stmt = _json_insert(table, names, on, returning)
+        data = json.dumps(list(rows), default=_json_value, ensure_ascii=False, allow_nan=False)
         result = session.execute(stmt, {"rows": data})
-        return [tuple(r) for r in result] if returning else []
-    result = session.execute(_insert_new(dialect.name, table, on, returning), list(rows))
+    else:
+        result = session.execute(_insert_new(dialect, table, on, returning), list(rows))
     return [tuple(r) for r in result] if returning else []
+
+
+@cache
+def _columns(table: Table, names: tuple[str, ...]) -> tuple[str, ...]:
+    """Check ``names`` against what the JSON rows can carry; the JSON-typed ones among them.
+
+    SQLAlchemy fills a column's Python-side default into its own inserts and runs each type's
+    bind processing; the JSON rows skip both. So the rows must name every column with such a
+    default, and every column named must be of a type whose value JSON carries as SQLAlchemy
+    would bind it (``_json_value`` does moments as ``UtcDateTime`` writes them)."""
+    skipped = [c.name for c in table.columns if c.default is not None and c.name not in names]
+    if skipped:
+        raise ValueError(f"rows for {table.name} must name {', '.join(skipped)} (Python defaults)")
+    unknown = [name for name in names if name not in table.c]
+    if unknown:
+        raise ValueError(f"{table.name} has no column {', '.join(unknown)}")
+    plain = (sqltypes.String, sqltypes.Integer, sqltypes.Date, sqltypes.Boolean, sqltypes.JSON)
+    for name in names:
+        kind = table.c[name].type
+        if not isinstance(kind, UtcDateTime) and (
+            isinstance(kind, TypeDecorator)
+            or kind._type_affinity not in plain
+            or isinstance(kind, sqltypes.Enum)
+        ):
+            raise TypeError(f"{table.name}.{name}: {kind} does not travel in JSON rows")
+    return tuple(n for n in names if table.c[n].type._type_affinity is sqltypes.JSON)
 
 
 def _json_value(value: object) -> str:
@@ -239,30 +271,23 @@ def _json_value(value: object) -> str:
 
 @cache
 def _json_insert(
-    dialect: Dialect,
-    table: Table,
-    names: tuple[str, ...],
-    on: tuple[str, ...],
-    returning: tuple[Column[Any], ...],
-) -> TextClause:
-    # SQLAlchemy fills a column's Python-side default into its own inserts, and this one is
-    # not SQLAlchemy's: a row leaving such a column out would be NULL here, not the default
-    skipped = [c.name for c in table.columns if c.default is not None and c.name not in names]
-    if skipped:
-        raise ValueError(f"rows for {table.name} must name {', '.join(skipped)} (Python defaults)")
-    quote = dialect.identifier_preparer.quote
-    columns = ", ".join(quote(table.c[name].name) for name in names)
-    name = quote(table.name)
+    table: Table, names: tuple[str, ...], on: tuple[str, ...], returning: tuple[Column[Any], ...]
+) -> Executable:
+    from sqlalchemy.dialects.postgresql import psycopg
+
+    quote = psycopg.dialect().identifier_preparer.quote  # type: ignore[no-untyped-call, unused-ignore]
+    columns = ", ".join(quote(name) for name in names)
+    into = quote(table.name)
     sql = (
-        f"INSERT INTO {name} ({columns}) SELECT {columns} "
-        f"FROM json_populate_recordset(NULL::{name}, CAST(:rows AS json))"
+        f"INSERT INTO {into} ({columns}) SELECT {columns} "
+        f"FROM json_populate_recordset(NULL::{into}, CAST(:rows AS json))"
     )
     if on:
         sql += f" ON CONFLICT ({', '.join(quote(c) for c in on)}) DO NOTHING"
-    if returning:
-        sql += f" RETURNING {', '.join(quote(c.name) for c in returning)}"
-        return text(sql).columns(*returning)  # type: ignore[return-value]
-    return text(sql)
+    if not returning:
+        return text(sql)
+    sql += f" RETURNING {', '.join(quote(c.name) for c in returning)}"
+    return text(sql).columns(*returning)
 
 
 @contextmanager

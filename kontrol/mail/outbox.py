@@ -80,8 +80,8 @@ def enqueue_many(
     session: Session, letters: Sequence[Letter], *, postmark: Postmark, now: dt.datetime
 ) -> list[OutboxMessage | None]:
     """``enqueue`` for many mails (a sweep's batch, an occurrence's recipients) in two
-    executions: the rows as multi-row INSERTs (a thousand rows each), their contents as one
-    executemany. On PostgreSQL, two round trips a mail were a tenth of the sweep. One result
+    executions: the rows as one insert (``kontrol.models.db.insert_rows``), their contents as
+    one executemany. On PostgreSQL, two round trips a mail were a tenth of the sweep. One result
     per letter, in their order; a key already there, or twice among ``letters``, gives None
     (after the first)."""
     if not letters:
