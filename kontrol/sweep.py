@@ -130,7 +130,6 @@ class Sweep:
         with self.units() as session:
             yield session
             insert_rows(session, AUDIT, self.audit)
-        self.audit = []
 
     def run(self) -> SweepReport:
         with self.units() as session:  # a decree void from today: its open work goes first
