@@ -1,25 +1,23 @@
 """The Russian production calendar (производственный календарь) as working-day arithmetic.
 
 Holidays, transferred days off and worked Saturdays come from the ``holidays`` package's Russia
-calendar (``weekend_workdays`` holds the worked Saturdays).  The committee can add its own
-changes — one-off days off such as the 2020 vote days, or regional decisions — in a small YAML
-file (``days_off: [...]``, ``working_days: [...]``) that overrides the package.
+calendar, asked one year at a time and kept in the user's cache
+(``kontrol.roadmap.holiday_years``). The committee can add its own changes — one-off days off
+such as the 2020 vote days, or regional decisions — in a small YAML file (``days_off: [...]``,
+``working_days: [...]``) that overrides the package.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
 from kontrol.roadmap.errors import RoadmapError
-
-if TYPE_CHECKING:
-    from holidays import HolidayBase
+from kontrol.roadmap.holiday_years import HolidayYears, russia
 
 __all__ = ["CalendarError", "Overrides", "WorkCalendar", "load_overrides"]
 
@@ -99,24 +97,19 @@ def load_overrides(path: Path | str) -> Overrides:
 class WorkCalendar:
     """Working-day arithmetic over the Russian production calendar plus overrides."""
 
-    def __init__(self, overrides: Overrides | None = None) -> None:
-        self._start(overrides or Overrides())
+    def __init__(self, overrides: Overrides | None = None, *, years: HolidayYears = russia) -> None:
+        self._start(overrides or Overrides(), years)
 
-    def _start(self, overrides: Overrides) -> None:
+    def _start(self, overrides: Overrides, years: HolidayYears = russia) -> None:
         self.overrides = overrides
-        # made on the first question: the package loads every country's module to give one
-        # (about 0.1 s), and many commands load the rules without asking about a day
-        self._ru: HolidayBase | None = None
+        # the package's days off (``years``: the process's own, unless a test brings its own)
+        self._years = years
         # each day's answer, once: the sweep and the simulation ask about the same days
-        # millions of times, and holidays' own lookup is the slow part of a ten-year simulation
+        # millions of times
         self._known: dict[date, bool] = {}
-        # the portal asks from several threads, and holidays fills a year in place (the year
-        # counts as loaded before its days are in): a day asked meanwhile was taken for a
-        # working one, and kept
-        self._lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, Any]:
-        # a calendar is its overrides; the rest is caches and a lock, which does not pickle
+        # a calendar is its overrides; the rest is caches (a copy reads the process's years)
         # (Prefect hashes a task's inputs by pickling them: the rules carry a calendar)
         return {"overrides": self.overrides}
 
@@ -135,13 +128,7 @@ class WorkCalendar:
             return False
         if d in self.overrides.working_days:
             return True
-        with self._lock:
-            if self._ru is None:
-                import holidays
-
-                # expand=True: each year is loaded the first time a date in it is asked
-                self._ru = holidays.country_holidays("RU", expand=True)
-            return bool(self._ru.is_working_day(d))
+        return d not in self._years.days_off(d.year)
 
     def _step(self, d: date, step: timedelta) -> date:
         for _ in range(_SEARCH_LIMIT):

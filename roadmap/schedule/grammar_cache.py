@@ -4,35 +4,27 @@ Building the Earley parser from ``grammar.lark`` takes 0.1–0.3 s, most of what
 schedule`` did; loading the built one takes a fifth of that. lark's own ``cache=`` option serves
 only its LALR parser, so the built parser is pickled here (the modules it holds, such as ``re``,
 by name). The file is named by the SHA-256 of the grammar, lark's version and Python's, so an edit
-or an upgrade builds a new one. It is a cache and nothing else: a folder that cannot be
-written, a file that cannot be read or holds something else, and the parser is built as before.
-The folder is ``$XDG_CACHE_HOME/kontrol`` (``~/.cache/kontrol``): the user's own, since
-unpickling trusts the file.
+or an upgrade builds a new one. It is a cache and nothing else (``kontrol.roadmap.user_cache``):
+a folder that cannot be written, a file that cannot be read or holds something else, and the
+parser is built as before.
 """
 
 from __future__ import annotations
 
 import copyreg
 import hashlib
-import os
 import pickle
 import sys
-import tempfile
 import types
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from lark import Lark, __version__
 
+from kontrol.roadmap.user_cache import cache_dir, write_whole
 
-def cache_dir() -> Path | None:
-    """The user's cache folder for kontrol, or None when there is no home to put it in."""
-    base = os.environ.get("XDG_CACHE_HOME")
-    try:
-        return (Path(base) if base else Path.home() / ".cache") / "kontrol"
-    except RuntimeError:  # no home directory
-        return None
+__all__ = ["cache_dir", "cache_file", "cached_parser"]
 
 
 def cache_file(grammar: str, folder: Path) -> Path:
@@ -72,18 +64,12 @@ def _module_by_name(module: types.ModuleType) -> tuple[Callable[[str], Any], tup
 
 
 def _store(parser: Lark, path: Path) -> None:
-    """Written whole (a temporary file renamed) or not at all; failure is silent."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "wb") as f:
-            pickler = pickle.Pickler(f, protocol=pickle.HIGHEST_PROTOCOL)
-            pickler.dispatch_table = copyreg.dispatch_table.copy()
-            pickler.dispatch_table[types.ModuleType] = _module_by_name
-            pickler.dump(parser)
-        os.replace(tmp, path)
-    except Exception:  # a disk full or a parser that will not pickle: no cache, same parser
-        Path(tmp).unlink(missing_ok=True)
+    """Written whole or not at all; failure is silent."""
+
+    def dump(f: BinaryIO) -> None:
+        pickler = pickle.Pickler(f, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.dispatch_table = copyreg.dispatch_table.copy()
+        pickler.dispatch_table[types.ModuleType] = _module_by_name
+        pickler.dump(parser)
+
+    write_whole(path, dump)

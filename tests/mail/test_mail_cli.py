@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import signal
 import socket
 import subprocess
 import sys
@@ -201,6 +202,10 @@ def test_sink_stores_eml_files(tmp_path: Path) -> None:
     assert not list((tmp_path / "mail").glob(".*.tmp"))
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_sink_command_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -220,11 +225,14 @@ def test_sink_command_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # as a terminal starts it: a suite run in the background of a shell has Ctrl-C
+        # ignored, and a child keeps that (it would sleep through the SIGINT below)
+        preexec_fn=_ctrl_c_as_in_a_terminal,
     )
     assert proc.stdout is not None
     line = proc.stdout.readline()
     assert f"listening on 127.0.0.1:{port}" in line
-    proc.send_signal(subprocess.signal.SIGINT)  # type: ignore[attr-defined]
+    proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "Traceback" not in err and "stopped after 0 message(s)" in out

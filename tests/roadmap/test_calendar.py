@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from kontrol.roadmap.errors import RoadmapError
+from kontrol.roadmap.holiday_years import HolidayYears
 from kontrol.roadmap.workcalendar import Overrides, WorkCalendar, load_overrides
 
 CAL = WorkCalendar()
@@ -105,7 +106,8 @@ def test_threads_asking_at_once_get_the_answers_one_thread_gets() -> None:
     sys.setswitchinterval(1e-6)  # threads change hands as often as they can
     try:
         for _ in range(20):
-            cal = WorkCalendar()
+            # years of its own, kept nowhere: every round asks the package afresh
+            cal = WorkCalendar(years=HolidayYears(None))
             with ThreadPoolExecutor(8) as pool:
                 parts = list(pool.map(functools.partial(_ask, cal), range(8)))
             assert {d: a for part in parts for d, a in part.items()} == truth
