@@ -1,14 +1,16 @@
 """The days off of the ``holidays`` package's Russia calendar, one year at a time, kept in the
 user's cache folder.
 
-Asking holidays about one day imports every country's module first (about 0.1 s, a third of
-what ``kontrol schedule`` cost), while the answer for a year is a few dozen dates. The dates
-are therefore written once per machine to ``holidays-ru-<version>.json``: a year read from it
-gives the same days as the package, and a year not in it is asked of the package and added.
-The file is named by holidays' version, so an upgrade (which may change a year, as a new decree
-on transfers does) starts a new file. It is a cache and nothing else
-(``kontrol.roadmap.user_cache``): a file that is missing, unreadable or holds anything but
-years of dates is ignored, and the package answers.
+Asking holidays about one day imports every country's module first (about 0.07 s, a quarter
+of what ``kontrol schedule`` cost), while the answer for a year is about 120 dates. The dates
+are therefore written once per machine to ``holidays-ru-<FORMAT>-<version>.json``: a year read
+from it gives the same days as the package, and a year not in it is asked of the package and
+added. The file is named by holidays' version, so an upgrade (which may change a year, as a new
+decree on transfers does) starts a new file, and by ``FORMAT``, raised whenever what is written
+or how the days are derived changes. It is a cache and nothing else
+(``kontrol.roadmap.user_cache``): a file that is missing, unreadable, holds anything but years
+of dates or a year with fewer days off than its weekends less a few worked Saturdays is
+ignored, and the package answers (and the file is written again).
 """
 
 from __future__ import annotations
@@ -21,7 +23,12 @@ from typing import Any, BinaryIO
 
 from kontrol.roadmap.user_cache import cache_dir, write_whole
 
-__all__ = ["HolidayYears", "russia"]
+__all__ = ["FORMAT", "HolidayYears", "russia"]
+
+FORMAT = 1  # raised when the file's content or the way the days are derived changes
+# Saturdays worked in one year (transfers): a year listing fewer days off than its weekends less
+# this many is not one kontrol wrote (Russia's years have had at most six)
+WORKED_WEEKEND_DAYS_MAX = 10
 
 
 class HolidayYears:
@@ -33,7 +40,8 @@ class HolidayYears:
         self._years: dict[int, frozenset[date]] = {}
         self._read = False
         self._path: Path | None = None
-        # threads ask at once (the portal), and holidays fills a year in place: one at a time
+        # threads ask at once (the portal): one reads the file or asks the package at a time,
+        # and the years are not added to while they are written out
         self._lock = threading.Lock()
 
     def days_off(self, year: int) -> frozenset[date]:
@@ -57,7 +65,7 @@ class HolidayYears:
         from importlib.metadata import PackageNotFoundError, version
 
         try:
-            return self.folder / f"holidays-ru-{version('holidays')}.json"
+            return self.folder / f"holidays-ru-{FORMAT}-{version('holidays')}.json"
         except PackageNotFoundError:  # not installed as a distribution: no name to key it by
             return None
 
@@ -76,7 +84,9 @@ class HolidayYears:
 def _ask_holidays(year: int) -> frozenset[date]:
     import holidays
 
-    ru = holidays.country_holidays("RU", years=year)
+    # the years either side too: a transfer may name a day of the next or the last year, and
+    # the package learns it only with the year that declares it
+    ru = holidays.country_holidays("RU", years=range(max(year - 1, 1), min(year + 1, 9999) + 1))
     first = date(year, 1, 1)
     days = (first + timedelta(days=n) for n in range(_length(year)))
     return frozenset(d for d in days if not ru.is_working_day(d))
@@ -84,6 +94,11 @@ def _ask_holidays(year: int) -> frozenset[date]:
 
 def _length(year: int) -> int:
     return (date(year, 12, 31) - date(year, 1, 1)).days + 1
+
+
+def _weekend_days(year: int) -> int:
+    first = date(year, 1, 1)
+    return sum((first + timedelta(days=n)).weekday() >= 5 for n in range(_length(year)))
 
 
 def _load(path: Path) -> dict[int, frozenset[date]]:
@@ -95,6 +110,8 @@ def _load(path: Path) -> dict[int, frozenset[date]]:
             year, first = int(key), date(int(key), 1, 1)
             if not all(type(n) is int and 1 <= n <= _length(year) for n in numbers):
                 return {}
+            if len(set(numbers)) < _weekend_days(year) - WORKED_WEEKEND_DAYS_MAX:
+                return {}  # cut short or emptied: not what _store writes
             years[year] = frozenset(first + timedelta(days=n - 1) for n in numbers)
         return years
     except Exception:  # missing, unreadable, not JSON, another shape: the package answers
@@ -102,4 +119,5 @@ def _load(path: Path) -> dict[int, frozenset[date]]:
 
 
 russia = HolidayYears(cache_dir())
-"""The process's own: every calendar shares the years read or asked once."""
+"""The process's own: every calendar shares the years read or asked once. Its folder is read
+from the environment when this module is imported: a process keeps one cache."""

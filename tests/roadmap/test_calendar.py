@@ -99,8 +99,9 @@ def _ask(cal: WorkCalendar, n: int) -> dict[date, bool]:
 
 
 def test_threads_asking_at_once_get_the_answers_one_thread_gets() -> None:
-    # the portal shares one calendar among its threads; holidays counts a year as loaded
-    # before its days are in, so a day asked meanwhile was once taken for a working one
+    # the portal shares one calendar among its threads; holidays counted a year as loaded
+    # before its days were in, so a day asked meanwhile was once taken for a working one, and
+    # now the years are read, asked and written out by whichever thread comes first
     truth = {d: WorkCalendar().is_working_day(d) for d in DAYS}
     switch = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)  # threads change hands as often as they can

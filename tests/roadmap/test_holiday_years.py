@@ -15,7 +15,7 @@ from pathlib import Path
 import holidays
 import pytest
 
-from kontrol.roadmap.holiday_years import HolidayYears
+from kontrol.roadmap.holiday_years import FORMAT, HolidayYears
 from kontrol.roadmap.workcalendar import WorkCalendar
 
 RU = holidays.country_holidays("RU", expand=True)
@@ -65,9 +65,9 @@ def test_years_are_added_to_the_file_as_they_are_asked(tmp_path: Path) -> None:
     assert len(kept["2021"]) == len(_package(2021))
 
 
-def test_the_file_is_named_by_the_packages_version(tmp_path: Path) -> None:
+def test_the_file_is_named_by_its_format_and_the_packages_version(tmp_path: Path) -> None:
     HolidayYears(tmp_path).days_off(2021)
-    assert _file(tmp_path).name == f"holidays-ru-{holidays.__version__}.json"
+    assert _file(tmp_path).name == f"holidays-ru-{FORMAT}-{holidays.__version__}.json"
 
 
 def _ask_in_a_new_process(cache: Path) -> list[object]:
@@ -93,6 +93,28 @@ def test_a_process_with_the_years_cached_does_not_load_the_package(tmp_path: Pat
     assert _ask_in_a_new_process(tmp_path) == [False, "2022-01-10"]
 
 
+def test_kontrol_schedule_with_the_years_cached_does_not_load_the_package(tmp_path: Path) -> None:
+    # the whole command, as a person runs it: nothing on its way imports the package either
+    code = (
+        "import sys\n"
+        "from kontrol.cli import main\n"
+        "sys.argv = ['kontrol', 'schedule', '--json', 'до 31 декабря 2024 г.']\n"
+        "try:\n"
+        "    main()\n"
+        "finally:\n"
+        "    print('holidays' in sys.modules, file=sys.stderr)\n"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    runs = [
+        subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+        for _ in range(2)
+    ]
+    assert [r.stderr.split()[-1] for r in runs] == ["True", "False"]
+    assert runs[0].returncode == runs[1].returncode == 0
+    assert runs[0].stdout == runs[1].stdout
+    assert '"due_on": "2024-12-28"' in runs[1].stdout  # 31.12.2024 is off; 28.12 a worked Saturday
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -101,6 +123,9 @@ def test_a_process_with_the_years_cached_does_not_load_the_package(tmp_path: Pat
         '{"days_off": {"2021": ["2021-01-01"]}}',
         '{"days_off": {"2021": [1.5]}}',
         '{"days_off": {"twenty": [1]}}',
+        '{"days_off": {"2021": []}}',  # emptied: every day a working day
+        '{"days_off": {"2021": [2, 3, 9, 10, 16, 17]}}',  # cut short
+        '{"days_off": {"2021": [' + ", ".join(["2"] * 120) + "]}}",  # one day, many times
         '{"days_off": [1, 2]}',
         '["days_off"]',
         "",
