@@ -29,8 +29,13 @@ print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})), file=sys.stder
 
 
 def loaded_by(tmp_path: Path, *argv: str) -> set[str]:
-    """The top-level packages a fresh interpreter has imported after ``kontrol ARGV``."""
-    env = {**os.environ, "KONTROL_DATABASE_URL": f"sqlite:///{tmp_path / 'k.db'}"}
+    """The top-level packages a fresh interpreter has imported after ``kontrol ARGV``, with a
+    cache folder of the test's own (``tmp_path``/cache: empty the first time)."""
+    env = {
+        **os.environ,
+        "KONTROL_DATABASE_URL": f"sqlite:///{tmp_path / 'k.db'}",
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    }
     done = subprocess.run(
         [sys.executable, "-c", PROBE, *argv],
         capture_output=True,
@@ -49,10 +54,12 @@ def test_help_lists_every_command_without_loading_their_libraries(tmp_path: Path
 
 
 def test_schedule_opens_no_database_and_loads_no_prefect(tmp_path: Path) -> None:
-    loaded = loaded_by(tmp_path, "schedule", "Ежеквартально, 2018-2025 г.г.")
-    assert "lark" in loaded  # it did parse
-    assert "holidays" in loaded  # the due dates are working days
-    assert not loaded & {*HEAVY, *NEVER}
+    first, again = (loaded_by(tmp_path, "schedule", "Ежеквартально, 2018-2025 г.г.") for _ in "12")
+    assert "lark" in first and "lark" in again  # it did parse
+    # the due dates are working days: the package is asked the first time, then the user's
+    # cache answers (kontrol.roadmap.holiday_years)
+    assert "holidays" in first and "holidays" not in again
+    assert not (first | again) & {*HEAVY, *NEVER}
     assert not (tmp_path / "k.db").exists()
 
 
