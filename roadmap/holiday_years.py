@@ -9,7 +9,7 @@ added. The file is named by holidays' version, so an upgrade (which may change a
 decree on transfers does) starts a new file, and by ``FORMAT``, raised whenever what is written
 or how the days are derived changes. It is a cache and nothing else
 (``kontrol.roadmap.user_cache``): a file that is missing, unreadable, holds anything but years
-of dates or a year with fewer days off than its weekends less a few worked Saturdays is
+of dates or a year with fewer days off than any year's weekends less a few worked Saturdays is
 ignored, and the package answers (and the file is written again).
 """
 
@@ -26,9 +26,9 @@ from kontrol.roadmap.user_cache import cache_dir, write_whole
 __all__ = ["FORMAT", "HolidayYears", "russia"]
 
 FORMAT = 1  # raised when the file's content or the way the days are derived changes
-# Saturdays worked in one year (transfers): a year listing fewer days off than its weekends less
-# this many is not one kontrol wrote (Russia's years have had at most six)
-WORKED_WEEKEND_DAYS_MAX = 10
+# every year has at least 104 Saturdays and Sundays, and Russia's have had at most six of them
+# worked (transfers): a year listing fewer days off than this is not one kontrol wrote
+FEWEST_DAYS_OFF = 104 - 10
 
 
 class HolidayYears:
@@ -96,11 +96,6 @@ def _length(year: int) -> int:
     return (date(year, 12, 31) - date(year, 1, 1)).days + 1
 
 
-def _weekend_days(year: int) -> int:
-    first = date(year, 1, 1)
-    return sum((first + timedelta(days=n)).weekday() >= 5 for n in range(_length(year)))
-
-
 def _load(path: Path) -> dict[int, frozenset[date]]:
     """The years in the file, or none when anything in it is not what ``_store`` writes."""
     try:
@@ -110,7 +105,7 @@ def _load(path: Path) -> dict[int, frozenset[date]]:
             year, first = int(key), date(int(key), 1, 1)
             if not all(type(n) is int and 1 <= n <= _length(year) for n in numbers):
                 return {}
-            if len(set(numbers)) < _weekend_days(year) - WORKED_WEEKEND_DAYS_MAX:
+            if len(set(numbers)) < FEWEST_DAYS_OFF:
                 return {}  # cut short or emptied: not what _store writes
             years[year] = frozenset(first + timedelta(days=n - 1) for n in numbers)
         return years
