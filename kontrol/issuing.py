@@ -10,9 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kontrol import standing
@@ -22,6 +21,7 @@ from kontrol.errors import KontrolError
 from kontrol.lookup import obligation_by_key, roadmap_by_number
 from kontrol.mail.mailer import Mailer
 from kontrol.models import Assignment, AuditEvent, Body, Item, Obligation
+from kontrol.models.base import table_of
 from kontrol.models.db import insert_rows
 from kontrol.naming import body_cells, body_label, deployment_name
 from kontrol.roadmap.occurrences import Occurrence, co_executor_due, occurrences
@@ -179,7 +179,7 @@ def _insert(
                 "issued_by": actor,
             }
         )
-    table = cast(Table, Assignment.__table__)
+    table = table_of(Assignment)
     on = ("obligation_id", "occurrence_key", "body_id")
     new = sorted(insert_rows(session, table, rows, table.c.id, table.c.due_on, on=on))
     details = {"obligation": ob.key, "occurrence": occ.key}
@@ -193,7 +193,7 @@ def _insert(
         }
         for new_id, due in new
     ]
-    insert_rows(session, cast(Table, AuditEvent.__table__), audit)
+    insert_rows(session, table_of(AuditEvent), audit)
     return [new_id for new_id, _ in new]
 
 

@@ -33,9 +33,8 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -45,7 +44,7 @@ from kontrol.mail.digest import NEW
 from kontrol.mail.mailer import Mailer, digest_written
 from kontrol.mail.outbox import Letter
 from kontrol.models import Assignment, AuditEvent, Body, OutboxMessage
-from kontrol.models.base import utc
+from kontrol.models.base import table_of, utc
 from kontrol.models.db import insert_rows
 from kontrol.oversight import (
     by_overseer,
@@ -68,7 +67,7 @@ from kontrol.sweep_queries import (
 )
 
 Units = Callable[[], AbstractContextManager[Session]]
-AUDIT = cast(Table, AuditEvent.__table__)
+AUDIT = table_of(AuditEvent)
 BATCH = 200
 CLASHES = 3  # tries of the supervisors' unit when another sweep writes a mail under our feet
 

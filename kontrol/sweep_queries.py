@@ -12,14 +12,14 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from kontrol import ladder
 from kontrol.config import Rules
 from kontrol.models import Assignment, Body, Item, ItemExecutor, LadderStep, Obligation
+from kontrol.models.base import table_of
 from kontrol.models.db import insert_rows
 
 
@@ -110,7 +110,7 @@ def claim_many(
     the (assignment id, step) this sweep took; a step someone already had is not among them."""
     if not wanted:
         return set()
-    table = cast(Table, LadderStep.__table__)
+    table = table_of(LadderStep)
     rows = [
         {
             "assignment_id": a.id,

@@ -6,9 +6,9 @@ Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
-from sqlalchemy import JSON, DateTime, Dialect, MetaData, String, Text
+from sqlalchemy import JSON, DateTime, Dialect, MetaData, String, Table, Text
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -56,3 +56,9 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {str: String(255), dt.datetime: UtcDateTime}  # noqa: RUF012
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's table, for Core statements: mapped classes declare ``__table__`` as a
+    ``FromClause``, and every one of ours is a ``Table``."""
+    return cast(Table, model.__table__)

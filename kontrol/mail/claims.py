@@ -1,9 +1,9 @@
 """Claiming outbox rows to send: due rows move to "sending" with a lease, and their bytes.
 
-``claim_batch`` is one atomic ``UPDATE … WHERE id IN (SELECT … claimable … LIMIT n) RETURNING
-id`` on SQLite; ``SELECT … FOR UPDATE SKIP LOCKED`` then that update on PostgreSQL. Two
-deliverers never get the same row, and a row left in "sending" by a crash becomes claimable
-again when its lease runs out.
+A claim is one statement: ``UPDATE … WHERE id IN (SELECT … claimable … LIMIT n) RETURNING …``
+on SQLite, and on PostgreSQL ``WITH chosen AS MATERIALIZED (SELECT … claimable … LIMIT n FOR
+UPDATE SKIP LOCKED) UPDATE … FROM chosen … RETURNING …``. Two deliverers never get the same
+row, and a row left in "sending" by a crash becomes claimable again when its lease runs out.
 """
 
 from __future__ import annotations
@@ -17,13 +17,16 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from kontrol.models import OutboxContent, OutboxMessage
-from kontrol.models.base import utc
+from kontrol.models.base import table_of, utc
+
+_TABLE = table_of(OutboxMessage)
+_OUTBOX = _TABLE.c
 
 
 def _claimable(now: dt.datetime) -> Any:
     return or_(
-        and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= utc(now)),
-        and_(OutboxMessage.status == "sending", OutboxMessage.lease_until < utc(now)),
+        and_(_OUTBOX.status == "pending", _OUTBOX.next_attempt_at <= utc(now)),
+        and_(_OUTBOX.status == "sending", _OUTBOX.lease_until < utc(now)),
     )
 
 
@@ -52,29 +55,32 @@ def claim_rows(
     (``kontrol.mail.states``)."""
     with session_factory() as session, session.begin():
         candidates = (
-            select(OutboxMessage.id)
+            select(_OUTBOX.id)
             .where(_claimable(now))
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .order_by(_OUTBOX.next_attempt_at, _OUTBOX.id)
             .limit(limit)
         )
-        target: Any = candidates.scalar_subquery()
-        if session.get_bind().dialect.name == "postgresql":
-            # Lock first, then update the locked ids: PostgreSQL may run an IN (… LIMIT n FOR
-            # UPDATE) subquery more than once and claim more than n rows.
-            target = list(session.scalars(candidates.with_for_update(skip_locked=True)))
-        stmt = (
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(target), _claimable(now))
-            .values(
-                status="sending",
-                lease_until=utc(now) + dt.timedelta(seconds=lease_seconds),
-                attempts=OutboxMessage.attempts + 1,
-                claim_token=token,
-            )
-            .returning(OutboxMessage.id, *columns)
-            .execution_options(synchronize_session=False)
+        claim = update(_TABLE).values(
+            status="sending",
+            lease_until=utc(now) + dt.timedelta(seconds=lease_seconds),
+            attempts=_OUTBOX.attempts + 1,
+            claim_token=token,
         )
-        return sorted((tuple(r) for r in session.execute(stmt)), key=lambda r: r[0])
+        if session.get_bind().dialect.name == "postgresql":
+            # Lock the n rows once (MATERIALIZED: PostgreSQL may run an IN (… LIMIT n FOR
+            # UPDATE) subquery more than once and claim more than n rows), then update them
+            # by primary key: locked, they stay claimable until this commits.
+            chosen = (
+                candidates.with_for_update(skip_locked=True)
+                .cte("chosen")
+                .prefix_with("MATERIALIZED")
+            )
+            claim = claim.where(_OUTBOX.id == chosen.c.id)
+        else:
+            # one statement is atomic on SQLite: the database has one writer at a time
+            claim = claim.where(_OUTBOX.id.in_(candidates.scalar_subquery()), _claimable(now))
+        found = session.connection().execute(claim.returning(_OUTBOX.id, *columns))
+        return sorted((tuple(r) for r in found), key=lambda r: r[0])
 
 
 def raw_messages(session_factory: sessionmaker[Session], ids: Sequence[int]) -> dict[int, bytes]:

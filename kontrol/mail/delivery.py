@@ -196,7 +196,8 @@ class _Crew:
     def record(self, outcome: Outcome) -> asyncio.Future[None]:
         recorded: asyncio.Future[None] = self.loop.create_future()
         self.results.put_nowait((outcome, recorded))
-        if self.results.qsize() >= 2 * len(self.workers):
+        # as many as all the workers may leave uncommitted: commit, whoever asked or not
+        if self.results.qsize() >= UNRECORDED * len(self.workers):
             self.run.wanted.set()
         return recorded
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from kontrol.config import mail_zone
@@ -27,7 +27,7 @@ from kontrol.mail.message import build_message, list_id_for, message_id_for, par
 from kontrol.mail.render import Rendered, one_line
 from kontrol.mail.states import backoff
 from kontrol.models import OutboxContent, OutboxMessage, Roadmap
-from kontrol.models.base import utc
+from kontrol.models.base import table_of, utc
 from kontrol.models.db import insert_for, insert_rows
 from kontrol.settings import Settings
 
@@ -90,7 +90,7 @@ def enqueue_many(
     rows = [_row(session, letter, postmark=postmark, at=at) for letter in letters]
     # Core inserts, then the objects join the session as if loaded: the ORM's own insert path
     # cost more than everything else a sweep does for a mail
-    outbox, content = (cast(Table, m.__table__) for m in (OutboxMessage, OutboxContent))
+    outbox, content = (table_of(m) for m in (OutboxMessage, OutboxContent))
     fields = [values for values, _ in rows]
     inserted = insert_rows(session, outbox, fields, outbox.c.id, outbox.c.key, on=("key",))
     new = {key: new_id for new_id, key in inserted}

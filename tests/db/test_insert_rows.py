@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from sqlalchemy import (
@@ -25,11 +25,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from kontrol.models import AuditEvent, OutboxMessage
-from kontrol.models.base import UtcDateTime
+from kontrol.models.base import UtcDateTime, table_of
 from kontrol.models.db import insert_rows, make_engine, migrate, session_factory
 
-OUTBOX = cast(Table, OutboxMessage.__table__)
-AUDIT = cast(Table, AuditEvent.__table__)
+OUTBOX = table_of(OutboxMessage)
+AUDIT = table_of(AuditEvent)
 MSK = dt.timezone(dt.timedelta(hours=3))
 AWKWARD = 'Комитет «Ленинградский» \\ "кавычки" \n и перевод строки, emoji 🙂, nul-free'
 
