@@ -24,7 +24,8 @@ OUTBOX_STATES = ("pending", "sending", "sent", "failed")
 
 class OutboxMessage(Base):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+    # a claim's order (``kontrol.mail.claims``): due rows by time, then id
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at", "id"),)
 
     id: Mapped[intpk]
     key: Mapped[str] = mapped_column(String(200), unique=True)

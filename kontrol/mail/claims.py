@@ -1,9 +1,12 @@
 """Claiming outbox rows to send: due rows move to "sending" with a lease, and their bytes.
 
-A claim is one statement: ``UPDATE … WHERE id IN (SELECT … claimable … LIMIT n) RETURNING …``
-on SQLite, and on PostgreSQL ``WITH chosen AS MATERIALIZED (SELECT … claimable … LIMIT n FOR
-UPDATE SKIP LOCKED) UPDATE … FROM chosen … RETURNING …``. Two deliverers never get the same
-row, and a row left in "sending" by a crash becomes claimable again when its lease runs out.
+A claim is one statement. On SQLite: ``UPDATE … WHERE id IN (SELECT … claimable … LIMIT n)
+RETURNING …``. On PostgreSQL: ``WITH due AS MATERIALIZED (SELECT … pending and due … LIMIT n FOR
+UPDATE SKIP LOCKED), lease_ran_out AS MATERIALIZED (… the same for "sending" rows whose lease
+ran out …) UPDATE … FROM (the oldest n of both) … RETURNING …``: each part reads the index
+``ix_outbox_status_next`` in the claim's order and stops at the n-th row. Two deliverers never
+get the same row, and a row left in "sending" by a crash becomes claimable again when its lease
+runs out.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from psycopg import Connection as PsycopgConnection
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Select, and_, or_, select, union_all, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from kontrol.models import OutboxContent, OutboxMessage
@@ -23,10 +26,23 @@ _TABLE = table_of(OutboxMessage)
 _OUTBOX = _TABLE.c
 
 
-def _claimable(now: dt.datetime) -> Any:
-    return or_(
-        and_(_OUTBOX.status == "pending", _OUTBOX.next_attempt_at <= utc(now)),
-        and_(_OUTBOX.status == "sending", _OUTBOX.lease_until < utc(now)),
+def _due(now: dt.datetime) -> Any:
+    return and_(_OUTBOX.status == "pending", _OUTBOX.next_attempt_at <= utc(now))
+
+
+def _lease_ran_out(now: dt.datetime) -> Any:
+    """Rows a run took and never finished (it died): claimable again."""
+    return and_(_OUTBOX.status == "sending", _OUTBOX.lease_until < utc(now))
+
+
+def _oldest(where: Any, limit: int, *also: Any) -> Select[Any]:
+    """The ids (and ``also``) of the first rows in the claim's order, which the index
+    ``ix_outbox_status_next`` keeps for each state."""
+    return (
+        select(_OUTBOX.id, *also)
+        .where(where)
+        .order_by(_OUTBOX.next_attempt_at, _OUTBOX.id)
+        .limit(limit)
     )
 
 
@@ -54,12 +70,6 @@ def claim_rows(
     claiming run: only it may then record the outcome or renew the lease
     (``kontrol.mail.states``)."""
     with session_factory() as session, session.begin():
-        candidates = (
-            select(_OUTBOX.id)
-            .where(_claimable(now))
-            .order_by(_OUTBOX.next_attempt_at, _OUTBOX.id)
-            .limit(limit)
-        )
         claim = update(_TABLE).values(
             status="sending",
             lease_until=utc(now) + dt.timedelta(seconds=lease_seconds),
@@ -67,18 +77,31 @@ def claim_rows(
             claim_token=token,
         )
         if session.get_bind().dialect.name == "postgresql":
-            # Lock the n rows once (MATERIALIZED: PostgreSQL may run an IN (… LIMIT n FOR
-            # UPDATE) subquery more than once and claim more than n rows), then update them
-            # by primary key: locked, they stay claimable until this commits.
-            chosen = (
-                candidates.with_for_update(skip_locked=True)
-                .cte("chosen")
+            # Each state's oldest n, read in the index's order and locked once (MATERIALIZED:
+            # PostgreSQL may run an IN (… LIMIT n FOR UPDATE) subquery more than once and claim
+            # more than n rows); the oldest n of both are updated by primary key. Locked, they
+            # stay claimable until this commits. Asked in one OR, the planner read and sorted
+            # every due row instead.
+            locked = [
+                _oldest(where, limit, _OUTBOX.next_attempt_at)
+                .with_for_update(skip_locked=True)
+                .cte(name)
                 .prefix_with("MATERIALIZED")
+                for name, where in (("due", _due(now)), ("lease_ran_out", _lease_ran_out(now)))
+            ]
+            both = union_all(*(select(c.c.id, c.c.next_attempt_at) for c in locked)).subquery()
+            chosen = (
+                select(both.c.id)
+                .order_by(both.c.next_attempt_at, both.c.id)
+                .limit(limit)
+                .subquery("chosen")
             )
             claim = claim.where(_OUTBOX.id == chosen.c.id)
         else:
             # one statement is atomic on SQLite: the database has one writer at a time
-            claim = claim.where(_OUTBOX.id.in_(candidates.scalar_subquery()), _claimable(now))
+            claimable = or_(_due(now), _lease_ran_out(now))
+            oldest = _oldest(claimable, limit).scalar_subquery()
+            claim = claim.where(_OUTBOX.id.in_(oldest), claimable)
         found = session.connection().execute(claim.returning(_OUTBOX.id, *columns))
         return sorted((tuple(r) for r in found), key=lambda r: r[0])
 
