@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from kontrol.mail.message import parse_address
 from kontrol.mail.reply_message import Bounce
@@ -63,5 +64,9 @@ def fail_bounced(session: Session, bounce: Bounce) -> OutboxMessage | None:
         return None
     row.status, row.last_error = "failed", reason_of(bounce)
     row.lease_until = row.claim_token = None
+    # written even when this session read them as NULL: a run may have claimed the row since,
+    # and its token must go with "sending" (``kontrol.mail.states`` trusts the token alone)
+    flag_modified(row, "lease_until")
+    flag_modified(row, "claim_token")
     session.flush()
     return row

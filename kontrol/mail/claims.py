@@ -3,9 +3,11 @@
 A claim is one statement. On SQLite: ``UPDATE … WHERE id IN (SELECT … claimable … LIMIT n)
 RETURNING …``. On PostgreSQL: ``WITH due AS MATERIALIZED (SELECT … pending and due … LIMIT n FOR
 UPDATE SKIP LOCKED), lease_ran_out AS MATERIALIZED (… the same for "sending" rows whose lease
-ran out …) UPDATE … FROM (the oldest n of both) … RETURNING …``: each part reads the index
-``ix_outbox_status_next`` in the claim's order and stops at the n-th row. Two deliverers never
-get the same row, and a row left in "sending" by a crash becomes claimable again when its lease
+ran out …) UPDATE … FROM (the oldest n of both) … RETURNING …``. With the table's statistics
+current, the due part reads the index ``ix_outbox_status_next`` in the claim's order and stops
+at the n-th row (the other reads the few rows in "sending"); with statistics older than a fresh
+fill of the outbox, the planner may still read and sort every due row. Two deliverers never get
+the same row, and a row left in "sending" by a crash becomes claimable again when its lease
 runs out.
 """
 

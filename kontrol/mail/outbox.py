@@ -241,7 +241,13 @@ def requeue_failed(
     if ids is not None:
         stmt = stmt.where(OutboxMessage.id.in_(list(ids)))
     result = session.execute(
-        stmt.values(status="pending", attempts=0, next_attempt_at=utc(now))
+        stmt.values(
+            status="pending",
+            attempts=0,
+            next_attempt_at=utc(now),
+            lease_until=None,
+            claim_token=None,  # none on a failed row; never one outside "sending"
+        )
         .returning(OutboxMessage.id)
         .execution_options(synchronize_session=False)
     )

@@ -4,8 +4,9 @@ handed and hand each outcome to the recorder (``kontrol.mail.recording``).
 A message is in flight from the moment it is handed to the server until its outcome is
 committed; a worker keeps at most ``UNRECORDED`` accepted messages uncommitted while it sends
 the next, so a kill repeats at most ``UNRECORDED + 1`` messages per connection — with the same
-Message-IDs, fixed at enqueue time. (``UNRECORDED`` 1 costs a commit per message: 80 % of the
-bare loop's speed on SQLite, 65 % on PostgreSQL; 4: 90 % and 72 %; see bench/README-mail.md.)
+Message-IDs, fixed at enqueue time. (When it was chosen, ``UNRECORDED`` 1, a commit per
+message, gave 80 % of the bare loop's speed on SQLite and 65 % on PostgreSQL; 4 gave 90 % and
+72 %. Stop 33 measured 4 at 82–88 % and 75–82 %; see bench/README-mail.md.)
 """
 
 from __future__ import annotations

@@ -33,9 +33,10 @@ def _held(token: str | None) -> Any:
     """Rows in "sending", held by the run with this token if one is named.
 
     A token is written with "sending" (``claims``) and cleared with every other state (here,
-    and ``bounces``), so the token alone says both. Naming the status as well let PostgreSQL
-    plan by ``ix_outbox_status_next`` when its statistics were stale (a freshly filled outbox)
-    and read every row in "sending" to change a handful (bench/README-mail.md, stop 33).
+    ``bounces`` and ``outbox.requeue_failed``), so the token alone says both. Naming the status
+    as well let PostgreSQL plan by ``ix_outbox_status_next`` when its statistics were stale (a
+    freshly filled outbox) and read every row in "sending" to change a handful
+    (bench/README-mail.md, stop 33).
     """
     if token:
         return OutboxMessage.claim_token == token
@@ -60,11 +61,14 @@ def _finish(session: Session, message_id: int, token: str | None = None, **value
 
 
 def renew_leases(session_factory: sessionmaker[Session], token: str, *, until: dt.datetime) -> int:
-    """Push the lease of every row this run still holds to ``until``; rows it holds."""
+    """Push the lease of every row this run still holds to ``until``; rows it holds.
+
+    Found through the status (``ix_outbox_status_next``): the token has no index, and the
+    outbox keeps every mail ever sent."""
     with session_factory() as session, session.begin():
         result = session.execute(
             update(OutboxMessage)
-            .where(_held(token))
+            .where(OutboxMessage.status == "sending", _held(token))
             .values(lease_until=utc(until))
             .execution_options(synchronize_session=False)
         )

@@ -1,13 +1,17 @@
 """Which rows a claim takes: the oldest due ones, in ``(next_attempt_at, id)`` order, rows whose
-lease ran out among them by their own time, never more than asked (SQLite and PostgreSQL)."""
+lease ran out among them by their own time, never more than asked, never one row twice; and a
+claimed row taken back by a bounce (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import update
 
-from kontrol.mail import claims
+from kontrol.mail import claims, states
+from kontrol.mail.bounces import bounced_row, fail_bounced
+from kontrol.mail.reply_message import Bounce
 from kontrol.models import OutboxMessage
 from tests.mail.factory import NOW, World, settings_for
 from tests.mail.test_delivery_failures import issue, rows
@@ -52,3 +56,43 @@ def test_a_claim_of_one_takes_one_while_a_dead_run_holds_older_rows(world: World
     taken += [claims.claim_batch(world.sessions, now=NOW, limit=1, lease_seconds=300)]
     assert taken == [[a], [b]]
     assert [r.status for r in rows(world)] == ["sending", "sending", "pending"]
+
+
+def test_a_bounce_takes_the_row_from_a_run_that_claimed_it_meanwhile(world: World) -> None:
+    """The bounce's session read the row before a run claimed it; its "failed" clears the run's
+    token, so what the run records afterwards no longer changes the row."""
+    issue(world, settings_for(25), 1)
+    (row,) = rows(world)
+    bounce = Bounce(row.message_id, None, "5.1.1", None)
+    with world.transaction() as s:
+        read = bounced_row(s, bounce)  # kept: the session keeps what it read
+        assert read is not None and (read.status, read.claim_token) == ("pending", None)
+        taken = claims.claim_rows(world.sessions, now=NOW, limit=1, lease_seconds=300, token="run")
+        assert [r[0] for r in taken] == [row.id]
+        assert fail_bounced(s, bounce) is not None
+    with world.transaction() as s:
+        assert not states.mark_retry(
+            s, row.id, next_attempt_at=NOW + MINUTE, reason="451 later", token="run"
+        )
+        assert states.mark_sent_many(s, [row.id], now=NOW, token="run") == 0
+    (after,) = rows(world)
+    assert (after.status, after.claim_token) == ("failed", None)
+    assert after.last_error and after.last_error.startswith("возврат 5.1.1")
+
+
+def test_claims_from_many_threads_take_every_row_once(world: World) -> None:
+    """Deliverers claiming at once: each row goes to one of them, none is left behind (on
+    PostgreSQL the rows a claim locks are skipped by the others)."""
+    issue(world, settings_for(25), 120)
+    everything = sorted(r.id for r in rows(world))
+
+    def drain() -> list[int]:
+        mine: list[int] = []
+        while batch := claims.claim_batch(world.sessions, now=NOW, limit=7, lease_seconds=300):
+            assert len(batch) <= 7
+            mine += batch
+        return mine
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        taken = [i for part in pool.map(lambda _: drain(), range(4)) for i in part]
+    assert sorted(taken) == everything

@@ -73,3 +73,28 @@ def test_a_failed_record_still_stops_the_connection() -> None:
 
     with pytest.raises(RuntimeError, match="cannot record"):
         asyncio.run(main())
+
+
+def test_the_next_message_waits_while_more_than_the_bound_are_uncommitted() -> None:
+    """What bounds the repeats after a kill: with ``UNRECORDED + 1`` records uncommitted, the
+    connection sends nothing more until the oldest is committed."""
+
+    async def main() -> tuple[bool, bool, bool]:
+        _, unrecorded, handed = await _scene()
+        for n in range(UNRECORDED):
+            unrecorded.add(Outcome(n, "sent"))
+        await unrecorded.settle()  # at the bound: the next message may go
+        unrecorded.add(Outcome(UNRECORDED, "sent"))
+        waiting = asyncio.ensure_future(unrecorded.settle())
+        for _ in range(10):
+            await asyncio.sleep(0)
+        held_back = not waiting.done()
+        handed[1].set_result(None)  # a younger one committed: still one too many
+        for _ in range(10):
+            await asyncio.sleep(0)
+        still_held = not waiting.done()
+        handed[0].set_result(None)
+        await waiting
+        return held_back, still_held, len(unrecorded.futures) <= UNRECORDED
+
+    assert asyncio.run(main()) == (True, True, True)
