@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from kontrol import standing
@@ -130,19 +131,27 @@ def issue_occurrence(
     wanted = [r for r in recipients(session, ob.item) if only is None or r.body_id in only]
     result.created = _insert(session, ob, occ, wanted, rules=rules, now=now, actor=actor)
     session.flush()
-    if result.created:
-        new = session.scalars(
-            select(Assignment).where(Assignment.id.in_(result.created)).order_by(Assignment.id)
-        )
-        mailer.write_many(session, [mailer.issued_letter(a, now=now) for a in new], now)
     result.assignments = list(
-        session.scalars(
-            select(Assignment)
-            .where(Assignment.obligation_id == ob.id, Assignment.occurrence_key == occ.key)
-            .order_by(Assignment.id)
-        )
+        session.scalars(_select_occurrence(), {"obligation": ob.id, "occurrence": occ.key})
     )
+    if result.created:  # the new ones among them, by id, are mailed
+        created = set(result.created)
+        new = [a for a in result.assignments if a.id in created]
+        mailer.write_many(session, [mailer.issued_letter(a, now=now) for a in new], now)
     return result
+
+
+@cache
+def _select_occurrence() -> Select[Assignment]:
+    """An occurrence's assignments, built once per process (a simulation issues hundreds)."""
+    return (
+        select(Assignment)
+        .where(
+            Assignment.obligation_id == bindparam("obligation"),
+            Assignment.occurrence_key == bindparam("occurrence"),
+        )
+        .order_by(Assignment.id)
+    )
 
 
 def _insert(

@@ -14,16 +14,18 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import exists, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, bindparam, exists, or_, select
+from sqlalchemy.orm import Session, joinedload
 
 from kontrol import ladder
 from kontrol.config import Rules
 from kontrol.mail.digest import Line
 from kontrol.mail.russian import period_words
-from kontrol.models import Assignment, Body, Curator, Item, LadderStep, Obligation, Roadmap
+from kontrol.models import Assignment, Body, Curator, Item, Obligation, Roadmap
 from kontrol.naming import body_label
+from kontrol.sweep_queries import taken_steps
 
 
 def escalation_chain(body: Body) -> Iterator[Body]:
@@ -139,32 +141,11 @@ class Overdue:
 
 def overdue_on(session: Session, as_of: dt.date, rules: Rules) -> list[Overdue]:
     """Every open assignment past due on ``as_of``, by id (what ``kontrol.standing`` calls
-    overdue, among the open ones: the ``(status, due_on)`` index, as the sweep's candidates)."""
-    rows = list(
-        session.scalars(
-            select(Assignment)
-            .where(Assignment.status.in_(ladder.OPEN), Assignment.due_on < as_of)
-            .options(
-                selectinload(Assignment.obligation)
-                .selectinload(Obligation.item)
-                .selectinload(Item.roadmap)
-                .selectinload(Roadmap.curators),
-                selectinload(Assignment.body).selectinload(Body.escalates_to),
-            )
-            .order_by(Assignment.id)
-        )
-    )
-    steps: dict[int, set[str]] = defaultdict(set)
-    due = {a.id: a.due_on for a in rows}
-    ids = list(due)
-    for i in range(0, len(ids), 500):
-        for aid, step, on in session.execute(
-            select(LadderStep.assignment_id, LadderStep.step, LadderStep.due_on).where(
-                LadderStep.assignment_id.in_(ids[i : i + 500])
-            )
-        ):
-            if due[aid] == on:
-                steps[aid].add(step)
+    overdue, among the open ones: the ``(status, due_on)`` index, as the sweep's candidates).
+    Each sweep day with news asks, and most days few are overdue: the rows an assignment
+    points to come joined, and the statements are built once per process."""
+    rows = list(session.scalars(_select_overdue(), {"as_of": as_of}))
+    steps = taken_steps(session, {a.id: a.due_on for a in rows})
     cal, policy = rules.calendar, rules.policy
     return [
         Overdue(
@@ -175,6 +156,22 @@ def overdue_on(session: Session, as_of: dt.date, rules: Rules) -> list[Overdue]:
         )
         for a in rows
     ]
+
+
+@cache
+def _select_overdue() -> Select[Assignment]:
+    return (
+        select(Assignment)
+        .where(Assignment.status.in_(ladder.OPEN), Assignment.due_on < bindparam("as_of"))
+        .options(
+            joinedload(Assignment.obligation, innerjoin=True)
+            .joinedload(Obligation.item, innerjoin=True)
+            .joinedload(Item.roadmap, innerjoin=True)
+            .selectinload(Roadmap.curators),
+            joinedload(Assignment.body, innerjoin=True).joinedload(Body.escalates_to),
+        )
+        .order_by(Assignment.id)
+    )
 
 
 def by_overseer(session: Session, overdue: Sequence[Overdue]) -> dict[str, list[Overdue]]:

@@ -13,8 +13,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from kontrol.assignments import cancel
@@ -135,18 +136,21 @@ def apply_due_retirements(
     session: Session, *, today: dt.date, now: dt.datetime, mailer: Mailer, actor: str
 ) -> list[str]:
     """The sweep's part: every retirement whose day has come and is not yet applied."""
-    due = session.scalars(
-        select(Roadmap).where(
-            Roadmap.retired_on.is_not(None),
-            Roadmap.retired_on <= today,
-            Roadmap.retirement_applied_at.is_(None),
-        )
-    )
     done = []
-    for roadmap in due:
+    for roadmap in session.scalars(_select_due(), {"today": today}):
         apply_retirement(session, roadmap, now=now, mailer=mailer, actor=actor)
         done.append(roadmap_ref(roadmap))
     return done
+
+
+@cache
+def _select_due() -> Select[Roadmap]:
+    """Built once per process: every sweep asks, and nearly always finds nothing."""
+    return select(Roadmap).where(
+        Roadmap.retired_on.is_not(None),
+        Roadmap.retired_on <= bindparam("today"),
+        Roadmap.retirement_applied_at.is_(None),
+    )
 
 
 def open_assignments(session: Session, roadmap: Roadmap) -> list[Assignment]:

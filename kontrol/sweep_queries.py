@@ -12,9 +12,10 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Date, Select, bindparam, select, update
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from kontrol import ladder
 from kontrol.config import Rules
@@ -31,35 +32,53 @@ def horizon(as_of: dt.date, rules: Rules) -> dt.date:
 
 def candidate_ids(session: Session, as_of: dt.date, rules: Rules) -> list[int]:
     """Open assignments due by the horizon: an index range scan on (status, due_on)."""
-    return list(
-        session.scalars(
-            select(Assignment.id)
-            .where(
-                Assignment.status.in_(ladder.OPEN),
-                Assignment.due_on <= horizon(as_of, rules),
-                Assignment.issue_on <= as_of,
-            )
-            .order_by(Assignment.id)
+    params = {"horizon": horizon(as_of, rules), "as_of": as_of}
+    return list(session.scalars(_select_candidates(), params))
+
+
+# The sweep's statements are built once per process (``cache``): building one and computing
+# its cache key cost as much as running it on a day with little to do, and a simulation runs
+# hundreds of sweeps. The values travel as bound parameters.
+
+
+@cache
+def _select_candidates() -> Select[int]:
+    return (
+        select(Assignment.id)
+        .where(
+            Assignment.status.in_(ladder.OPEN),
+            Assignment.due_on <= bindparam("horizon"),
+            Assignment.issue_on <= bindparam("as_of"),
         )
+        .order_by(Assignment.id)
     )
 
 
 def load(session: Session, ids: Sequence[int], *, mailed: bool = False) -> list[Assignment]:
     """The assignments ``ids`` with what the ladder reads of them; ``mailed``: also each item's
     executors, which every mail about an assignment names
-    (``kontrol.mail.render.assignment_data``)."""
-    item = selectinload(Assignment.obligation).selectinload(Obligation.item)
-    executors = (selectinload(Item.executors).selectinload(ItemExecutor.body),) if mailed else ()
-    return list(
-        session.scalars(
-            select(Assignment)
-            .where(Assignment.id.in_(ids))
-            .options(
-                item.options(selectinload(Item.roadmap), *executors),
-                selectinload(Assignment.body).selectinload(Body.escalates_to),
-            )
-            .order_by(Assignment.id)
+    (``kontrol.mail.render.assignment_data``).
+
+    The rows each assignment points to (its obligation, item, roadmap, body and the body it
+    escalates to) come joined in the one statement: a sweep loads a handful of assignments at
+    a time, and a statement of their own for each of those five cost more than the rows."""
+    return list(session.scalars(_select_loaded(mailed), {"ids": list(ids)}))
+
+
+@cache
+def _select_loaded(mailed: bool) -> Select[Assignment]:
+    item = joinedload(Assignment.obligation, innerjoin=True).joinedload(
+        Obligation.item, innerjoin=True
+    )
+    executors = (selectinload(Item.executors).joinedload(ItemExecutor.body),) if mailed else ()
+    return (
+        select(Assignment)
+        .where(Assignment.id.in_(bindparam("ids", expanding=True)))
+        .options(
+            item.options(joinedload(Item.roadmap, innerjoin=True), *executors),
+            joinedload(Assignment.body, innerjoin=True).joinedload(Body.escalates_to),
         )
+        .order_by(Assignment.id)
     )
 
 
@@ -75,27 +94,35 @@ class Standing:
 
 
 def standings(session: Session, ids: Sequence[int]) -> list[Standing]:
-    rows = session.execute(
+    return [Standing(*row) for row in session.execute(_select_standings(), {"ids": list(ids)})]
+
+
+@cache
+def _select_standings() -> Select[int, dt.date, str, dt.date]:
+    return (
         select(Assignment.id, Assignment.due_on, Assignment.status, Assignment.issue_on)
-        .where(Assignment.id.in_(ids))
+        .where(Assignment.id.in_(bindparam("ids", expanding=True)))
         .order_by(Assignment.id)
     )
-    return [Standing(*row) for row in rows]
 
 
 def taken_steps(session: Session, due: Mapping[int, dt.date]) -> dict[int, set[str]]:
     """Steps taken for each assignment's due date in force (``due``: id → the due date in
     force; steps taken for an older due date do not count)."""
     out: dict[int, set[str]] = defaultdict(set)
-    rows = session.execute(
-        select(LadderStep.assignment_id, LadderStep.step, LadderStep.due_on).where(
-            LadderStep.assignment_id.in_(list(due))
-        )
-    )
-    for aid, step, on in rows:
-        if due.get(aid) == on:
-            out[aid].add(step)
+    ids = list(due)
+    for i in range(0, len(ids), 500):  # a bound list of parameters each
+        for aid, step, on in session.execute(_select_steps(), {"ids": ids[i : i + 500]}):
+            if due[aid] == on:
+                out[aid].add(step)
     return out
+
+
+@cache
+def _select_steps() -> Select[int, str, dt.date]:
+    return select(LadderStep.assignment_id, LadderStep.step, LadderStep.due_on).where(
+        LadderStep.assignment_id.in_(bindparam("ids", expanding=True))
+    )
 
 
 def claim_many(
@@ -149,7 +176,14 @@ def noticed_today(session: Session, as_of: dt.date) -> list[Assignment]:
     earlier run of the day), for the due date in force. Driven by the open, past-due
     assignments (the ``(status, due_on)`` index), each step found by its unique key: the
     history of steps is never scanned."""
-    ids = session.scalars(
+    ids = session.scalars(_select_noticed(), {"as_of": as_of}).all()
+    return load(session, ids) if ids else []
+
+
+@cache
+def _select_noticed() -> Select[int]:
+    as_of = bindparam("as_of", type_=Date())
+    return (
         select(Assignment.id)
         .join(
             LadderStep,
@@ -163,5 +197,4 @@ def noticed_today(session: Session, as_of: dt.date) -> list[Assignment]:
             LadderStep.taken_on == as_of,
         )
         .order_by(Assignment.id)
-    ).all()
-    return load(session, ids) if ids else []
+    )

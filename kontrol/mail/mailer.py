@@ -14,9 +14,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from kontrol import oversight
@@ -67,7 +68,12 @@ def digest_key(recipient_id: str, as_of: dt.date) -> str:
 def digest_written(session: Session, recipient_id: str, as_of: dt.date) -> bool:
     """Whether ``recipient_id`` already has its mail of the sweep day ``as_of``."""
     key = digest_key(recipient_id, as_of)
-    return session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None
+    return session.scalar(_select_by_key(), {"key": key}) is not None
+
+
+@cache
+def _select_by_key() -> Select[int]:
+    return select(OutboxMessage.id).where(OutboxMessage.key == bindparam("key"))
 
 
 @dataclass(frozen=True)

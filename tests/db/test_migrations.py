@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import Engine, inspect, text
 
 from kontrol.models import Base
-from kontrol.models.db import make_engine, migrate
+from kontrol.models.db import (
+    SCHEMA_HEAD,
+    create_schema,
+    current_revision,
+    make_engine,
+    migrate,
+    scratch_postgres,
+)
+from tests.conftest import PG_URL
 
 ROW = {
     "key": "issued:1",
@@ -137,3 +148,55 @@ def test_the_mails_content_is_compressed_with_lz4_where_the_server_has_it(pg_url
         bodies = conn.execute(text("SELECT body_text, raw FROM outbox_content")).all()
     assert [(b, bytes(r)) for b, r in bodies] == [(words, words.encode())] * 3
     engine.dispose()
+
+
+def _schema(engine: Engine) -> dict[str, Any]:
+    """What the database says it holds: each table's columns (name, type, nullability),
+    indexes, unique constraints and foreign keys."""
+    found = inspect(engine)
+    out: dict[str, Any] = {}
+    for table in found.get_table_names():
+        out[table] = {
+            "columns": sorted(
+                (c["name"], str(c["type"]), c["nullable"]) for c in found.get_columns(table)
+            ),
+            "indexes": sorted(
+                (i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                for i in found.get_indexes(table)
+            ),
+            "unique": sorted(tuple(u["column_names"]) for u in found.get_unique_constraints(table)),
+            "foreign": sorted(
+                (tuple(f["constrained_columns"]), f["referred_table"], str(f["options"]))
+                for f in found.get_foreign_keys(table)
+            ),
+            "primary": found.get_pk_constraint(table)["constrained_columns"],
+        }
+    return out
+
+
+def test_a_scratch_schema_made_from_the_models_is_the_migrated_one(
+    db_url: str, tmp_path: Path
+) -> None:
+    with ExitStack() as stack:
+        if db_url.startswith("sqlite"):
+            second = f"sqlite:///{tmp_path / 'scratch.db'}"
+        else:
+            second = stack.enter_context(scratch_postgres(PG_URL or "", "kontrol_s"))
+        _compare_scratch_with_migrated(db_url, second)
+
+
+def _compare_scratch_with_migrated(db_url: str, second: str) -> None:
+    migrated = make_engine(db_url)
+    migrate(migrated)
+    scratch = make_engine(second)
+    try:
+        create_schema(scratch)
+        assert _schema(scratch) == _schema(migrated)
+        assert current_revision(scratch) == SCHEMA_HEAD
+        with scratch.connect() as conn:
+            assert MigrationContext.configure(conn).get_current_revision() == SCHEMA_HEAD
+        with pytest.raises(ValueError, match="has tables"):
+            create_schema(scratch)  # a database with a schema is migrate's
+    finally:
+        migrated.dispose()
+        scratch.dispose()
