@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from kontrol.assignments import mark_done
@@ -140,10 +140,24 @@ class Simulation:
         }
 
 
+def scratch_engine(url: str) -> Engine:
+    """``make_engine`` for the scratch file, which nothing keeps: its writes are not synced to
+    the disk (a crash loses a file that would be deleted anyway)."""
+    engine = make_engine(url)
+
+    @event.listens_for(engine, "connect")
+    def _unsynced(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA synchronous=OFF")
+        cur.close()
+
+    return engine
+
+
 def scratch_import(url: str, roadmap_file: Path, directory_file: Path, now: dt.datetime) -> None:
     """A fresh schema (``create_schema``) with the decree imported, as ``kontrol import`` does
     it."""
-    engine = make_engine(url)
+    engine = scratch_engine(url)
     try:
         create_schema(engine)
         document, bodies = read_document(roadmap_file), load_directory(directory_file)
@@ -205,7 +219,7 @@ def simulate(
             }
         )
         scratch_import(url, roadmap_file, directory_file, _local(start, rules))
-        engine = make_engine(url)
+        engine = scratch_engine(url)
         try:
             factory = session_factory(engine)
             with factory() as session:
