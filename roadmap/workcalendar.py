@@ -107,6 +107,8 @@ class WorkCalendar:
         # each day's answer, once: the sweep and the simulation ask about the same days
         # millions of times
         self._known: dict[date, bool] = {}
+        # per year, the working days among its first k days, for k = 0 … the year's length
+        self._counts: dict[int, list[int]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         # a calendar is its overrides; the rest is caches (a copy reads the process's years)
@@ -158,11 +160,25 @@ class WorkCalendar:
         return d
 
     def working_days_between(self, a: date, b: date) -> int:
-        """Working days in the half-open range (a, b]; negative when ``b`` is before ``a``."""
+        """Working days in the half-open range (a, b]; negative when ``b`` is before ``a``.
+
+        From each year's running count (``_through``) rather than day by day: the sweep asks
+        it of every overdue assignment on every sweep day, over spans of months."""
         if b < a:
             return -self.working_days_between(b, a)
-        count, d = 0, a + _ONE
-        while d <= b:
-            count += self.is_working_day(d)
-            d += _ONE
-        return count
+        whole = sum(self._through(date(year, 12, 31)) for year in range(a.year, b.year))
+        return whole + self._through(b) - self._through(a)
+
+    def _through(self, d: date) -> int:
+        """The working days of ``d``'s year up to and including ``d``."""
+        counts = self._counts.get(d.year)
+        if counts is None:  # built whole, then stored: threads at most build it twice
+            counts, n, day = [0], 0, date(d.year, 1, 1)
+            while day.year == d.year:
+                n += self.is_working_day(day)
+                counts.append(n)
+                if day == date.max:
+                    break
+                day += _ONE
+            self._counts[d.year] = counts
+        return counts[d.timetuple().tm_yday]

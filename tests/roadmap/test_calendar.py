@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import pickle
+import random
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -129,3 +130,36 @@ def test_a_calendar_pickles_as_its_overrides_asked_or_not(tmp_path: Path) -> Non
         copy = pickle.loads(pickle.dumps(used))
         assert copy.is_working_day(date(2021, 1, 8)) is (overrides is not None)
         assert copy.is_working_day(date(2021, 2, 20)) and not copy.is_working_day(date(2021, 2, 22))
+
+
+def _counted_day_by_day(cal: WorkCalendar, a: date, b: date) -> int:
+    if b < a:
+        return -_counted_day_by_day(cal, b, a)
+    return sum(
+        cal.is_working_day(date.fromordinal(n)) for n in range(a.toordinal() + 1, b.toordinal() + 1)
+    )
+
+
+def test_working_days_between_is_the_count_day_by_day() -> None:
+    """Over year ends, leap days, overrides and both directions, the running counts give what
+    counting each day gives."""
+    rng = random.Random(7)
+    overrides = Overrides(
+        days_off=frozenset({date(2020, 6, 24), date(2020, 7, 1), date(2024, 12, 31)}),
+        working_days=frozenset({date(2023, 1, 7), date(2028, 2, 29)}),
+    )
+    for cal in (WorkCalendar(), WorkCalendar(overrides)):
+        for a, b in [
+            (date(2023, 12, 31), date(2024, 1, 1)),
+            (date(2024, 2, 28), date(2024, 3, 1)),
+            (date(2019, 12, 31), date(2031, 1, 1)),
+            (date(2020, 6, 23), date(2020, 7, 1)),
+        ]:
+            assert cal.working_days_between(a, b) == _counted_day_by_day(cal, a, b)
+            assert cal.working_days_between(b, a) == -_counted_day_by_day(cal, a, b)
+        start = date(2018, 1, 1).toordinal()
+        for _ in range(400):
+            a = date.fromordinal(start + rng.randrange(15 * 366))
+            b = date.fromordinal(a.toordinal() + rng.randrange(-400, 400))
+            assert cal.working_days_between(a, b) == _counted_day_by_day(cal, a, b), (a, b)
+            assert cal.working_days_between(a, a) == 0
