@@ -9,6 +9,7 @@ such as the 2020 vote days, or regional decisions — in a small YAML file (``da
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -154,10 +155,32 @@ class WorkCalendar:
         return self._step(d - _ONE, -_ONE)
 
     def add_working_days(self, d: date, n: int) -> date:
-        """Move ``n`` working days from ``d`` (negative: backwards); 0 keeps ``d``."""
-        for _ in range(abs(n)):
-            d = self.next_working_day(d) if n > 0 else self.previous_working_day(d)
-        return d
+        """Move ``n`` working days from ``d`` (negative: backwards); 0 keeps ``d``.
+
+        Forwards, the working day ``n`` places after the last one on or before ``d``;
+        backwards, the one ``-n - 1`` places before the last one strictly before ``d``: found in
+        the years' running counts, not by stepping a day at a time."""
+        if n == 0:
+            return d
+        if n > 0:
+            return self._nth(d.year, self._through(d) + n)
+        before = d - _ONE
+        return self._nth(before.year, self._through(before) + n + 1)
+
+    def _nth(self, year: int, n: int) -> date:
+        """The ``n``-th working day of ``year``, ``n`` counted on into the next years or back
+        into the previous ones when it is beyond this one's."""
+        while n > (total := self._through(date(year, 12, 31))):
+            if total == 0:
+                raise CalendarError(f"no working day in {year}")
+            n, year = n - total, year + 1
+        while n < 1:
+            year -= 1
+            total = self._through(date(year, 12, 31))
+            if total == 0:
+                raise CalendarError(f"no working day in {year}")
+            n += total
+        return date(year, 1, 1) + timedelta(days=bisect_left(self._counts[year], n) - 1)
 
     def working_days_between(self, a: date, b: date) -> int:
         """Working days in the half-open range (a, b]; negative when ``b`` is before ``a``.

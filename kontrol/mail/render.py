@@ -78,9 +78,12 @@ def environment() -> Environment:
     return env
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def one_line(text: str) -> str:
     """Anything bound for a header: CR/LF and runs of whitespace become one space."""
-    return re.sub(r"\s+", " ", text).strip()
+    return _SPACES.sub(" ", text).strip()
 
 
 def render(stem: str, context: Mapping[str, Any]) -> Rendered:

@@ -163,3 +163,35 @@ def test_working_days_between_is_the_count_day_by_day() -> None:
             b = date.fromordinal(a.toordinal() + rng.randrange(-400, 400))
             assert cal.working_days_between(a, b) == _counted_day_by_day(cal, a, b), (a, b)
             assert cal.working_days_between(a, a) == 0
+
+
+def _stepped(cal: WorkCalendar, d: date, n: int) -> date:
+    for _ in range(abs(n)):
+        d = cal.next_working_day(d) if n > 0 else cal.previous_working_day(d)
+    return d
+
+
+def test_add_working_days_is_stepping_one_working_day_at_a_time() -> None:
+    """From working days and days off, across year ends, forwards and backwards, by small and
+    large counts: the running counts land where stepping lands."""
+    rng = random.Random(11)
+    overrides = Overrides(
+        days_off=frozenset({date(2020, 6, 24), date(2020, 7, 1), date(2024, 12, 31)}),
+        working_days=frozenset({date(2023, 1, 7), date(2028, 2, 29)}),
+    )
+    for cal in (WorkCalendar(), WorkCalendar(overrides)):
+        for d, n in [
+            (date(2023, 12, 29), 1),
+            (date(2024, 1, 1), -1),
+            (date(2024, 1, 9), -1),
+            (date(2020, 12, 31), 300),
+            (date(2021, 1, 1), -300),
+            (date(2023, 1, 7), 0),
+            (date(2023, 1, 8), 1),
+        ]:
+            assert cal.add_working_days(d, n) == _stepped(cal, d, n), (d, n)
+        start = date(2019, 1, 1).toordinal()
+        for _ in range(400):
+            d = date.fromordinal(start + rng.randrange(12 * 366))
+            n = rng.choice([rng.randrange(-30, 31), rng.randrange(-700, 701)])
+            assert cal.add_working_days(d, n) == _stepped(cal, d, n), (d, n)
