@@ -108,8 +108,9 @@ class WorkCalendar:
         # each day's answer, once: the sweep and the simulation ask about the same days
         # millions of times
         self._known: dict[date, bool] = {}
-        # per year, the working days among its first k days, for k = 0 … the year's length
-        self._counts: dict[int, list[int]] = {}
+        # per year, the ordinal of the day before its 1 January, and the working days among its
+        # first k days, for k = 0 … the year's length
+        self._counts: dict[int, tuple[int, list[int]]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         # a calendar is its overrides; the rest is caches (a copy reads the process's years)
@@ -180,7 +181,8 @@ class WorkCalendar:
             if total == 0:
                 raise CalendarError(f"no working day in {year}")
             n += total
-        return date(year, 1, 1) + timedelta(days=bisect_left(self._counts[year], n) - 1)
+        before, counts = self._counts[year]
+        return date.fromordinal(before + bisect_left(counts, n))
 
     def working_days_between(self, a: date, b: date) -> int:
         """Working days in the half-open range (a, b]; negative when ``b`` is before ``a``.
@@ -194,8 +196,8 @@ class WorkCalendar:
 
     def _through(self, d: date) -> int:
         """The working days of ``d``'s year up to and including ``d``."""
-        counts = self._counts.get(d.year)
-        if counts is None:  # built whole, then stored: threads at most build it twice
+        known = self._counts.get(d.year)
+        if known is None:  # built whole, then stored: threads at most build it twice
             counts, n, day = [0], 0, date(d.year, 1, 1)
             while day.year == d.year:
                 n += self.is_working_day(day)
@@ -203,5 +205,6 @@ class WorkCalendar:
                 if day == date.max:
                     break
                 day += _ONE
-            self._counts[d.year] = counts
-        return counts[d.timetuple().tm_yday]
+            known = self._counts[d.year] = (date(d.year, 1, 1).toordinal() - 1, counts)
+        before, counts = known
+        return counts[d.toordinal() - before]
