@@ -19,8 +19,10 @@ the results are those of a sweep every working day (``every_day=True`` runs that
 holds the two equal); a custom ``sweep`` step runs every working day.
 
 Delivery: nothing is sent over SMTP; the outbox rows are counted by kind and month (what the
-deliverer would have sent). Occurrences issued before ``start`` are not caught up: the issued
-totals equal the plan's (occurrences with issue date in range × recipients).
+deliverer would have sent). Each mail is composed whole (subject, text, HTML, calendar file),
+but its message's bytes are not built (``unsent_mailer``). Occurrences issued before ``start``
+are not caught up: the issued totals equal the plan's (occurrences with issue date in range ×
+recipients).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -76,10 +78,18 @@ def kontrol_sweep(
         transactions(factory),
         as_of=as_of,
         rules=rules,
-        mailer=Mailer.of(settings),
+        mailer=unsent_mailer(settings),
         now=now,
         actor=ACTOR,
     )
+
+
+def unsent_mailer(settings: Settings) -> Mailer:
+    """The real mailer, composing every mail whole (words, links, calendar file), but writing
+    the scratch outbox without the messages' bytes: nothing sends them, and building them was
+    a tenth of a ten-year simulation (``Postmark.build``)."""
+    mailer = Mailer.of(settings)
+    return replace(mailer, postmark=replace(mailer.postmark, build=False))
 
 
 @dataclass
@@ -202,7 +212,8 @@ def simulate(
     every_day: bool = False,
 ) -> Simulation:
     """Run the simulation on a temporary SQLite file (deleted afterwards), with ``settings``
-    but for the database and the key: the scratch mails are built as the real ones would be."""
+    but for the database and the key: the scratch mails are composed as the real ones would be
+    (``unsent_mailer``)."""
     if end < start:
         raise KontrolError(f"empty range: {start:%d.%m.%Y} is after {end:%d.%m.%Y}")
     if not 0.0 <= completion <= 1.0:
@@ -292,7 +303,7 @@ def _run(
     sweep_days: _SweepDays | None = None,
 ) -> None:
     rng = random.Random(seed)
-    mailer = Mailer.of(settings)
+    mailer = unsent_mailer(settings)
     completes: dict[dt.date, list[int]] = defaultdict(list)
     day = start
     while day <= end:

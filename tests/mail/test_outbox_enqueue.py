@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -12,7 +13,7 @@ from kontrol.mail.mailer import Mailer
 from kontrol.mail.outbox import Letter, Postmark
 from kontrol.mail.render import Rendered
 from kontrol.mail.sink import SinkHandle
-from kontrol.models import Assignment, Body, Item, OutboxMessage
+from kontrol.models import Assignment, Body, Item, OutboxContent, OutboxMessage
 from kontrol.settings import Settings
 from tests.mail.conftest import Recorder, deliver
 from tests.mail.factory import NOW, World, add_assignment
@@ -180,3 +181,27 @@ def test_a_long_call_spans_several_statements_and_every_row_gets_its_own_words(
             assert by_id[m.id] == m.key
             assert m.content.body_text == f"текст {m.key}"
             assert m.content.raw is not None and m.message_id.encode() in m.content.raw
+
+
+def test_a_row_written_without_its_bytes_keeps_its_words_and_is_sent_whole(
+    world: World, settings: Settings, recorder: Recorder
+) -> None:
+    """``Postmark.build=False`` (the simulation's scratch outbox): the row has its subject,
+    texts and calendar file but no message; delivery builds it when it sends it."""
+    aid = add_assignment(world, "3.1.2", "loiro")
+    mailer = Mailer.of(settings)
+    unsent = replace(mailer, postmark=replace(mailer.postmark, build=False))
+    with world.transaction() as s:
+        a = s.get(Assignment, aid)
+        assert a is not None
+        row = unsent.assignment_issued(s, a, now=NOW)
+        assert row is not None and row.status == "pending"
+        row_id = row.id
+    with world.transaction() as s:
+        content = s.get(OutboxContent, row_id)
+        assert content is not None and content.raw is None
+        assert "3.1.2" in content.body_text and content.attachments[0]["filename"].endswith(".ics")
+    assert deliver(world, settings).sent == 1
+    [message] = recorder.messages()
+    assert message["Subject"] == row.subject
+    assert [part.get_filename() for part in message.iter_attachments()] == [f"assignment-{aid}.ics"]
