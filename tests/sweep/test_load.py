@@ -1,0 +1,69 @@
+"""``sweep_queries.load`` joins the rows an assignment points to for a few assignments and
+reads them by statements of their own for many: both give the same rows, and nothing the
+sweep and its mails read is left to load lazily."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import event
+
+from kontrol import sweep_queries
+from kontrol.mail.render import assignment_data, roadmap_data
+from kontrol.models import Assignment
+from kontrol.oversight import informed
+from tests.mail.factory import World, add_assignment, make_world
+
+
+@pytest.fixture
+def world(db_url: str) -> Iterator[World]:
+    w = make_world(db_url)
+    yield w
+    w.engine.dispose()
+
+
+def _read(a: Assignment) -> tuple[object, ...]:
+    """What the sweep and every mail about ``a`` read of it and the rows it points to."""
+    up = informed(a)
+    return (
+        a.id,
+        a.due_on,
+        roadmap_data(a),
+        assignment_data(a),
+        a.body.name,
+        up.id if up is not None else None,
+        a.obligation.item.roadmap.controller_body_id,
+    )
+
+
+def _ladder_reads(a: Assignment) -> tuple[object, ...]:
+    """What the ladder and the supervisors' stage read without a mail."""
+    up = a.body.escalates_to
+    return (a.id, a.body.name, up.id if up else None, a.obligation.item.roadmap.number)
+
+
+@pytest.mark.parametrize("mailed", [True, False])
+def test_joined_for_few_and_apart_for_many_load_the_same_and_leave_nothing_lazy(
+    world: World, mailed: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = [add_assignment(world, "3.1.2", body) for body in ("committee", "loiro") * 3]
+    seen: dict[str, list[tuple[object, ...]]] = {}
+    statements: list[str] = []
+
+    def lazily(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    for way, bound in (("joined", len(ids)), ("apart", 0)):
+        monkeypatch.setattr(sweep_queries, "JOINED_UP_TO", bound)
+        with world.transaction() as s:
+            loaded = sweep_queries.load(s, ids, mailed=mailed)
+            statements.clear()
+            event.listen(world.engine, "before_cursor_execute", lazily)
+            try:
+                seen[way] = [_read(a) if mailed else _ladder_reads(a) for a in loaded]
+            finally:
+                event.remove(world.engine, "before_cursor_execute", lazily)
+        assert statements == [], f"{way}: read lazily: {statements}"
+    assert [row[0] for row in seen["joined"]] == sorted(ids)
+    assert seen["joined"] == seen["apart"]
