@@ -17,15 +17,15 @@ from dataclasses import dataclass
 from functools import cache
 
 from sqlalchemy import Select, bindparam, exists, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from kontrol import ladder
 from kontrol.config import Rules
 from kontrol.mail.digest import Line
 from kontrol.mail.russian import period_words
-from kontrol.models import Assignment, Body, Curator, Item, Obligation, Roadmap
+from kontrol.models import Assignment, Body, Curator, Roadmap
 from kontrol.naming import body_label
-from kontrol.sweep_queries import taken_steps
+from kontrol.sweep_queries import load, taken_steps
 
 
 def escalation_chain(body: Body) -> Iterator[Body]:
@@ -142,9 +142,10 @@ class Overdue:
 def overdue_on(session: Session, as_of: dt.date, rules: Rules) -> list[Overdue]:
     """Every open assignment past due on ``as_of``, by id (what ``kontrol.standing`` calls
     overdue, among the open ones: the ``(status, due_on)`` index, as the sweep's candidates).
-    Each sweep day with news asks, and most days few are overdue: the rows an assignment
-    points to come joined, and the statements are built once per process."""
-    rows = list(session.scalars(_select_overdue(), {"as_of": as_of}))
+    Each sweep day with news asks: the ids first, then the rows as ``sweep_queries.load``
+    reads them (joined when few are overdue, as on most days)."""
+    ids = list(session.scalars(_select_overdue(), {"as_of": as_of}))
+    rows = load(session, ids, overseen=True)
     steps = taken_steps(session, {a.id: a.due_on for a in rows})
     cal, policy = rules.calendar, rules.policy
     return [
@@ -159,17 +160,10 @@ def overdue_on(session: Session, as_of: dt.date, rules: Rules) -> list[Overdue]:
 
 
 @cache
-def _select_overdue() -> Select[Assignment]:
+def _select_overdue() -> Select[int]:
     return (
-        select(Assignment)
+        select(Assignment.id)
         .where(Assignment.status.in_(ladder.OPEN), Assignment.due_on < bindparam("as_of"))
-        .options(
-            joinedload(Assignment.obligation, innerjoin=True)
-            .joinedload(Obligation.item, innerjoin=True)
-            .joinedload(Item.roadmap, innerjoin=True)
-            .selectinload(Roadmap.curators),
-            joinedload(Assignment.body, innerjoin=True).joinedload(Body.escalates_to),
-        )
         .order_by(Assignment.id)
     )
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from kontrol import ladder
 from kontrol.config import Rules
-from kontrol.models import Assignment, Body, Item, ItemExecutor, LadderStep, Obligation
+from kontrol.models import Assignment, Body, Item, ItemExecutor, LadderStep, Obligation, Roadmap
 from kontrol.models.base import table_of
 from kontrol.models.db import insert_rows
 
@@ -54,29 +54,38 @@ def _select_candidates() -> Select[int]:
     )
 
 
-def load(session: Session, ids: Sequence[int], *, mailed: bool = False) -> list[Assignment]:
+def load(
+    session: Session, ids: Sequence[int], *, mailed: bool = False, overseen: bool = False
+) -> list[Assignment]:
     """The assignments ``ids`` with what the ladder reads of them; ``mailed``: also each item's
     executors, which every mail about an assignment names
-    (``kontrol.mail.render.assignment_data``).
+    (``kontrol.mail.render.assignment_data``); ``overseen``: also the roadmap's curators, who
+    oversee every assignment of it (``kontrol.oversight``).
 
     The rows each assignment points to (its obligation, item, roadmap, body and the body it
     escalates to) come joined to a few assignments, and by a statement of their own each
     for many: joined, each assignment carries its item's and body's columns again, which
     costs more than the five statements beyond about a hundred assignments (SQLite and
     PostgreSQL alike), while most sweep days and every simulation day load a dozen."""
-    stmt = _select_loaded(mailed, joined=len(ids) <= JOINED_UP_TO)
-    return list(session.scalars(stmt, {"ids": list(ids)}))
+    stmt = _select_loaded(mailed, overseen, joined=len(ids) <= JOINED_UP_TO)
+    out: list[Assignment] = []
+    for i in range(0, len(ids), LOADED_AT_ONCE):  # a bound list of parameters each
+        out += session.scalars(stmt, {"ids": list(ids[i : i + LOADED_AT_ONCE])})
+    return out
 
 
 JOINED_UP_TO = 100
+LOADED_AT_ONCE = 1000
 
 
 @cache
-def _select_loaded(mailed: bool, *, joined: bool) -> Select[Assignment]:
+def _select_loaded(mailed: bool, overseen: bool, *, joined: bool) -> Select[Assignment]:
     one = joinedload if joined else selectinload
     inner = {"innerjoin": True} if joined else {}
     executors = (selectinload(Item.executors).joinedload(ItemExecutor.body),) if mailed else ()
-    item = one(Obligation.item, **inner).options(one(Item.roadmap, **inner), *executors)
+    curators = (selectinload(Roadmap.curators),) if overseen else ()
+    roadmap = one(Item.roadmap, **inner).options(*curators)
+    item = one(Obligation.item, **inner).options(roadmap, *executors)
     return (
         select(Assignment)
         .where(Assignment.id.in_(bindparam("ids", expanding=True)))

@@ -1,6 +1,7 @@
 """``sweep_queries.load`` joins the rows an assignment points to for a few assignments and
-reads them by statements of their own for many: both give the same rows, and nothing the
-sweep and its mails read is left to load lazily."""
+reads them by statements of their own for many, a thousand assignments a statement at most:
+every way gives the same rows, and nothing the sweep and its mails read is left to load
+lazily."""
 
 from __future__ import annotations
 
@@ -38,14 +39,15 @@ def _read(a: Assignment) -> tuple[object, ...]:
 
 
 def _ladder_reads(a: Assignment) -> tuple[object, ...]:
-    """What the ladder and the supervisors' stage read without a mail."""
+    """What the ladder and the supervisors' stage read without a mail: who is over it."""
     up = a.body.escalates_to
-    return (a.id, a.body.name, up.id if up else None, a.obligation.item.roadmap.number)
+    roadmap = a.obligation.item.roadmap
+    return (a.id, a.body.name, up.id if up else None, [c.body_id for c in roadmap.curators])
 
 
-@pytest.mark.parametrize("mailed", [True, False])
+@pytest.mark.parametrize(("mailed", "overseen"), [(True, False), (False, True)])
 def test_joined_for_few_and_apart_for_many_load_the_same_and_leave_nothing_lazy(
-    world: World, mailed: bool, monkeypatch: pytest.MonkeyPatch
+    world: World, mailed: bool, overseen: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ids = [add_assignment(world, "3.1.2", body) for body in ("committee", "loiro") * 3]
     seen: dict[str, list[tuple[object, ...]]] = {}
@@ -54,10 +56,11 @@ def test_joined_for_few_and_apart_for_many_load_the_same_and_leave_nothing_lazy(
     def lazily(*args: object) -> None:
         statements.append(str(args[2]))
 
-    for way, bound in (("joined", len(ids)), ("apart", 0)):
+    for way, bound, at_once in (("joined", len(ids), 1000), ("apart", 0, 1000), ("chunks", 0, 4)):
         monkeypatch.setattr(sweep_queries, "JOINED_UP_TO", bound)
+        monkeypatch.setattr(sweep_queries, "LOADED_AT_ONCE", at_once)
         with world.transaction() as s:
-            loaded = sweep_queries.load(s, ids, mailed=mailed)
+            loaded = sweep_queries.load(s, ids, mailed=mailed, overseen=overseen)
             statements.clear()
             event.listen(world.engine, "before_cursor_execute", lazily)
             try:
@@ -66,4 +69,4 @@ def test_joined_for_few_and_apart_for_many_load_the_same_and_leave_nothing_lazy(
                 event.remove(world.engine, "before_cursor_execute", lazily)
         assert statements == [], f"{way}: read lazily: {statements}"
     assert [row[0] for row in seen["joined"]] == sorted(ids)
-    assert seen["joined"] == seen["apart"]
+    assert seen["joined"] == seen["apart"] == seen["chunks"]
