@@ -151,15 +151,17 @@ class Simulation:
 
 
 def scratch_engine(url: str) -> Engine:
-    """``make_engine`` for the scratch file, which nothing keeps: its writes are not synced to
-    the disk (a crash loses a file that would be deleted anyway)."""
+    """``make_engine`` for a scratch database, which nothing keeps: on SQLite (the simulation's
+    file) its writes are not synced to the disk, since a crash loses a file that would be
+    deleted anyway. (Tests import into PostgreSQL through it too: left as it is.)"""
     engine = make_engine(url)
+    if engine.dialect.name == "sqlite":
 
-    @event.listens_for(engine, "connect")
-    def _unsynced(dbapi_conn: Any, _record: Any) -> None:
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA synchronous=OFF")
-        cur.close()
+        @event.listens_for(engine, "connect")
+        def _unsynced(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA synchronous=OFF")
+            cur.close()
 
     return engine
 
