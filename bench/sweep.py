@@ -43,6 +43,8 @@ from kontrol.sweep import run_sweep, transactions
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "examples" / "lenobl" / "000_e3bc991062043600.txt"
 DIRECTORY = REPO / "examples" / "lenobl" / "directory.yaml"
+# the venv's own command, next to its interpreter: the bench runs without the venv activated
+KONTROL = str(Path(sys.executable).parent / "kontrol")
 AS_OF = dt.date(2025, 3, 12)  # a Wednesday, a working day
 RULES = Rules(Policy(), WorkCalendar())
 COLUMNS = (
@@ -132,7 +134,7 @@ def one(db: str, n: int, pg_url: str | None, tmp: Path, open_due: int | None) ->
     with fresh(db, pg_url, tmp) as url:
         env = {**os.environ, "KONTROL_DATABASE_URL": url}
         subprocess.run(
-            ["kontrol", "import", str(SEED), "--directory", str(DIRECTORY)],
+            [KONTROL, "import", str(SEED), "--directory", str(DIRECTORY)],
             env=env, check=True, capture_output=True, cwd=tmp,
         )  # fmt: skip
         t0 = time.perf_counter()

@@ -41,7 +41,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, bench.fresh(args.db, args.pg_url, Path(tmp)) as url:
         env = {**os.environ, "KONTROL_DATABASE_URL": url}
         subprocess.run(
-            ["kontrol", "import", str(bench.SEED), "--directory", str(bench.DIRECTORY)],
+            [bench.KONTROL, "import", str(bench.SEED), "--directory", str(bench.DIRECTORY)],
             env=env, check=True, capture_output=True, cwd=tmp,
         )  # fmt: skip
         bench.bulk_insert(url, 100_000, None)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Insert, Update, bindparam, insert, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Insert, Update, bindparam, event, insert, select, update
+from sqlalchemy.orm import Session, SessionTransaction, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from kontrol import ladder, standing
@@ -93,10 +93,34 @@ def _insert_audit() -> Insert:
 def _change(session: Session, a: Assignment, **values: object) -> None:
     """Write ``values`` to ``a``'s row at once, as a Core statement, and set them on ``a`` as
     if loaded. ``get_assignment`` holds the row and read it as it is: the ORM's unit of work
-    would only have found these columns changed, at a cost greater than the statement's."""
+    would only have found these columns changed, at a cost greater than the statement's.
+
+    The ORM expires what its own flush wrote when a savepoint is rolled back, not what it was
+    told was loaded: ``a`` is kept in the session's list of such writes until the transaction
+    ends, and a rollback, of a savepoint too, expires it (``_forget_core_writes``)."""
     session.execute(_update_one(), {"row_id": a.id, **values})
     for name, value in values.items():
         set_committed_value(a, name, value)
+    session.info.setdefault(_CORE_WRITES, []).append(a)
+
+
+_CORE_WRITES = "kontrol.assignments.core_writes"
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_core_writes(session: Session, _previous: SessionTransaction) -> None:
+    """Any rollback took back the Core writes of ``_change`` made in it: the objects they set
+    read their row again when next used (an object changed before a savepoint that was rolled
+    back reads what the outer transaction still holds: the same values)."""
+    for a in session.info.pop(_CORE_WRITES, ()):
+        if a in session:
+            session.expire(a)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_core_writes(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # committed or closed: nothing left to take back
+        session.info.pop(_CORE_WRITES, None)
 
 
 @cache

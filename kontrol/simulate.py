@@ -50,7 +50,7 @@ from kontrol.ladder import first_working_day_of_week, ladder
 from kontrol.lookup import obligations_of, roadmap_by_number
 from kontrol.mail.mailer import Mailer
 from kontrol.models import Assignment, Body, Item, LadderStep, Obligation, OutboxMessage
-from kontrol.models.db import create_schema, make_engine, session_factory
+from kontrol.models.db import create_schema, make_engine, migrate, session_factory
 from kontrol.obligations import is_referenced, sync_obligations
 from kontrol.roadmap.datewindow import DateOutOfRange, whole_years
 from kontrol.roadmap.directory import load_directory
@@ -167,11 +167,14 @@ def scratch_engine(url: str) -> Engine:
 
 
 def scratch_import(url: str, roadmap_file: Path, directory_file: Path, now: dt.datetime) -> None:
-    """A fresh schema (``create_schema``) with the decree imported, as ``kontrol import`` does
-    it."""
+    """A fresh schema with the decree imported, as ``kontrol import`` does it: on SQLite (the
+    simulation's file) made from the models (``create_schema``), elsewhere migrated."""
     engine = scratch_engine(url)
     try:
-        create_schema(engine)
+        if engine.dialect.name == "sqlite":
+            create_schema(engine)
+        else:  # tests import into PostgreSQL through here: its schema as every server has it
+            migrate(engine)
         document, bodies = read_document(roadmap_file), load_directory(directory_file)
         with session_factory(engine)() as session, session.begin():
             report = import_roadmap(session, document, bodies, now=now, is_referenced=is_referenced)
