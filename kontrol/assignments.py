@@ -96,12 +96,13 @@ def _change(session: Session, a: Assignment, **values: object) -> None:
     would only have found these columns changed, at a cost greater than the statement's.
 
     The ORM expires what its own flush wrote when a savepoint is rolled back, not what it was
-    told was loaded: ``a`` is kept in the session's list of such writes until the transaction
-    ends, and a rollback, of a savepoint too, expires it (``_forget_core_writes``)."""
+    told was loaded: ``a`` is kept among the session's such writes until the outermost
+    transaction ends, and every rollback before that, of a savepoint too, expires it
+    (``_forget_core_writes``)."""
     session.execute(_update_one(), {"row_id": a.id, **values})
     for name, value in values.items():
         set_committed_value(a, name, value)
-    session.info.setdefault(_CORE_WRITES, []).append(a)
+    session.info.setdefault(_CORE_WRITES, set()).add(a)
 
 
 _CORE_WRITES = "kontrol.assignments.core_writes"
@@ -109,10 +110,11 @@ _CORE_WRITES = "kontrol.assignments.core_writes"
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_core_writes(session: Session, _previous: SessionTransaction) -> None:
-    """Any rollback took back the Core writes of ``_change`` made in it: the objects they set
-    read their row again when next used (an object changed before a savepoint that was rolled
-    back reads what the outer transaction still holds: the same values)."""
-    for a in session.info.pop(_CORE_WRITES, ()):
+    """A rollback took back the Core writes of ``_change`` made in it: the objects they set
+    read their row again when next used. All of them, and kept for the next rollback: one
+    changed outside the savepoint rolled back reads what its own transaction still holds, the
+    same values, and a savepoint around that one may be rolled back later."""
+    for a in session.info.get(_CORE_WRITES, ()):
         if a in session:
             session.expire(a)
 

@@ -145,8 +145,9 @@ def overdue_on(session: Session, as_of: dt.date, rules: Rules) -> list[Overdue]:
     Each sweep day with news asks: the ids first, then the rows as ``sweep_queries.load``
     reads them (joined when few are overdue, as on most days)."""
     ids = list(session.scalars(_select_overdue(), {"as_of": as_of}))
-    # asked again of the rows: one done or extended between the two reads is not overdue
-    loaded = load(session, ids, overseen=True)
+    # asked again of the rows as they are now: one done or extended between the two reads is
+    # not overdue (the ids' read flushed what the session had pending)
+    loaded = load(session, ids, overseen=True, fresh=True)
     rows = [a for a in loaded if a.status in ladder.OPEN and a.due_on < as_of]
     steps = taken_steps(session, {a.id: a.due_on for a in rows})
     cal, policy = rules.calendar, rules.policy

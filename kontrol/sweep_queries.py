@@ -55,12 +55,18 @@ def _select_candidates() -> Select[int]:
 
 
 def load(
-    session: Session, ids: Sequence[int], *, mailed: bool = False, overseen: bool = False
+    session: Session,
+    ids: Sequence[int],
+    *,
+    mailed: bool = False,
+    overseen: bool = False,
+    fresh: bool = False,
 ) -> list[Assignment]:
     """The assignments ``ids`` with what the ladder reads of them; ``mailed``: also each item's
     executors, which every mail about an assignment names
     (``kontrol.mail.render.assignment_data``); ``overseen``: also the roadmap's curators, who
-    oversee every assignment of it (``kontrol.oversight``).
+    oversee every assignment of it (``kontrol.oversight``); ``fresh``: the rows as they are
+    now, also for objects the session holds already (``populate_existing``).
 
     The rows each assignment points to (its obligation, item, roadmap, body and the body it
     escalates to) come joined to a few assignments, and by a statement of their own each
@@ -68,9 +74,11 @@ def load(
     costs more than the five statements beyond about a hundred assignments (SQLite and
     PostgreSQL alike), while most sweep days and every simulation day load a dozen."""
     stmt = _select_loaded(mailed, overseen, joined=len(ids) <= JOINED_UP_TO)
+    options = {"populate_existing": True} if fresh else {}
     out: list[Assignment] = []
     for i in range(0, len(ids), LOADED_AT_ONCE):  # a bound list of parameters each
-        out += session.scalars(stmt, {"ids": list(ids[i : i + LOADED_AT_ONCE])})
+        params = {"ids": list(ids[i : i + LOADED_AT_ONCE])}
+        out += session.scalars(stmt, params, execution_options=options)
     return out
 
 

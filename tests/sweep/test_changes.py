@@ -82,3 +82,18 @@ def test_a_savepoint_rolled_back_takes_done_back_in_the_session_too(world: World
         assert first.status == "done"  # done before the savepoint: still done
     assert _row(world, inside, "status", "completed_at") == ("issued", None)
     assert _row(world, before, "status") == ("done",)
+
+
+def test_a_savepoint_around_a_savepoint_rolled_back_takes_done_back_too(world: World) -> None:
+    """Done in an outer savepoint, an inner one rolled back (the object is read again, still
+    done), then the outer one rolled back: the session says what the row says, not done."""
+    aid = add_assignment(world, "3.1.2", "loiro")
+    with world.transaction() as s:
+        with pytest.raises(RuntimeError, match="outer"), s.begin_nested():
+            a, _ = mark_done(s, aid, note=None, now=NOW, actor="test")
+            with pytest.raises(RuntimeError, match="inner"), s.begin_nested():
+                raise RuntimeError("inner")
+            assert a.status == "done"
+            raise RuntimeError("outer")
+        assert (a.status, a.completed_at) == ("issued", None)
+    assert _row(world, aid, "status", "completed_at") == ("issued", None)

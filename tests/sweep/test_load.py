@@ -5,16 +5,23 @@ lazily."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select, update
 
 from kontrol import sweep_queries
+from kontrol.assignments import mark_done
+from kontrol.config import Rules
 from kontrol.mail.render import assignment_data, roadmap_data
 from kontrol.models import Assignment
-from kontrol.oversight import informed
-from tests.mail.factory import World, add_assignment, make_world
+from kontrol.oversight import informed, overdue_on
+from kontrol.roadmap.policy import Policy
+from kontrol.roadmap.workcalendar import WorkCalendar
+from tests.mail.factory import NOW, World, add_assignment, make_world
+
+RULES = Rules(Policy(), WorkCalendar())
 
 
 @pytest.fixture
@@ -72,3 +79,28 @@ def test_joined_for_few_and_apart_for_many_load_the_same_and_leave_nothing_lazy(
         assert statements == [], f"{way}: read lazily: {statements}"
     assert [row[0] for row in seen["joined"]] == sorted(ids)
     assert seen["joined"] == seen["apart"] == seen["chunks"]
+
+
+@pytest.mark.postgres
+def test_the_overdue_list_reads_the_rows_as_they_are_now(pg_url: str) -> None:
+    """On PostgreSQL (read committed) a row another transaction changed since this session
+    read it is judged as it is now, not as the session's copy says: done since is not overdue,
+    overdue again since is."""
+    world = make_world(pg_url)
+    try:
+        later, reopened = (add_assignment(world, "3.1.2", "loiro") for _ in range(2))
+        as_of = dt.date(2021, 4, 5)  # after the due date of 31.03.2021
+        with world.transaction() as s:
+            mark_done(s, reopened, note=None, now=NOW, actor="test")
+        with world.sessions() as mine:
+            held = list(mine.scalars(select(Assignment)))  # the session's copies, kept
+            assert {a.id: a.status for a in held} == {later: "issued", reopened: "done"}
+            with world.transaction() as other:  # meanwhile: one done, one reopened
+                mark_done(other, later, note=None, now=NOW, actor="test")
+                other.execute(
+                    update(Assignment).where(Assignment.id == reopened).values(status="overdue")
+                )
+            overdue = overdue_on(mine, as_of, RULES)
+            assert [o.assignment.id for o in overdue] == [reopened]
+    finally:
+        world.engine.dispose()
