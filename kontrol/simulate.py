@@ -38,24 +38,21 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from kontrol.assignments import mark_done
 from kontrol.config import Rules
 from kontrol.errors import KontrolError
-from kontrol.importing import import_roadmap
 from kontrol.issuing import issue_occurrence, obligation_occurrences, recipients
 from kontrol.ladder import first_working_day_of_week, ladder
 from kontrol.lookup import obligations_of, roadmap_by_number
 from kontrol.mail.mailer import Mailer
 from kontrol.models import Assignment, Body, Item, LadderStep, Obligation, OutboxMessage
-from kontrol.models.db import create_schema, make_engine, migrate, session_factory
-from kontrol.obligations import is_referenced, sync_obligations
+from kontrol.models.db import session_factory
 from kontrol.roadmap.datewindow import DateOutOfRange, whole_years
-from kontrol.roadmap.directory import load_directory
 from kontrol.roadmap.occurrences import Occurrence
-from kontrol.roadmap.reader import read_document
+from kontrol.scratch import scratch_engine, scratch_import
 from kontrol.settings import Settings
 from kontrol.windows import roadmap_window
 
@@ -148,39 +145,6 @@ class Simulation:
             "months": {k: one(m) for k, m in sorted(self.months.items())},
             "totals": one(self.totals()),
         }
-
-
-def scratch_engine(url: str) -> Engine:
-    """``make_engine`` for a scratch database, which nothing keeps: on SQLite (the simulation's
-    file) its writes are not synced to the disk, since a crash loses a file that would be
-    deleted anyway. (Tests import into PostgreSQL through it too: left as it is.)"""
-    engine = make_engine(url)
-    if engine.dialect.name == "sqlite":
-
-        @event.listens_for(engine, "connect")
-        def _unsynced(dbapi_conn: Any, _record: Any) -> None:
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA synchronous=OFF")
-            cur.close()
-
-    return engine
-
-
-def scratch_import(url: str, roadmap_file: Path, directory_file: Path, now: dt.datetime) -> None:
-    """A fresh schema with the decree imported, as ``kontrol import`` does it: on SQLite (the
-    simulation's file) made from the models (``create_schema``), elsewhere migrated."""
-    engine = scratch_engine(url)
-    try:
-        if engine.dialect.name == "sqlite":
-            create_schema(engine)
-        else:  # tests import into PostgreSQL through here: its schema as every server has it
-            migrate(engine)
-        document, bodies = read_document(roadmap_file), load_directory(directory_file)
-        with session_factory(engine)() as session, session.begin():
-            report = import_roadmap(session, document, bodies, now=now, is_referenced=is_referenced)
-            sync_obligations(session, report.roadmap_id)
-    finally:
-        engine.dispose()
 
 
 def _local(day: dt.date, rules: Rules, hour: int | None = None) -> dt.datetime:

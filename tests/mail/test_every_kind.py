@@ -34,8 +34,8 @@ from kontrol.portal.reply_fetch import write_answer
 from kontrol.roadmap.events import load_events
 from kontrol.roadmap.policy import Policy
 from kontrol.roadmap.workcalendar import WorkCalendar
+from kontrol.scratch import scratch_import
 from kontrol.settings import Settings
-from kontrol.simulate import scratch_import
 from kontrol.sweep import run_sweep, transactions
 from tests.conftest import DIRECTORY, REPO, SEED
 from tests.mail.conftest import Recorder, kill_mid_run

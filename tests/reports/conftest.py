@@ -20,8 +20,8 @@ from kontrol.models import Assignment, LadderStep, Roadmap
 from kontrol.models.db import make_engine, session_factory
 from kontrol.roadmap.policy import Policy
 from kontrol.roadmap.workcalendar import WorkCalendar
+from kontrol.scratch import scratch_import
 from kontrol.settings import Settings
-from kontrol.simulate import scratch_import
 from tests.conftest import DIRECTORY, SEED
 
 AS_OF = dt.date(2021, 12, 1)

@@ -11,8 +11,9 @@ from kontrol.config import Rules
 from kontrol.lookup import roadmap_by_number
 from kontrol.models.db import make_engine, session_factory
 from kontrol.planning import plan_rows
+from kontrol.scratch import scratch_import
 from kontrol.settings import load_settings
-from kontrol.simulate import Simulation, scratch_import, simulate
+from kontrol.simulate import Simulation, simulate
 from tests.conftest import DIRECTORY, SEED
 
 START, END = dt.date(2021, 1, 1), dt.date(2030, 12, 31)
