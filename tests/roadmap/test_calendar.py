@@ -132,6 +132,13 @@ def test_a_calendar_pickles_as_its_overrides_asked_or_not(tmp_path: Path) -> Non
         assert copy.is_working_day(date(2021, 2, 20)) and not copy.is_working_day(date(2021, 2, 22))
 
 
+# days off and worked days of the committee's own, on year ends and a leap day
+_OVERRIDES = Overrides(
+    days_off=frozenset({date(2020, 6, 24), date(2020, 7, 1), date(2024, 12, 31)}),
+    working_days=frozenset({date(2023, 1, 7), date(2028, 2, 29)}),
+)
+
+
 def _counted_day_by_day(cal: WorkCalendar, a: date, b: date) -> int:
     if b < a:
         return -_counted_day_by_day(cal, b, a)
@@ -144,11 +151,7 @@ def test_working_days_between_is_the_count_day_by_day() -> None:
     """Over year ends, leap days, overrides and both directions, the running counts give what
     counting each day gives."""
     rng = random.Random(7)
-    overrides = Overrides(
-        days_off=frozenset({date(2020, 6, 24), date(2020, 7, 1), date(2024, 12, 31)}),
-        working_days=frozenset({date(2023, 1, 7), date(2028, 2, 29)}),
-    )
-    for cal in (WorkCalendar(), WorkCalendar(overrides)):
+    for cal in (WorkCalendar(), WorkCalendar(_OVERRIDES)):
         for a, b in [
             (date(2023, 12, 31), date(2024, 1, 1)),
             (date(2024, 2, 28), date(2024, 3, 1)),
@@ -175,11 +178,7 @@ def test_add_working_days_is_stepping_one_working_day_at_a_time() -> None:
     """From working days and days off, across year ends, forwards and backwards, by small and
     large counts: the running counts land where stepping lands."""
     rng = random.Random(11)
-    overrides = Overrides(
-        days_off=frozenset({date(2020, 6, 24), date(2020, 7, 1), date(2024, 12, 31)}),
-        working_days=frozenset({date(2023, 1, 7), date(2028, 2, 29)}),
-    )
-    for cal in (WorkCalendar(), WorkCalendar(overrides)):
+    for cal in (WorkCalendar(), WorkCalendar(_OVERRIDES)):
         for d, n in [
             (date(2023, 12, 29), 1),
             (date(2024, 1, 1), -1),

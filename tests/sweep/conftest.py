@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,6 +21,7 @@ from kontrol.roadmap.workcalendar import WorkCalendar
 from kontrol.settings import Settings
 from kontrol.sweep import Hook, SweepReport, run_sweep, transactions
 from tests.cli_runner import run
+from tests.mail.factory import World, make_world
 
 MSK = ZoneInfo("Europe/Moscow")
 RULES = Rules(Policy(), WorkCalendar())
@@ -98,3 +99,11 @@ def seeded(kontrol_env: str, capsys: pytest.CaptureFixture[str], seed_path, dire
     result = run(capsys, "import", str(seed_path), "--directory", str(directory_path))
     assert result.code == 0, result.err
     return kontrol_env
+
+
+@pytest.fixture
+def world(db_url: str) -> Iterator[World]:
+    """The mail tests' small committee and roadmap (``tests.mail.factory``), rows made in code."""
+    w = make_world(db_url)
+    yield w
+    w.engine.dispose()

@@ -5,27 +5,15 @@ rolled back takes the change back in the session as in the database."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
 
 from kontrol.assignments import cancel, extend, mark_done
-from kontrol.config import Rules
 from kontrol.mail.mailer import Mailer
 from kontrol.models import Assignment, AuditEvent, OutboxContent, OutboxMessage
-from kontrol.roadmap.policy import Policy
-from kontrol.roadmap.workcalendar import WorkCalendar
-from tests.mail.factory import NOW, World, add_assignment, make_world, settings_for
-
-RULES = Rules(Policy(), WorkCalendar())
-
-
-@pytest.fixture
-def world(db_url: str) -> Iterator[World]:
-    w = make_world(db_url)
-    yield w
-    w.engine.dispose()
+from tests.mail.factory import NOW, World, add_assignment, settings_for
+from tests.sweep.conftest import RULES
 
 
 def _row(world: World, aid: int, *names: str) -> tuple[object, ...]:

@@ -6,29 +6,17 @@ lazily."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import event, select, update
 
 from kontrol import sweep_queries
 from kontrol.assignments import mark_done
-from kontrol.config import Rules
 from kontrol.mail.render import assignment_data, roadmap_data
 from kontrol.models import Assignment
 from kontrol.oversight import informed, overdue_on
-from kontrol.roadmap.policy import Policy
-from kontrol.roadmap.workcalendar import WorkCalendar
 from tests.mail.factory import NOW, World, add_assignment, make_world
-
-RULES = Rules(Policy(), WorkCalendar())
-
-
-@pytest.fixture
-def world(db_url: str) -> Iterator[World]:
-    w = make_world(db_url)
-    yield w
-    w.engine.dispose()
+from tests.sweep.conftest import RULES
 
 
 def _read(a: Assignment) -> tuple[object, ...]:
