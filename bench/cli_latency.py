@@ -17,7 +17,7 @@ policy are pydantic models); ``libs: database`` the ORM and the same model (``it
 ``holidays`` package about one Russian day costs: the commands read the days from the user's
 cache instead (``kontrol.roadmap.holiday_years``), so it is no floor, only the size of what that
 cache saves. An untimed pass runs every command once first, with bytecode written and the
-user's caches filled as on a machine where kontrol has run before.
+user's caches (a folder of the run's own) filled as on a machine where kontrol has run before.
 """
 
 from __future__ import annotations
@@ -96,6 +96,9 @@ def _env(folder: Path) -> dict[str, str]:
         "KONTROL_DIRECTORY": str(folder / "example" / "directory.yaml"),
         "KONTROL_SECRET_KEY": KEY,  # issuing signs the mails' links
         "KONTROL_SMTP_PORT": "9",  # discard: nothing listens, the mails stay in the outbox
+        # a cache of its own, filled by the untimed pass: what the user's holds (a calendar file
+        # grown by older versions, another version's grammar) is not what is measured
+        "XDG_CACHE_HOME": str(folder / "cache"),
     }
 
 

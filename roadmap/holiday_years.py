@@ -5,12 +5,16 @@ Asking holidays about one day imports every country's module first (about 0.07 s
 of what ``kontrol schedule`` cost), while the answer for a year is about 120 dates. The dates
 are therefore written once per machine to ``holidays-ru-<FORMAT>-<version>.json``: a year read
 from it gives the same days as the package, and a year not in it is asked of the package and
-added. The file is named by holidays' version, so an upgrade (which may change a year, as a new
-decree on transfers does) starts a new file, and by ``FORMAT``, raised whenever what is written
-or how the days are derived changes. It is a cache and nothing else
+added. Only the years of ``KEPT`` are written: every process reads the whole file, and a
+calendar asked about any year (a test's random dates, a date typed wrong by a thousand years)
+would otherwise grow it for good (one such file held 3,312 years and cost ``kontrol schedule``
+0.4 s to read); a year outside is asked of the package each time, once per process. The file is
+named by holidays' version, so an upgrade (which may change a year, as a new decree on
+transfers does) starts a new file, and by ``FORMAT``, raised whenever what is written or how the
+days are derived changes. It is a cache and nothing else
 (``kontrol.roadmap.user_cache``): a file that is missing, unreadable, holds anything but years
-of dates or a year with fewer days off than any year's weekends less a few worked Saturdays is
-ignored, and the package answers (and the file is written again).
+of dates, a year outside ``KEPT`` or a year with fewer days off than any year's weekends less a
+few worked Saturdays is ignored, and the package answers (and the file is written again).
 """
 
 from __future__ import annotations
@@ -23,9 +27,12 @@ from typing import Any, BinaryIO
 
 from kontrol.roadmap.user_cache import cache_dir, write_whole
 
-__all__ = ["FORMAT", "HolidayYears", "russia"]
+__all__ = ["FORMAT", "KEPT", "HolidayYears", "russia"]
 
-FORMAT = 1  # raised when the file's content or the way the days are derived changes
+FORMAT = 2  # raised when the file's content or the way the days are derived changes
+# the years written to the file: Russia's production calendar since the Federation's first, and
+# the decades a roadmap plans for (about 110 years of 120 days each, 40 KB at most)
+KEPT = range(1991, 2101)
 # every year has at least 104 Saturdays and Sundays, and Russia's have had at most six of them
 # worked (transfers): a year listing fewer days off than this is not one kontrol wrote
 FEWEST_DAYS_OFF = 104 - 10
@@ -55,7 +62,7 @@ class HolidayYears:
                 self._years.update(_load(self._path) if self._path else {})
             if year not in self._years:
                 self._years[year] = _ask_holidays(year)
-                if self._path is not None:
+                if self._path is not None and year in KEPT:
                     self._store(self._path)
             return self._years[year]
 
@@ -73,6 +80,7 @@ class HolidayYears:
         data = {
             str(year): sorted(d.timetuple().tm_yday for d in days)
             for year, days in sorted(self._years.items())
+            if year in KEPT
         }
 
         def dump(f: BinaryIO) -> None:
@@ -102,7 +110,10 @@ def _load(path: Path) -> dict[int, frozenset[date]]:
         data: Any = json.loads(path.read_bytes())["days_off"]
         years: dict[int, frozenset[date]] = {}
         for key, numbers in data.items():
-            year, first = int(key), date(int(key), 1, 1)
+            year = int(key)
+            if year not in KEPT:
+                return {}  # not what _store writes
+            first = date(year, 1, 1)
             if not all(type(n) is int and 1 <= n <= _length(year) for n in numbers):
                 return {}
             if len(set(numbers)) < FEWEST_DAYS_OFF:

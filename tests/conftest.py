@@ -7,13 +7,22 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from kontrol.models.db import scratch_postgres
+# the tests' own cache folder (the grammar's built parser, the production calendar's years),
+# set before kontrol is imported (a process reads it once): a run neither reads nor writes the
+# user's ~/.cache/kontrol, and the processes a test starts share this process's folder
+os.environ["XDG_CACHE_HOME"] = _CACHE = tempfile.mkdtemp(prefix="kontrol-test-cache-")
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
+
+from kontrol.models.db import scratch_postgres  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "examples" / "lenobl" / "000_e3bc991062043600.txt"

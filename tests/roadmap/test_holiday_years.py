@@ -15,7 +15,7 @@ from pathlib import Path
 import holidays
 import pytest
 
-from kontrol.roadmap.holiday_years import FORMAT, HolidayYears
+from kontrol.roadmap.holiday_years import FORMAT, KEPT, HolidayYears
 from kontrol.roadmap.workcalendar import WorkCalendar
 
 RU = holidays.country_holidays("RU", expand=True)
@@ -63,6 +63,19 @@ def test_years_are_added_to_the_file_as_they_are_asked(tmp_path: Path) -> None:
     kept = json.loads(_file(tmp_path).read_text())["days_off"]
     assert sorted(kept) == ["2021", "2030"]
     assert len(kept["2021"]) == len(_package(2021))
+
+
+def test_years_outside_those_kept_are_answered_but_never_written(tmp_path: Path) -> None:
+    # a calendar asked about any year must not grow the file every process reads whole
+    years = HolidayYears(tmp_path)
+    years.days_off(2021)
+    for year in (KEPT.start - 1, KEPT.stop, 3311):
+        assert years.days_off(year) == _package(year), year
+    assert sorted(json.loads(_file(tmp_path).read_text())["days_off"]) == ["2021"]
+    again = HolidayYears(tmp_path)  # a later process: asks the package again, still answers
+    assert again.days_off(3311) == _package(3311)
+    assert again.days_off(2021) == _package(2021)
+    assert sorted(json.loads(_file(tmp_path).read_text())["days_off"]) == ["2021"]
 
 
 def test_the_file_is_named_by_its_format_and_the_packages_version(tmp_path: Path) -> None:
@@ -126,6 +139,8 @@ def test_kontrol_schedule_with_the_years_cached_does_not_load_the_package(tmp_pa
         '{"days_off": {"2021": []}}',  # emptied: every day a working day
         '{"days_off": {"2021": [2, 3, 9, 10, 16, 17]}}',  # cut short
         '{"days_off": {"2021": [' + ", ".join(["2"] * 120) + "]}}",  # one day, many times
+        # a year outside those kept, as a file of another kontrol version might hold
+        json.dumps({"days_off": {"2021": list(range(1, 121)), "3000": list(range(1, 121))}}),
         '{"days_off": [1, 2]}',
         '["days_off"]',
         "",
