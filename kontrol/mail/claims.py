@@ -15,37 +15,103 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from psycopg import Connection as PsycopgConnection
-from sqlalchemy import Select, and_, or_, select, union_all, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.dml import Update
 
 from kontrol.models import OutboxContent, OutboxMessage
-from kontrol.models.base import table_of, utc
+from kontrol.models.base import UtcDateTime, table_of, utc
 
 _TABLE = table_of(OutboxMessage)
 _OUTBOX = _TABLE.c
 
 
-def _due(now: dt.datetime) -> Any:
-    return and_(_OUTBOX.status == "pending", _OUTBOX.next_attempt_at <= utc(now))
+# the claim's parameters (``claim_params``): bound, so the statement is built once per process
+_NOW = bindparam("now", type_=UtcDateTime())
+_LIMIT = bindparam("limit", type_=Integer())
 
 
-def _lease_ran_out(now: dt.datetime) -> Any:
+def _due() -> Any:
+    return and_(_OUTBOX.status == "pending", _OUTBOX.next_attempt_at <= _NOW)
+
+
+def _lease_ran_out() -> Any:
     """Rows a run took and never finished (it died): claimable again."""
-    return and_(_OUTBOX.status == "sending", _OUTBOX.lease_until < utc(now))
+    return and_(_OUTBOX.status == "sending", _OUTBOX.lease_until < _NOW)
 
 
-def _oldest(where: Any, limit: int, *also: Any) -> Select[Any]:
+def _oldest(where: Any, *also: Any) -> Select[Any]:
     """The ids (and ``also``) of the first rows in the claim's order, which the index
     ``ix_outbox_status_next`` keeps for each state."""
     return (
         select(_OUTBOX.id, *also)
         .where(where)
         .order_by(_OUTBOX.next_attempt_at, _OUTBOX.id)
-        .limit(limit)
+        .limit(_LIMIT)
     )
+
+
+@cache
+def claim_statement(dialect: str, columns: tuple[str, ...] = ()) -> Update:
+    """The claim on ``dialect``'s database, returning ``(id, *columns)`` of each row taken; its
+    parameters are ``claim_params``'."""
+    claim = update(_TABLE).values(
+        status="sending",
+        lease_until=bindparam("until", type_=UtcDateTime()),
+        attempts=_OUTBOX.attempts + 1,
+        claim_token=bindparam("token", type_=String()),
+    )
+    if dialect == "postgresql":
+        # Each state's oldest n, read in the index's order and locked once (MATERIALIZED:
+        # PostgreSQL may run an IN (… LIMIT n FOR UPDATE) subquery more than once and claim
+        # more than n rows); the oldest n of both are updated by primary key. Locked, they
+        # stay claimable until this commits. Asked in one OR, the planner read and sorted
+        # every due row instead.
+        locked = [
+            _oldest(where, _OUTBOX.next_attempt_at)
+            .with_for_update(skip_locked=True)
+            .cte(name)
+            .prefix_with("MATERIALIZED")
+            for name, where in (("due", _due()), ("lease_ran_out", _lease_ran_out()))
+        ]
+        both = union_all(*(select(c.c.id, c.c.next_attempt_at) for c in locked)).subquery()
+        chosen = (
+            select(both.c.id)
+            .order_by(both.c.next_attempt_at, both.c.id)
+            .limit(_LIMIT)
+            .subquery("chosen")
+        )
+        claim = claim.where(_OUTBOX.id == chosen.c.id)
+    else:
+        # one statement is atomic on SQLite: the database has one writer at a time
+        claimable = or_(_due(), _lease_ran_out())
+        claim = claim.where(_OUTBOX.id.in_(_oldest(claimable).scalar_subquery()), claimable)
+    return claim.returning(_OUTBOX.id, *(_OUTBOX[name] for name in columns))
+
+
+def claim_params(
+    *, now: dt.datetime, limit: int, lease_seconds: int, token: str | None
+) -> dict[str, Any]:
+    return {
+        "now": utc(now),
+        "limit": limit,
+        "until": utc(now) + dt.timedelta(seconds=lease_seconds),
+        "token": token,
+    }
 
 
 def claim_batch(
@@ -64,47 +130,17 @@ def claim_rows(
     now: dt.datetime,
     limit: int,
     lease_seconds: int,
-    columns: Sequence[Any] = (),
+    columns: tuple[str, ...] = (),
     token: str | None = None,
 ) -> list[tuple[Any, ...]]:
     """``claim_batch`` returning ``(id, *columns)`` of each claimed row, sorted by id: the
     claim itself hands delivery what it sends, with no second query. ``token`` names the
     claiming run: only it may then record the outcome or renew the lease
     (``kontrol.mail.states``)."""
+    params = claim_params(now=now, limit=limit, lease_seconds=lease_seconds, token=token)
     with session_factory() as session, session.begin():
-        claim = update(_TABLE).values(
-            status="sending",
-            lease_until=utc(now) + dt.timedelta(seconds=lease_seconds),
-            attempts=_OUTBOX.attempts + 1,
-            claim_token=token,
-        )
-        if session.get_bind().dialect.name == "postgresql":
-            # Each state's oldest n, read in the index's order and locked once (MATERIALIZED:
-            # PostgreSQL may run an IN (… LIMIT n FOR UPDATE) subquery more than once and claim
-            # more than n rows); the oldest n of both are updated by primary key. Locked, they
-            # stay claimable until this commits. Asked in one OR, the planner read and sorted
-            # every due row instead.
-            locked = [
-                _oldest(where, limit, _OUTBOX.next_attempt_at)
-                .with_for_update(skip_locked=True)
-                .cte(name)
-                .prefix_with("MATERIALIZED")
-                for name, where in (("due", _due(now)), ("lease_ran_out", _lease_ran_out(now)))
-            ]
-            both = union_all(*(select(c.c.id, c.c.next_attempt_at) for c in locked)).subquery()
-            chosen = (
-                select(both.c.id)
-                .order_by(both.c.next_attempt_at, both.c.id)
-                .limit(limit)
-                .subquery("chosen")
-            )
-            claim = claim.where(_OUTBOX.id == chosen.c.id)
-        else:
-            # one statement is atomic on SQLite: the database has one writer at a time
-            claimable = or_(_due(now), _lease_ran_out(now))
-            oldest = _oldest(claimable, limit).scalar_subquery()
-            claim = claim.where(_OUTBOX.id.in_(oldest), claimable)
-        found = session.connection().execute(claim.returning(_OUTBOX.id, *columns))
+        connection = session.connection()
+        found = connection.execute(claim_statement(connection.dialect.name, columns), params)
         return sorted((tuple(r) for r in found), key=lambda r: r[0])
 
 

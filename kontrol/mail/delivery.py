@@ -14,7 +14,9 @@ Errors are sorted the way healthchecks' transports do it — does retrying make 
   mail (``DeliveryStats.stopped`` says why; ``kontrol mail deliver`` exits 2).
 
 ``concurrency`` workers each hold one connection (``kontrol.mail.sending``); one writer records
-outcomes in group commits (``kontrol.mail.recording``). Every message was built when its row
+outcomes in group commits (``kontrol.mail.recording``). On PostgreSQL the claims and the records
+of clean sends run on the sending loop itself (``kontrol.mail.pg_loop``), elsewhere on
+threads. Every message was built when its row
 was written (``outbox.enqueue``): delivery sends the stored bytes. A message is in flight from
 the moment it is handed to the server until its outcome is committed; a worker keeps at most
 ``UNRECORDED`` accepted messages uncommitted while it sends the next, so a kill repeats at most
@@ -33,13 +35,15 @@ import contextlib
 import datetime as dt
 import time
 import uuid
+from typing import Any
 
+import psycopg
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kontrol.config import mail_zone
-from kontrol.mail import claims, states
+from kontrol.mail import claims, pg_loop, states
 from kontrol.mail.message import build_message, list_id_for, parse_address
 from kontrol.mail.recording import DeliveryStats, Results, writer
 from kontrol.mail.sending import UNRECORDED, Clock, Outcome, Outgoing, Run, worker
@@ -125,15 +129,25 @@ def claim_outgoing(
         now=now,
         limit=limit,
         lease_seconds=lease_seconds,
-        columns=(OutboxMessage.attempts, OutboxMessage.to_addrs, OutboxMessage.cc_addrs),
+        columns=pg_loop.SENT_COLUMNS,
         token=token,
     )
     raws = claims.raw_messages(session_factory, [row[0] for row in rows])
+    out, unbuilt = _outgoing([(*row, raws.get(row[0])) for row in rows], mail_from)
+    if unbuilt:
+        out += load_batch(session_factory, unbuilt, mail_from=mail_from, date=now, zone=zone)
+    return out
+
+
+def _outgoing(
+    rows: list[tuple[Any, ...]], mail_from: str
+) -> tuple[list[Outgoing | Outcome], list[int]]:
+    """Claimed rows ``(id, *SENT_COLUMNS, bytes)`` as what the workers send, and the ids of
+    those without bytes, which ``load_batch`` builds."""
     sender = parse_address(mail_from).addr_spec
     out: list[Outgoing | Outcome] = []
     unbuilt: list[int] = []
-    for row_id, attempts, to_addrs, cc_addrs in rows:
-        raw = raws.get(row_id)
+    for row_id, attempts, to_addrs, cc_addrs, raw in rows:
         if raw is None:
             unbuilt.append(row_id)
             continue
@@ -142,9 +156,41 @@ def claim_outgoing(
         except (ValueError, TypeError) as exc:
             out.append(Outcome(row_id, "failed", f"bad recipient address: {exc}"))
             continue
-        out.append(Outgoing(row_id, attempts, raw, sender, rcpts))
+        out.append(Outgoing(row_id, attempts, bytes(raw), sender, rcpts))
+    return out, unbuilt
+
+
+async def _claim(
+    session_factory: sessionmaker[Session],
+    settings: Settings,
+    run: Run,
+    connection: psycopg.AsyncConnection | None,
+    *,
+    limit: int,
+    lease_seconds: int,
+) -> list[Outgoing | Outcome]:
+    """The next batch: on the loop when there is a connection for it (PostgreSQL,
+    ``kontrol.mail.pg_loop``), else on a thread; rows without bytes are built on a thread."""
+    now, zone = run.clock(), mail_zone(settings)
+    if connection is None:
+        return await asyncio.to_thread(
+            claim_outgoing,
+            session_factory,
+            now=now,
+            limit=limit,
+            lease_seconds=lease_seconds,
+            mail_from=settings.mail_from,
+            zone=zone,
+            token=run.token,
+        )
+    rows = await pg_loop.claim_with_bytes(
+        connection, now=now, limit=limit, lease_seconds=lease_seconds, token=run.token
+    )
+    out, unbuilt = _outgoing(rows, settings.mail_from)
     if unbuilt:
-        out += load_batch(session_factory, unbuilt, mail_from=mail_from, date=now, zone=zone)
+        out += await asyncio.to_thread(
+            load_batch, session_factory, unbuilt, mail_from=settings.mail_from, date=now, zone=zone
+        )
     return out
 
 
@@ -164,6 +210,32 @@ async def _heartbeat(session_factory: sessionmaker[Session], run: Run) -> None:
             run.valid_until = until
 
 
+class _Feed(asyncio.Queue["Outgoing | None"]):
+    """The workers' queue. The claimer waits until a whole batch fits (``room``) and hands it
+    over at once: a bounded queue woke it for every message taken, 2,000 wakeups for 2,000
+    mails."""
+
+    def __init__(self, room_for: int) -> None:
+        super().__init__()
+        self.room_for = room_for
+        self.room = asyncio.Event()
+        self.room.set()
+
+    def _get(self) -> Outgoing | None:  # asyncio.Queue's hook for every item taken
+        item = super()._get()
+        if self.qsize() <= self.room_for:
+            self.room.set()
+        return item
+
+    async def put_batch(self, batch: list[Outgoing]) -> None:
+        """Once no more than ``room_for`` wait: at most two batches are ever waiting."""
+        while self.qsize() > self.room_for:
+            self.room.clear()
+            await self.room.wait()
+        for entry in batch:
+            self.put_nowait(entry)
+
+
 class _Crew:
     """The tasks of one run: the workers sending, the writer recording, the heartbeat."""
 
@@ -178,18 +250,26 @@ class _Crew:
         max_attempts: int,
         batch_size: int,
         timeout: float,
+        records: psycopg.AsyncConnection | None,
     ) -> None:
         self.run = run
         self.loop = asyncio.get_running_loop()
         # room for two batches: the next claim and load overlap with sending the current one
-        self.queue: asyncio.Queue[Outgoing | None] = asyncio.Queue(maxsize=2 * batch_size)
+        self.queue = _Feed(room_for=batch_size)
         self.results: Results = asyncio.Queue()
         self.workers = [
             asyncio.create_task(worker(settings, run, self.queue, self.record, timeout))
             for _ in range(max(1, concurrency))
         ]
         self.writer = asyncio.create_task(
-            writer(session_factory, self.results, run=run, max_attempts=max_attempts, stats=stats)
+            writer(
+                session_factory,
+                self.results,
+                run=run,
+                max_attempts=max_attempts,
+                stats=stats,
+                connection=records,
+            )
         )
         self.heartbeat = asyncio.create_task(_heartbeat(session_factory, run))
 
@@ -230,24 +310,18 @@ async def _claim_all(
     session_factory: sessionmaker[Session],
     settings: Settings,
     crew: _Crew,
+    connection: psycopg.AsyncConnection | None,
     *,
     batch_size: int,
     lease_seconds: int,
 ) -> None:
     """Claim batches and hand them to the workers until the outbox is done or the run
     stops."""
-    run, zone = crew.run, mail_zone(settings)
+    run = crew.run
     limit = min(batch_size, FIRST_BATCH)  # a small first claim: sending starts sooner
     while not run.stop_reason and run.may_start_a_message():
-        batch = await asyncio.to_thread(
-            claim_outgoing,
-            session_factory,
-            now=run.clock(),
-            limit=limit,
-            lease_seconds=lease_seconds,
-            mail_from=settings.mail_from,
-            zone=zone,
-            token=run.token,
+        batch = await _claim(
+            session_factory, settings, run, connection, limit=limit, lease_seconds=lease_seconds
         )
         if not batch:
             break
@@ -255,8 +329,7 @@ async def _claim_all(
         for entry in batch:
             if isinstance(entry, Outcome):
                 crew.record(entry)
-            else:
-                await crew.queue.put(entry)
+        await crew.queue.put_batch([entry for entry in batch if isinstance(entry, Outgoing)])
     await crew.finish()
 
 
@@ -287,21 +360,32 @@ async def deliver_pending(
         valid_until=clock() + lease,
     )
     stats = DeliveryStats()
-    crew = _Crew(
-        session_factory,
-        settings,
-        run,
-        stats,
-        concurrency=concurrency,
-        max_attempts=max_attempts,
-        batch_size=batch_size,
-        timeout=timeout,
-    )
-    try:
-        await _claim_all(
-            session_factory, settings, crew, batch_size=batch_size, lease_seconds=lease_seconds
+    engine = session_factory.kw["bind"]
+    async with contextlib.AsyncExitStack() as stack:
+        claiming = recording = None
+        if engine.dialect.name == "postgresql":  # the claims and clean records on the loop
+            claiming, recording = await stack.enter_async_context(pg_loop.connections(engine, 2))
+        crew = _Crew(
+            session_factory,
+            settings,
+            run,
+            stats,
+            concurrency=concurrency,
+            max_attempts=max_attempts,
+            batch_size=batch_size,
+            timeout=timeout,
+            records=recording,
         )
-    finally:
-        await crew.wind_down()
+        try:
+            await _claim_all(
+                session_factory,
+                settings,
+                crew,
+                claiming,
+                batch_size=batch_size,
+                lease_seconds=lease_seconds,
+            )
+        finally:
+            await crew.wind_down()
     stats.stopped = run.stop_reason.removeprefix("not attempted: ") if run.stop_reason else None
     return stats

@@ -14,8 +14,9 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Connection, CursorResult, bindparam, update
+from sqlalchemy import ColumnElement, Connection, CursorResult, bindparam, update
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.dml import Update
 
 from kontrol.models import OutboxMessage
 from kontrol.models.base import table_of, utc
@@ -88,20 +89,24 @@ def mark_sent(
 
 _TABLE = table_of(OutboxMessage)
 _OUTBOX = _TABLE.c
-_SENT_MANY = (
-    update(_TABLE)
-    .where(
-        _OUTBOX.id.in_(bindparam("ids", expanding=True)),
-        _OUTBOX.claim_token == bindparam("token"),  # held by the run (``_held``)
+
+
+def sent_many_statement(ids: ColumnElement[bool]) -> Update:
+    """Clean sends recorded: the rows ``ids`` names that the run still holds (``_held``)."""
+    return (
+        update(_TABLE)
+        .where(ids, _OUTBOX.claim_token == bindparam("token"))
+        .values(
+            lease_until=None,
+            claim_token=None,
+            status="sent",
+            sent_at=bindparam("sent_at"),
+            last_error=None,
+        )
     )
-    .values(
-        lease_until=None,
-        claim_token=None,
-        status="sent",
-        sent_at=bindparam("sent_at"),
-        last_error=None,
-    )
-)
+
+
+_SENT_MANY = sent_many_statement(_OUTBOX.id.in_(bindparam("ids", expanding=True)))
 
 
 def mark_sent_many(
