@@ -35,6 +35,7 @@ import contextlib
 import datetime as dt
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -227,13 +228,19 @@ class _Feed(asyncio.Queue["Outgoing | None"]):
             self.room.set()
         return item
 
-    async def put_batch(self, batch: list[Outgoing]) -> None:
-        """Once no more than ``room_for`` wait: at most two batches are ever waiting."""
-        while self.qsize() > self.room_for:
-            self.room.clear()
-            await self.room.wait()
-        for entry in batch:
-            self.put_nowait(entry)
+    async def put_batch(self, batch: list[Outgoing], *, ending: Callable[[], bool]) -> None:
+        """Once no more than ``room_for`` wait (at most two batches are ever waiting), or at
+        once when the run is ``ending``: workers that have stopped take nothing, and a claimer
+        waiting for them would wait for ever. ``room`` is set when that changes. The batch goes
+        in whatever happens, a kill included, so that ``wind_down`` gives back what no worker
+        took instead of leaving it claimed until the lease runs out."""
+        try:
+            while self.qsize() > self.room_for and not ending():
+                self.room.clear()
+                await self.room.wait()
+        finally:
+            for entry in batch:
+                self.put_nowait(entry)
 
 
 class _Crew:
@@ -261,6 +268,8 @@ class _Crew:
             asyncio.create_task(worker(settings, run, self.queue, self.record, timeout))
             for _ in range(max(1, concurrency))
         ]
+        for w in self.workers:  # a worker that ends (an error) may leave the claimer waiting
+            w.add_done_callback(lambda _: self.queue.room.set())
         self.writer = asyncio.create_task(
             writer(
                 session_factory,
@@ -280,6 +289,14 @@ class _Crew:
         if self.results.qsize() >= UNRECORDED * len(self.workers):
             self.run.wanted.set()
         return recorded
+
+    async def hand_over(self, batch: list[Outgoing]) -> None:
+        """A claimed batch to the workers, when there is room or the run is ending (stopped,
+        or a worker has ended: the others go on until ``finish``)."""
+        await self.queue.put_batch(
+            batch,
+            ending=lambda: bool(self.run.stop_reason) or any(w.done() for w in self.workers),
+        )
 
     async def finish(self) -> None:
         """Everything is claimed: each worker ends after what it was handed."""
@@ -329,7 +346,7 @@ async def _claim_all(
         for entry in batch:
             if isinstance(entry, Outcome):
                 crew.record(entry)
-        await crew.queue.put_batch([entry for entry in batch if isinstance(entry, Outgoing)])
+        await crew.hand_over([entry for entry in batch if isinstance(entry, Outgoing)])
     await crew.finish()
 
 

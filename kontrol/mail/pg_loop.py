@@ -47,8 +47,9 @@ def _as_sqlalchemy(statement: str | None = None) -> Iterator[None]:
 
 @asynccontextmanager
 async def connections(engine: Engine, count: int) -> AsyncIterator[list[psycopg.AsyncConnection]]:
-    """``count`` autocommit connections to ``engine``'s database, made with the engine's own
-    connect arguments; closed on exit. Each statement on them is its own transaction."""
+    """``count`` autocommit connections to ``engine``'s database, made with what its dialect
+    makes of its URL (``make_engine`` gives PostgreSQL nothing else); closed on exit. Each
+    statement on them is its own transaction."""
     cargs, cparams = engine.dialect.create_connect_args(engine.url)
     async with AsyncExitStack() as stack:
         made = []
@@ -63,25 +64,30 @@ async def connections(engine: Engine, count: int) -> AsyncIterator[list[psycopg.
         yield made
 
 
-@cache
-def _compiled(name: str) -> tuple[str, dict[str, Any]]:
+def _compiled(statement: Any) -> tuple[str, dict[str, Any]]:
     """The statement's SQL for psycopg (``%(name)s`` parameters) and the values of the
-    parameters it holds itself (its literals: "sending", + 1…), built once per process."""
+    parameters it holds itself (its literals: "sending", + 1…)."""
     dialect = psycopg_dialect.dialect()  # type: ignore[no-untyped-call, unused-ignore]
-    if name == "claim":
-        # the claim and the bytes of what it took, in one statement and one round trip
-        claimed = claims.claim_statement("postgresql", SENT_COLUMNS).cte("claimed")
-        statement: Any = (
-            select(claimed, OutboxContent.raw)
-            .outerjoin(OutboxContent, OutboxContent.message_id == claimed.c.id)
-            .order_by(claimed.c.id)
-        )
-    else:  # "sent": states' statement, with one array for the ids instead of a list of them
-        statement = states.sent_many_statement(
-            _ID == any_(bindparam("ids", type_=ARRAY(Integer())))  # noqa: SIM300
-        )
     compiled = statement.compile(dialect=dialect)
     return compiled.string, dict(compiled.params)
+
+
+@cache
+def _claim() -> tuple[str, dict[str, Any]]:
+    """The claim and the bytes of what it took, in one statement and one round trip."""
+    claimed = claims.claim_statement("postgresql", SENT_COLUMNS).cte("claimed")
+    return _compiled(
+        select(claimed, OutboxContent.raw)
+        .outerjoin(OutboxContent, OutboxContent.message_id == claimed.c.id)
+        .order_by(claimed.c.id)
+    )
+
+
+@cache
+def _sent() -> tuple[str, dict[str, Any]]:
+    """``states``' record of clean sends, with one array for the ids instead of a list."""
+    ids = bindparam("ids", type_=ARRAY(Integer()))
+    return _compiled(states.sent_many_statement(_ID == any_(ids)))  # noqa: SIM300
 
 
 async def claim_with_bytes(
@@ -94,7 +100,7 @@ async def claim_with_bytes(
 ) -> list[tuple[Any, ...]]:
     """``claims.claim_rows`` with ``SENT_COLUMNS``, each row followed by its stored bytes (None
     for a row built only when sent), sorted by id."""
-    sql, held = _compiled("claim")
+    sql, held = _claim()
     params = claims.claim_params(now=now, limit=limit, lease_seconds=lease_seconds, token=token)
     with _as_sqlalchemy(sql):
         # binary: bytea as bytes, not hex text (half the bytes, no decoding on either side)
@@ -107,7 +113,7 @@ async def mark_sent_many(
     connection: psycopg.AsyncConnection, ids: Sequence[int], *, now: dt.datetime, token: str
 ) -> int:
     """``states.mark_sent_many`` on the loop: rows changed."""
-    sql, held = _compiled("sent")
+    sql, held = _sent()
     params = {"ids": list(ids), "token": token, "sent_at": utc(now)}
     with _as_sqlalchemy(sql):
         cursor = await connection.execute(sql, {**held, **params})

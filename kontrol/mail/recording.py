@@ -79,9 +79,10 @@ async def writer(
     worker its message is recorded. With ``connection`` (PostgreSQL), clean sends are recorded
     on it, on the loop (``kontrol.mail.pg_loop``)."""
     engine = session_factory.kw["bind"]
-    # clean sends are one UPDATE, its own transaction on a held connection; SQLite answers it
-    # in a tenth of a millisecond, so it runs here rather than paying a thread hop each time
-    held = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    # clean sends are one UPDATE, its own transaction: on ``connection`` when there is one,
+    # else on a held connection; SQLite answers it in a tenth of a millisecond, so it runs here
+    # rather than paying a thread hop each time
+    held: Connection | None = None  # made when first needed, inside the handling of errors
     inline = engine.dialect.name == "sqlite"
     released: set[int] = set()
     try:
@@ -92,27 +93,31 @@ async def writer(
                 continue
             outcomes = [outcome for outcome, _ in batch]
             now = run.clock()
-            write = functools.partial(
-                _write,
-                session_factory,
-                held,
-                outcomes,
-                now=now,
-                max_attempts=max_attempts,
-                stats=stats,
-                token=run.token,
-                released=released,
-            )
+            clean = all(o.clean for o in outcomes)
             try:
-                if connection is not None and all(o.clean for o in outcomes):
+                if connection is not None and clean:
                     ids = [o.id for o in outcomes]
                     stats.sent += await pg_loop.mark_sent_many(
                         connection, ids, now=now, token=run.token
                     )
-                elif inline and all(o.clean for o in outcomes):
-                    write()
                 else:
-                    await asyncio.to_thread(write)
+                    if held is None and connection is None:
+                        held = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+                    write = functools.partial(
+                        _write,
+                        session_factory,
+                        held,
+                        outcomes,
+                        now=now,
+                        max_attempts=max_attempts,
+                        stats=stats,
+                        token=run.token,
+                        released=released,
+                    )
+                    if inline and clean:
+                        write()
+                    else:
+                        await asyncio.to_thread(write)
             except Exception as exc:  # not only the database's: a worker must never wait forever
                 # the workers waiting on these records stop the run with this error; the rows
                 # stay "sending" and are taken up again when their lease runs out
@@ -125,7 +130,8 @@ async def writer(
                 if not recorded.done():
                     recorded.set_result(None)
     finally:
-        held.close()
+        if held is not None:
+            held.close()
 
 
 async def _gather(
@@ -151,7 +157,7 @@ async def _gather(
 
 def _write(
     session_factory: sessionmaker[Session],
-    held: Connection,
+    held: Connection | None,
     outcomes: list[Outcome],
     *,
     now: dt.datetime,
@@ -161,8 +167,9 @@ def _write(
     released: set[int],
 ) -> None:
     """One transaction for all outcomes gathered so far (group commit); clean sends alone are
-    one UPDATE on the held connection."""
+    one UPDATE on the held connection (there is one whenever the writer sends them here)."""
     if all(o.clean for o in outcomes):
+        assert held is not None
         stats.sent += states.mark_sent_many(held, [o.id for o in outcomes], now=now, token=token)
         return
     clean = [o.id for o in outcomes if o.clean]

@@ -196,6 +196,38 @@ def test_killed_mid_batch_then_run_again(world: World) -> None:
     assert all(n == 1 for n in counts.values())  # the held one was never accepted
 
 
+def test_a_kill_gives_back_the_batch_the_claimer_held(world: World) -> None:
+    """Batches of 2: when the run is killed, a claimed batch waits for room in the workers'
+    queue. It is given back with those in the queue; only the message in the server's hands
+    stays claimed until its lease runs out."""
+    recorder = Recorder(hold_at=3)
+    with start_sink(handler=recorder) as smtp:
+        settings = settings_for(smtp.port)
+        issue(world, settings, 12)
+
+        def claimed() -> int:
+            return sum(r.status in ("sending", "sent") for r in rows(world))
+
+        async def killed() -> None:
+            run = asyncio.create_task(
+                deliver_pending(world.sessions, settings, now=NOW, concurrency=1, batch_size=2)
+            )
+            assert await asyncio.to_thread(recorder.held.wait, 30)
+            # 1 and 2 sent, 3 held, 4 to 6 waiting in the queue, 7 and 8 in the claimer's hands
+            deadline = time.monotonic() + 30
+            while await asyncio.to_thread(claimed) < 8 and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            run.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await run
+
+        asyncio.run(killed())
+        recorder.release.set()
+    by_id = rows(world)
+    assert [r.id for r in by_id if r.status == "sending"] == [by_id[2].id]
+    assert [r.status for r in by_id].count("pending") == 9
+
+
 LOIRO = '"ГАОУ ДПО «Ленинградский областной институт развития образования»"'
 
 
