@@ -35,19 +35,18 @@ import contextlib
 import datetime as dt
 import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import psycopg
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kontrol.config import mail_zone
-from kontrol.mail import claims, pg_loop, states
+from kontrol.mail import claims, pg_loop
+from kontrol.mail.crew import Crew
 from kontrol.mail.message import build_message, list_id_for, parse_address
-from kontrol.mail.recording import DeliveryStats, Results, writer
-from kontrol.mail.sending import UNRECORDED, Clock, Outcome, Outgoing, Run, worker
+from kontrol.mail.recording import DeliveryStats
+from kontrol.mail.sending import UNRECORDED, Clock, Outcome, Outgoing, Run
 from kontrol.mail.smtp import ServerCheck, check_server
 from kontrol.models import OutboxMessage, Roadmap
 from kontrol.settings import Settings
@@ -201,132 +200,10 @@ def advancing_from(now: dt.datetime) -> Clock:
     return lambda: now + dt.timedelta(seconds=time.monotonic() - started)
 
 
-async def _heartbeat(session_factory: sessionmaker[Session], run: Run) -> None:
-    """Renew the leases of the rows this run holds, every third of the lease."""
-    while True:
-        await asyncio.sleep(run.lease.total_seconds() / 3)
-        until = run.clock() + run.lease
-        with contextlib.suppress(SQLAlchemyError):  # missed: workers stop before it matters
-            await asyncio.to_thread(states.renew_leases, session_factory, run.token, until=until)
-            run.valid_until = until
-
-
-class _Feed(asyncio.Queue["Outgoing | None"]):
-    """The workers' queue. The claimer waits until a whole batch fits (``room``) and hands it
-    over at once: a bounded queue woke it for every message taken, 2,000 wakeups for 2,000
-    mails."""
-
-    def __init__(self, room_for: int) -> None:
-        super().__init__()
-        self.room_for = room_for
-        self.room = asyncio.Event()
-        self.room.set()
-
-    def _get(self) -> Outgoing | None:  # asyncio.Queue's hook for every item taken
-        item = super()._get()
-        if self.qsize() <= self.room_for:
-            self.room.set()
-        return item
-
-    async def put_batch(self, batch: list[Outgoing], *, ending: Callable[[], bool]) -> None:
-        """Once no more than ``room_for`` wait (at most two batches are ever waiting), or at
-        once when the run is ``ending``: workers that have stopped take nothing, and a claimer
-        waiting for them would wait for ever. ``room`` is set when that changes. The batch goes
-        in whatever happens, a kill included, so that ``wind_down`` gives back what no worker
-        took instead of leaving it claimed until the lease runs out."""
-        try:
-            while self.qsize() > self.room_for and not ending():
-                self.room.clear()
-                await self.room.wait()
-        finally:
-            for entry in batch:
-                self.put_nowait(entry)
-
-
-class _Crew:
-    """The tasks of one run: the workers sending, the writer recording, the heartbeat."""
-
-    def __init__(
-        self,
-        session_factory: sessionmaker[Session],
-        settings: Settings,
-        run: Run,
-        stats: DeliveryStats,
-        *,
-        concurrency: int,
-        max_attempts: int,
-        batch_size: int,
-        timeout: float,
-        records: psycopg.AsyncConnection | None,
-    ) -> None:
-        self.run = run
-        self.loop = asyncio.get_running_loop()
-        # room for two batches: the next claim and load overlap with sending the current one
-        self.queue = _Feed(room_for=batch_size)
-        self.results: Results = asyncio.Queue()
-        self.workers = [
-            asyncio.create_task(worker(settings, run, self.queue, self.record, timeout))
-            for _ in range(max(1, concurrency))
-        ]
-        for w in self.workers:  # a worker that ends (an error) may leave the claimer waiting
-            w.add_done_callback(lambda _: self.queue.room.set())
-        self.writer = asyncio.create_task(
-            writer(
-                session_factory,
-                self.results,
-                run=run,
-                max_attempts=max_attempts,
-                stats=stats,
-                connection=records,
-            )
-        )
-        self.heartbeat = asyncio.create_task(_heartbeat(session_factory, run))
-
-    def record(self, outcome: Outcome) -> asyncio.Future[None]:
-        recorded: asyncio.Future[None] = self.loop.create_future()
-        self.results.put_nowait((outcome, recorded))
-        # as many as all the workers may leave uncommitted: commit, whoever asked or not
-        if self.results.qsize() >= UNRECORDED * len(self.workers):
-            self.run.wanted.set()
-        return recorded
-
-    async def hand_over(self, batch: list[Outgoing]) -> None:
-        """A claimed batch to the workers, when there is room or the run is ending (stopped,
-        or a worker has ended: the others go on until ``finish``)."""
-        await self.queue.put_batch(
-            batch,
-            ending=lambda: bool(self.run.stop_reason) or any(w.done() for w in self.workers),
-        )
-
-    async def finish(self) -> None:
-        """Everything is claimed: each worker ends after what it was handed."""
-        for _ in self.workers:
-            await self.queue.put(None)
-        await asyncio.gather(*self.workers)
-
-    async def wind_down(self) -> None:
-        """After the run, a kill (cancellation) or an error: stop sending, but record what was
-        already sent, and give back at once what no worker took. Rows still "sending" (the
-        ones in a worker's hands) are picked up again when their lease runs out."""
-        for w in self.workers:
-            w.cancel()
-        await asyncio.gather(*self.workers, return_exceptions=True)
-        while not self.queue.empty():
-            if (left := self.queue.get_nowait()) is not None:
-                self.record(
-                    Outcome(left.id, "release", "not attempted: the run ended", left.attempts)
-                )
-        self.results.put_nowait(None)
-        self.run.wanted.set()
-        await self.writer
-        self.heartbeat.cancel()
-        await asyncio.gather(self.heartbeat, return_exceptions=True)
-
-
 async def _claim_all(
     session_factory: sessionmaker[Session],
     settings: Settings,
-    crew: _Crew,
+    crew: Crew,
     connection: psycopg.AsyncConnection | None,
     *,
     batch_size: int,
@@ -337,16 +214,29 @@ async def _claim_all(
     run = crew.run
     limit = min(batch_size, FIRST_BATCH)  # a small first claim: sending starts sooner
     while not run.stop_reason and run.may_start_a_message():
-        batch = await _claim(
-            session_factory, settings, run, connection, limit=limit, lease_seconds=lease_seconds
+        claiming = asyncio.ensure_future(
+            _claim(
+                session_factory,
+                settings,
+                run,
+                connection,
+                limit=limit,
+                lease_seconds=lease_seconds,
+            )
         )
+        try:
+            batch = await asyncio.shield(claiming)
+        except asyncio.CancelledError:
+            # killed mid-claim: the claim ends, and what it took goes where wind_down gives
+            # it back at once, instead of staying claimed until the lease runs out
+            with contextlib.suppress(Exception):
+                run.stop("the run was cancelled")
+                await crew.hand_over(await claiming)
+            raise
         if not batch:
             break
         limit = batch_size
-        for entry in batch:
-            if isinstance(entry, Outcome):
-                crew.record(entry)
-        await crew.hand_over([entry for entry in batch if isinstance(entry, Outgoing)])
+        await crew.hand_over(batch)
     await crew.finish()
 
 
@@ -382,7 +272,7 @@ async def deliver_pending(
         claiming = recording = None
         if engine.dialect.name == "postgresql":  # the claims and clean records on the loop
             claiming, recording = await stack.enter_async_context(pg_loop.connections(engine, 2))
-        crew = _Crew(
+        crew = Crew(
             session_factory,
             settings,
             run,

@@ -78,46 +78,15 @@ async def writer(
     """Commit the outcomes that have come in, as soon as a worker needs them, and tell each
     worker its message is recorded. With ``connection`` (PostgreSQL), clean sends are recorded
     on it, on the loop (``kontrol.mail.pg_loop``)."""
-    engine = session_factory.kw["bind"]
-    # clean sends are one UPDATE, its own transaction: on ``connection`` when there is one,
-    # else on a held connection; SQLite answers it in a tenth of a millisecond, so it runs here
-    # rather than paying a thread hop each time
-    held: Connection | None = None  # made when first needed, inside the handling of errors
-    inline = engine.dialect.name == "sqlite"
-    released: set[int] = set()
+    commits = _Commits(session_factory, connection, run, max_attempts, stats)
     try:
         done = False
         while not done:
             batch, done = await _gather(results, run)
             if not batch:
                 continue
-            outcomes = [outcome for outcome, _ in batch]
-            now = run.clock()
-            clean = all(o.clean for o in outcomes)
             try:
-                if connection is not None and clean:
-                    ids = [o.id for o in outcomes]
-                    stats.sent += await pg_loop.mark_sent_many(
-                        connection, ids, now=now, token=run.token
-                    )
-                else:
-                    if held is None and connection is None:
-                        held = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-                    write = functools.partial(
-                        _write,
-                        session_factory,
-                        held,
-                        outcomes,
-                        now=now,
-                        max_attempts=max_attempts,
-                        stats=stats,
-                        token=run.token,
-                        released=released,
-                    )
-                    if inline and clean:
-                        write()
-                    else:
-                        await asyncio.to_thread(write)
+                await commits.commit([outcome for outcome, _ in batch])
             except Exception as exc:  # not only the database's: a worker must never wait forever
                 # the workers waiting on these records stop the run with this error; the rows
                 # stay "sending" and are taken up again when their lease runs out
@@ -130,8 +99,60 @@ async def writer(
                 if not recorded.done():
                     recorded.set_result(None)
     finally:
-        if held is not None:
-            held.close()
+        commits.close()
+
+
+class _Commits:
+    """Where each group of outcomes is written. Clean sends alone are one UPDATE, its own
+    transaction: on the loop's ``connection`` when there is one, else on a held connection,
+    run inline on SQLite (a tenth of a millisecond: less than a thread hop). Anything else is
+    one transaction on a thread."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        connection: psycopg.AsyncConnection | None,
+        run: Run,
+        max_attempts: int,
+        stats: DeliveryStats,
+    ) -> None:
+        self.session_factory, self.connection, self.run = session_factory, connection, run
+        self.max_attempts, self.stats = max_attempts, stats
+        self.engine = session_factory.kw["bind"]
+        self.inline = self.engine.dialect.name == "sqlite"
+        self.held: Connection | None = None  # made when first needed, where errors are handled
+        self.released: set[int] = set()
+
+    async def commit(self, outcomes: list[Outcome]) -> None:
+        now, token = self.run.clock(), self.run.token
+        clean = all(o.clean for o in outcomes)
+        if self.connection is not None and clean:
+            ids = [o.id for o in outcomes]
+            self.stats.sent += await pg_loop.mark_sent_many(
+                self.connection, ids, now=now, token=token
+            )
+            return
+        if self.held is None and self.connection is None:
+            self.held = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        write = functools.partial(
+            _write,
+            self.session_factory,
+            self.held,
+            outcomes,
+            now=now,
+            max_attempts=self.max_attempts,
+            stats=self.stats,
+            token=token,
+            released=self.released,
+        )
+        if self.inline and clean:
+            write()
+        else:
+            await asyncio.to_thread(write)
+
+    def close(self) -> None:
+        if self.held is not None:
+            self.held.close()
 
 
 async def _gather(

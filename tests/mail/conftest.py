@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from kontrol.mail import crew
 from kontrol.mail.delivery import DeliveryStats, deliver_pending
 from kontrol.mail.sink import SinkHandle, start_sink
 from kontrol.settings import Settings
@@ -129,6 +130,22 @@ def smtp(recorder: Recorder) -> Iterator[SinkHandle]:
 @pytest.fixture
 def settings(smtp: SinkHandle) -> Settings:
     return settings_for(smtp.port)
+
+
+@pytest.fixture
+def claimer_waiting(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Set when a run's claimer holds a claimed batch and waits for room in the workers' queue
+    (``crew.Feed``): the moment a kill or a cut-off finds a batch in its hands."""
+    waiting = threading.Event()
+    put_batch = crew.Feed.put_batch
+
+    async def watched(feed: crew.Feed, batch: list[Any], **kw: Any) -> None:
+        if feed.qsize() > feed.room_for:
+            waiting.set()
+        await put_batch(feed, batch, **kw)
+
+    monkeypatch.setattr(crew.Feed, "put_batch", watched)
+    return waiting
 
 
 def kill_mid_run(

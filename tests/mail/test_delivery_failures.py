@@ -8,17 +8,20 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from kontrol.mail import claims
+from kontrol.mail import claims, sending
 from kontrol.mail.delivery import UNRECORDED, DeliveryStats, deliver_pending
 from kontrol.mail.mailer import Mailer
+from kontrol.mail.sending import Outcome, Outgoing, Run
 from kontrol.mail.sink import start_sink
 from kontrol.models import Assignment, OutboxMessage
 from kontrol.settings import Settings
@@ -196,7 +199,9 @@ def test_killed_mid_batch_then_run_again(world: World) -> None:
     assert all(n == 1 for n in counts.values())  # the held one was never accepted
 
 
-def test_a_kill_gives_back_the_batch_the_claimer_held(world: World) -> None:
+def test_a_kill_gives_back_the_batch_the_claimer_held(
+    world: World, claimer_waiting: threading.Event
+) -> None:
     """Batches of 2: when the run is killed, a claimed batch waits for room in the workers'
     queue. It is given back with those in the queue; only the message in the server's hands
     stays claimed until its lease runs out."""
@@ -205,18 +210,13 @@ def test_a_kill_gives_back_the_batch_the_claimer_held(world: World) -> None:
         settings = settings_for(smtp.port)
         issue(world, settings, 12)
 
-        def claimed() -> int:
-            return sum(r.status in ("sending", "sent") for r in rows(world))
-
         async def killed() -> None:
             run = asyncio.create_task(
                 deliver_pending(world.sessions, settings, now=NOW, concurrency=1, batch_size=2)
             )
             assert await asyncio.to_thread(recorder.held.wait, 30)
             # 1 and 2 sent, 3 held, 4 to 6 waiting in the queue, 7 and 8 in the claimer's hands
-            deadline = time.monotonic() + 30
-            while await asyncio.to_thread(claimed) < 8 and time.monotonic() < deadline:
-                await asyncio.sleep(0.01)
+            assert await asyncio.to_thread(claimer_waiting.wait, 30)
             run.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await run
@@ -226,6 +226,32 @@ def test_a_kill_gives_back_the_batch_the_claimer_held(world: World) -> None:
     by_id = rows(world)
     assert [r.id for r in by_id if r.status == "sending"] == [by_id[2].id]
     assert [r.status for r in by_id].count("pending") == 9
+
+
+def test_a_worker_that_fails_stops_the_claims(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug in a worker ends the run: the claimer, whose room only workers make, does not go
+    on to claim the whole outbox."""
+    real = sending._attempt
+    attempts = 0
+
+    async def failing(smtp: Any, item: Outgoing, run: Run) -> Outcome:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 3:
+            raise RuntimeError("a bug")
+        return await real(smtp, item, run)
+
+    monkeypatch.setattr(sending, "_attempt", failing)
+    with start_sink(handler=Recorder()) as smtp:
+        settings = settings_for(smtp.port)
+        issue(world, settings, 120)
+        with pytest.raises(RuntimeError, match="a bug"):
+            deliver(world, settings, concurrency=2, batch_size=10)
+    claimed = [r for r in rows(world) if r.attempts]
+    assert len(claimed) <= 30  # the batches claimed before the failure, not all 120
+    assert [r.status for r in rows(world)].count("pending") >= 90
 
 
 LOIRO = '"ГАОУ ДПО «Ленинградский областной институт развития образования»"'

@@ -1,4 +1,4 @@
-"""The workers' queue (``kontrol.mail.delivery._Feed``): a claimed batch is handed over whole,
+"""The workers' queue (``kontrol.mail.crew.Feed``): a claimed batch is handed over whole,
 once no more than one batch is left waiting, so at most two batches ever wait; at once when the
 run is ending; and even when the claimer is killed while it waits, so that the run gives the
 batch back."""
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
-from kontrol.mail.delivery import _Feed
+from kontrol.mail.crew import Feed
 from kontrol.mail.sending import Outgoing
 
 
@@ -21,7 +21,7 @@ def _never() -> bool:
 
 def test_a_batch_waits_until_no_more_than_one_batch_is_left() -> None:
     async def main() -> list[int | None]:
-        feed = _Feed(room_for=3)
+        feed = Feed(room_for=3)
         await feed.put_batch(_batch(1, 2, 3), ending=_never)
         await feed.put_batch(_batch(4, 5, 6), ending=_never)  # three wait: room for another
         third = asyncio.create_task(feed.put_batch(_batch(7, 8, 9), ending=_never))
@@ -42,13 +42,13 @@ def test_a_batch_waits_until_no_more_than_one_batch_is_left() -> None:
 
 def test_a_waiting_batch_goes_in_when_the_run_ends_or_the_claimer_is_killed() -> None:
     async def main() -> tuple[int, int]:
-        feed, ended = _Feed(room_for=1), False
+        feed, ended = Feed(room_for=1), False
         await feed.put_batch(_batch(1, 2), ending=_never)
         waiting = asyncio.create_task(feed.put_batch(_batch(3, 4), ending=lambda: ended))
         await asyncio.sleep(0.01)
         assert not waiting.done()
         ended = True  # the workers have stopped: nothing will make room
-        feed.room.set()  # as a worker's end does (``_Crew``)
+        feed.room.set()  # as a worker's end does (``Crew``)
         await asyncio.wait_for(waiting, 5)
         after_the_end = feed.qsize()
         killed = asyncio.create_task(feed.put_batch(_batch(5, 6), ending=_never))
