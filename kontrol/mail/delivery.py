@@ -57,7 +57,7 @@ __all__ = [
     "Outgoing",
     "ServerCheck",
     "check_server",
-    "claim_outgoing",
+    "claim_with_bytes",
     "deliver_pending",
     "load_batch",
 ]
@@ -111,19 +111,16 @@ def load_batch(
         return out
 
 
-def claim_outgoing(
+def claim_with_bytes(
     session_factory: sessionmaker[Session],
     *,
     now: dt.datetime,
     limit: int,
     lease_seconds: int,
-    mail_from: str,
-    zone: dt.tzinfo,
-    token: str | None = None,
-) -> list[Outgoing | Outcome]:
-    """Claim a batch and turn it into what the workers send: the claim, then one read of the
-    messages built when the rows were written; a row without them is built here
-    (``load_batch``: Date in ``zone``)."""
+    token: str,
+) -> list[tuple[Any, ...]]:
+    """``pg_loop.claim_with_bytes`` on a thread through SQLAlchemy: the claim, then one read of
+    the messages built when the rows were written."""
     rows = claims.claim_rows(
         session_factory,
         now=now,
@@ -133,10 +130,7 @@ def claim_outgoing(
         token=token,
     )
     raws = claims.raw_messages(session_factory, [row[0] for row in rows])
-    out, unbuilt = _outgoing([(*row, raws.get(row[0])) for row in rows], mail_from)
-    if unbuilt:
-        out += load_batch(session_factory, unbuilt, mail_from=mail_from, date=now, zone=zone)
-    return out
+    return [(*row, raws.get(row[0])) for row in rows]
 
 
 def _outgoing(
@@ -173,21 +167,20 @@ async def _claim(
     ``kontrol.mail.pg_loop``), else on a thread; rows without bytes are built on a thread."""
     now, zone = run.clock(), mail_zone(settings)
     if connection is None:
-        return await asyncio.to_thread(
-            claim_outgoing,
+        rows = await asyncio.to_thread(
+            claim_with_bytes,
             session_factory,
             now=now,
             limit=limit,
             lease_seconds=lease_seconds,
-            mail_from=settings.mail_from,
-            zone=zone,
             token=run.token,
         )
-    rows = await pg_loop.claim_with_bytes(
-        connection, now=now, limit=limit, lease_seconds=lease_seconds, token=run.token
-    )
+    else:
+        rows = await pg_loop.claim_with_bytes(
+            connection, now=now, limit=limit, lease_seconds=lease_seconds, token=run.token
+        )
     out, unbuilt = _outgoing(rows, settings.mail_from)
-    if unbuilt:
+    if unbuilt:  # built here (Date in ``zone``)
         out += await asyncio.to_thread(
             load_batch, session_factory, unbuilt, mail_from=settings.mail_from, date=now, zone=zone
         )
@@ -229,8 +222,8 @@ async def _claim_all(
         except asyncio.CancelledError:
             # killed mid-claim: the claim ends, and what it took goes where wind_down gives
             # it back at once, instead of staying claimed until the lease runs out
-            with contextlib.suppress(Exception):
-                run.stop("the run was cancelled")
+            run.stop("the run was cancelled")
+            with contextlib.suppress(Exception):  # a claim that failed took nothing
                 await crew.hand_over(await claiming)
             raise
         if not batch:
