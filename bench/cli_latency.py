@@ -11,8 +11,8 @@ folder whose SQLite database has the seed imported and one past quarter issued (
 interleaved (one of each command per pass), so a busy moment of a shared machine hits them all
 alike; the ratio to ``import click`` is what the target (≤ 5×) is about. Two more lines
 load only the libraries the commands cannot do without: the floor under their ratios.
-``libs: schedule`` is the grammar and pydantic with one model built (the settings and the
-policy are pydantic models); ``libs: database`` the ORM and the same model (``items`` and
+``libs: schedule`` is the grammar and msgspec with one struct checked (the settings and the
+policy are checked by msgspec); ``libs: database`` the ORM and the same struct (``items`` and
 ``status``; mapping kontrol's models is beyond it). ``libs: holidays`` is what asking the
 ``holidays`` package about one Russian day costs: the commands read the days from the user's
 cache instead (``kontrol.roadmap.holiday_years``), so it is no floor, only the size of what that
@@ -35,8 +35,11 @@ from pathlib import Path
 KONTROL = str(Path(sys.executable).parent / "kontrol")
 PHRASE = "Ежеквартально, 2018-2025 г.г."
 KEY = secrets.token_urlsafe(48)
-# pydantic imports its parts when first used: a model built is what a command pays
-MODEL = "from pydantic import BaseModel\nclass M(BaseModel):\n    x: int = 0"
+# the settings and the policy: one struct, converted from text as a setting is
+MODEL = (
+    "import msgspec\nclass M(msgspec.Struct):\n    x: int = 0\n"
+    "msgspec.convert({'x': '1'}, M, strict=False)"
+)
 # name → (argv, the folder it runs in: its database is kontrol.db there)
 COMMANDS: dict[str, tuple[list[str], str]] = {
     "import click": ([sys.executable, "-c", "import click"], ""),

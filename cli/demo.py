@@ -17,6 +17,7 @@ later so the links already in ``var/mail`` keep working; every child process get
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import shlex
@@ -167,7 +168,7 @@ def _demo_env(app: App, var_dir: Path, ports: tuple[int, int, int]) -> dict[str,
         database_url = f"sqlite:///{var_dir / 'kontrol.db'}"
     given_key = app.settings.secret_key
     key = given_key or load_or_create(var_dir / "secret_key")
-    signing_keys(app.settings.model_copy(update={"secret_key": key}))  # a weak one stops here
+    signing_keys(dataclasses.replace(app.settings, secret_key=key))  # a weak one stops here
     api = f"http://{HOST}:{prefect_port}/api"
     env = {
         **os.environ,

@@ -5,14 +5,16 @@ Read once at the CLI/flow edge and passed down; nothing below reads the environm
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Mapping
-from email.utils import parseaddr
+from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+import msgspec
+from msgspec import Meta
 
 from kontrol.errors import KontrolError
 
@@ -21,26 +23,27 @@ PREFIX = "KONTROL_"
 
 def environment(environ: Mapping[str, str]) -> dict[str, str]:
     """The settings ``environ`` gives, by field name: ``KONTROL_<FIELD>`` in any case, an empty
-    variable unset (KONTROL_SMTP_CA_FILE= means the system's store), the others ignored.
-
-    This is what pydantic-settings did for these fields, each one value (a string, number,
-    flag, path or choice) that pydantic converts from the variable's text. pydantic-settings
-    itself came with Prefect, not as a dependency of ours, and cost every command 0.06–0.1 s
-    to import (asyncio, its cloud sources): about a tenth of ``kontrol schedule``.
-    """
+    variable unset (KONTROL_SMTP_CA_FILE= means the system's store), the others ignored."""
+    names = _types()
     found: dict[str, str] = {}
     for variable, value in environ.items():
         if value and variable.upper().startswith(PREFIX):
             name = variable[len(PREFIX) :].lower()
-            if name in Settings.model_fields:
+            if name in names:
                 found[name] = value
     return found
 
 
-class Settings(BaseModel):
-    """Fields not given as arguments come from the environment (``environment``)."""
+Port = Annotated[int, Meta(ge=1, le=65535)]
+TLS = Literal["none", "starttls", "tls"]
 
-    model_config = ConfigDict(extra="ignore", validate_default=True)
+
+@dataclasses.dataclass(frozen=True, init=False)
+class Settings:
+    """Fields not given as arguments come from the environment (``environment``); each is
+    converted from the variable's text and checked by msgspec (a string, number, flag, path or
+    choice). Not a pydantic model: importing pydantic and building the model's validators cost
+    every command 0.07 s, a third of ``kontrol schedule`` (issue 20)."""
 
     database_url: str = "sqlite:///kontrol.db"
     directory: Path | None = None
@@ -48,12 +51,12 @@ class Settings(BaseModel):
     calendar_overrides: Path | None = None
     mail_dir: Path = Path("var/mail")
     smtp_host: str = "127.0.0.1"
-    smtp_port: int = Field(8025, ge=1, le=65535)
+    smtp_port: Port = 8025
     smtp_username: str | None = None
     smtp_password: str | None = None
     # none: plain SMTP (the local sink); starttls: upgrade on the submission port, 587;
     # tls: TLS from the first byte, 465. Either TLS mode never falls back to plain text.
-    smtp_tls: Literal["none", "starttls", "tls"] = "none"
+    smtp_tls: TLS = "none"
     # a PEM file of the certificate authorities to trust, for a server with a private CA;
     # unset: the system's trust store
     smtp_ca_file: Path | None = None
@@ -61,11 +64,11 @@ class Settings(BaseModel):
     # kontrol's mailbox (issue 21): replies to assignment mails are read there
     # (kontrol.mail.mailbox); unset host: no reply address in the mails, nothing to read
     imap_host: str | None = None
-    imap_port: int = Field(993, ge=1, le=65535)
+    imap_port: Port = 993
     imap_username: str | None = None
     imap_password: str | None = None
     # tls: TLS from the first byte, 993; starttls: upgrade on 143; none: plain (local Dovecot)
-    imap_tls: Literal["none", "starttls", "tls"] = "tls"
+    imap_tls: TLS = "tls"
     imap_ca_file: Path | None = None
     imap_folder: str = "INBOX"
     portal_base_url: str = "http://127.0.0.1:8080"
@@ -81,49 +84,89 @@ class Settings(BaseModel):
     # the portal's knobs (KONTROL_PORTAL_*; kontrol.portal.pages.PortalSettings takes them
     # from here), checked with the rest at load time; unset: the portal's defaults
     # bounded: a link's expiry must stay a date (at most ten years), an upload a sane size
-    portal_link_ttl_days: int | None = Field(None, gt=0, le=3650)
-    portal_max_upload_mb: float | None = Field(None, gt=0, le=1024)
+    portal_link_ttl_days: Annotated[int, Meta(gt=0, le=3650)] | None = None
+    portal_max_upload_mb: Annotated[float, Meta(gt=0, le=1024)] | None = None
     # false: a report is accepted as sent, without the curator's review
     portal_report_acceptance: bool | None = None
 
     def __init__(self, **values: Any) -> None:
-        super().__init__(**{**environment(os.environ), **values})
-
-    @field_validator("mail_from")
-    @classmethod
-    def _an_address(cls, value: str) -> str:
-        # every mail's From: refused here, not in the middle of a delivery run
-        _, address = parseaddr(value)
-        local, _, domain = address.rpartition("@")
-        if not local or "." not in domain or any(c.isspace() for c in address):
-            raise ValueError("an e-mail address is wanted, e.g. kontrol@edu.example.org")
-        return value
+        given = {**environment(os.environ), **values}
+        if unknown := sorted(set(given) - set(_types())):
+            raise TypeError(f"Settings has no field {', '.join(unknown)}")
+        problems = []
+        for name, kind in _types().items():
+            if name not in given:
+                object.__setattr__(self, name, _DEFAULTS[name])
+                continue
+            try:
+                object.__setattr__(self, name, _checked(name, given[name], kind))
+            except (msgspec.ValidationError, ValueError) as exc:
+                problems.append(_problem(PREFIX + name.upper(), given[name], _words(exc)))
+        if problems:
+            raise KontrolError("bad setting: " + "; ".join(problems))
 
     # database_url is checked where an engine is made (kontrol.models.db.make_engine, and
     # App.engine for the command line): checking it here loaded SQLAlchemy into every command
 
 
+@cache
+def _types() -> dict[str, Any]:
+    """Each field's type (resolved once: the annotations are text under ``from __future__``)."""
+    hints = get_type_hints(Settings, include_extras=True)
+    return {f.name: hints[f.name] for f in dataclasses.fields(Settings)}
+
+
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Settings)}
+# the words pydantic took for a flag, kept: msgspec takes true/false/1/0 only
+_FLAGS = dict.fromkeys(("yes", "on", "y", "t"), "true") | dict.fromkeys(
+    ("no", "off", "n", "f"), "false"
+)
+
+
+def _checked(name: str, value: object, kind: Any) -> object:
+    """``value`` (a variable's text, or a value given in code) as the field's type."""
+    if isinstance(value, str) and kind in (bool, bool | None):
+        value = _FLAGS.get(value.strip().lower(), value.strip().lower())
+    value = msgspec.convert(value, kind, strict=False, dec_hook=_path)
+    if name == "mail_from":
+        _an_address(str(value))
+    return value
+
+
+def _path(kind: type, value: object) -> object:
+    if kind is Path and isinstance(value, str | Path):
+        return Path(value)
+    raise NotImplementedError
+
+
+def _words(exc: Exception) -> str:
+    """What is wanted, without msgspec's «- at `$`» (the variable is named already)."""
+    return str(exc).partition(" - at `$")[0]
+
+
+def _an_address(value: str) -> None:
+    # every mail's From: refused here, not in the middle of a delivery run (email.utils only
+    # for an address given: 5 ms of every command)
+    from email.utils import parseaddr
+
+    _, address = parseaddr(value)
+    local, _, domain = address.rpartition("@")
+    if not local or "." not in domain or any(c.isspace() for c in address):
+        raise ValueError("an e-mail address is wanted, e.g. kontrol@edu.example.org")
+
+
 def load_settings() -> Settings:
     """The settings, or one line per wrong variable naming it, its value and what is wanted."""
-    try:
-        return Settings()
-    except ValidationError as exc:
-        raise KontrolError(settings_error(exc)) from None
+    return Settings()
 
 
 def bad_setting(name: str, value: object, words: str) -> str:
-    """One wrong setting as ``settings_error`` words it (passwords masked)."""
-    return f"bad setting: {name}={shown(name, value)!r}: {words}"
+    """One wrong setting, as the settings word it (passwords masked)."""
+    return f"bad setting: {_problem(name, value, words)}"
 
 
-def settings_error(exc: ValidationError) -> str:
-    """One line: each wrong variable with its value (passwords masked) and what is wanted."""
-    lines = []
-    for error in exc.errors():
-        name = PREFIX + "_".join(str(part) for part in error["loc"]).upper()
-        value = shown(name, error.get("input"))
-        lines.append(f"{name}={value!r}: {error['msg'].removeprefix('Value error, ')}")
-    return "bad setting: " + "; ".join(lines)
+def _problem(name: str, value: object, words: str) -> str:
+    return f"{name}={shown(name, value)!r}: {words}"
 
 
 def shown(name: str, value: object) -> object:

@@ -27,6 +27,7 @@ recipients).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 import secrets
@@ -191,12 +192,11 @@ def simulate(
     with tempfile.TemporaryDirectory(prefix="kontrol-sim-", dir=workdir) as tmp:
         url = f"sqlite:///{Path(tmp) / 'simulation.db'}"
         # a key of its own: the scratch mails are thrown away with the database
-        settings = settings.model_copy(
-            update={
-                "database_url": url,
-                "secret_key": secrets.token_urlsafe(48),
-                "secret_keys_previous": None,
-            }
+        settings = dataclasses.replace(
+            settings,
+            database_url=url,
+            secret_key=secrets.token_urlsafe(48),
+            secret_keys_previous=None,
         )
         scratch_import(url, roadmap_file, directory_file, _local(start, rules))
         engine = scratch_engine(url)

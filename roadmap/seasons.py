@@ -107,4 +107,4 @@ def plan_policy(policy: Policy, *titles: str) -> Policy:
     season = next((s for t in titles if t and (s := campaign_of(t)) is not None), None)
     if season is None:
         return policy
-    return policy.model_copy(update={"seasons": {**policy.seasons, "campaign": season}})
+    return policy.replace(seasons={**policy.seasons, "campaign": season})

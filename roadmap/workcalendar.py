@@ -15,8 +15,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from kontrol.roadmap.errors import RoadmapError
 from kontrol.roadmap.holiday_years import HolidayYears, russia
 
@@ -67,6 +65,8 @@ def _dates(raw: Any, key: str, file: str) -> frozenset[date]:
 
 def load_overrides(path: Path | str) -> Overrides:
     """Read the committee's calendar changes; every problem names the file and the key."""
+    import yaml  # only for an overrides file: most commands have none
+
     file = str(path)
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))

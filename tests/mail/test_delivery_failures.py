@@ -161,9 +161,10 @@ def test_an_unreachable_server_fails_no_mail_however_many_runs(world: World) -> 
 
 
 def test_a_port_out_of_range_stops_the_run_and_holds_nothing(world: World) -> None:
-    """A setting that did not come through ``load_settings`` (which refuses it) still leaves
-    no row claimed: the run stops with the reason, every mail pending and untried."""
-    settings = settings_for(25).model_copy(update={"smtp_port": 99999})
+    """A setting changed behind the checks (every ``Settings`` refuses it) still leaves no
+    row claimed: the run stops with the reason, every mail pending and untried."""
+    settings = settings_for(25)
+    object.__setattr__(settings, "smtp_port", 99999)
     issue(world, settings, 3)
     stats = deliver(world, settings)
     assert stats.released == 3 and stats.stopped and "99999" in stats.stopped

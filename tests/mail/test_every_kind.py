@@ -5,6 +5,7 @@ the stored bytes. And the registry of kinds and the templates folder agree."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 from collections import Counter
 from pathlib import Path
@@ -134,7 +135,7 @@ def _portal(app: App, written: Written, tmp_path: Path) -> None:
 def _reply(app: App, written: Written) -> None:
     """A reply by mail that cannot be taken (a later date asked for, none named): its sender,
     the lead's own address, gets the short answer."""
-    settings = app.settings.model_copy(update={"imap_host": "imap.example.org"})
+    settings = dataclasses.replace(app.settings, imap_host="imap.example.org")
     now = at(dt.date(2021, 2, 2))
     with app.transaction() as s:
         lead = s.scalars(select(Assignment).where(Assignment.role == "lead")).first()

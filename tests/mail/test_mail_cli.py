@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import signal
 import socket
@@ -164,8 +165,8 @@ def test_the_prefect_task_runs_outside_a_flow(
     world: World, settings: Settings, recorder: Recorder
 ) -> None:
     enqueue_every_kind(world, settings)
-    local = settings.model_copy(
-        update={"database_url": str(world.engine.url.render_as_string(hide_password=False))}
+    local = dataclasses.replace(
+        settings, database_url=world.engine.url.render_as_string(hide_password=False)
     )
     stats = deliver_outbox.fn(dt.datetime(2021, 1, 11, 9, tzinfo=dt.UTC), settings=local)
     assert stats.sent == 5 and len(recorder.received) == 5
@@ -176,8 +177,8 @@ def test_the_delivery_artifact_says_why_a_run_stopped(world: World) -> None:
     with start_sink() as smtp:
         down = settings_for(smtp.port)  # nobody listens there once the sink has stopped
     enqueue_every_kind(world, down)
-    local = down.model_copy(
-        update={"database_url": str(world.engine.url.render_as_string(hide_password=False))}
+    local = dataclasses.replace(
+        down, database_url=world.engine.url.render_as_string(hide_password=False)
     )
     now = dt.datetime(2021, 1, 11, 9, tzinfo=dt.UTC)
     stats = deliver_outbox.fn(now, settings=local)

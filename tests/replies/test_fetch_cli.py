@@ -3,6 +3,8 @@ mailbox; an unreachable mailbox is one line and exit code 2."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from kontrol.context import App
@@ -62,7 +64,7 @@ def test_the_deployment_runs_every_five_minutes_in_working_hours_with_a_mailbox(
     [schedule] = deployment.schedules
     assert schedule.schedule.cron == CRON == "*/5 8-19 * * 1-5"
     assert schedule.schedule.timezone == "Europe/Moscow"
-    no_mailbox = desk.settings.model_copy(update={"imap_host": None})
+    no_mailbox = dataclasses.replace(desk.settings, imap_host=None)
     assert mailbox_deployment(App(no_mailbox)) is None
 
 
