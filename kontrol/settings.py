@@ -17,6 +17,7 @@ import msgspec
 from msgspec import Meta
 
 from kontrol.errors import KontrolError
+from kontrol.roadmap.checked import converted, words
 
 PREFIX = "KONTROL_"
 
@@ -101,7 +102,7 @@ class Settings:
             try:
                 object.__setattr__(self, name, _checked(name, given[name], kind))
             except (msgspec.ValidationError, ValueError) as exc:
-                problems.append(_problem(PREFIX + name.upper(), given[name], _words(exc)))
+                problems.append(_problem(PREFIX + name.upper(), given[name], words(exc, kind)))
         if problems:
             raise KontrolError("bad setting: " + "; ".join(problems))
 
@@ -117,31 +118,14 @@ def _types() -> dict[str, Any]:
 
 
 _DEFAULTS = {f.name: f.default for f in dataclasses.fields(Settings)}
-# the words pydantic took for a flag, kept: msgspec takes true/false/1/0 only
-_FLAGS = dict.fromkeys(("yes", "on", "y", "t"), "true") | dict.fromkeys(
-    ("no", "off", "n", "f"), "false"
-)
 
 
 def _checked(name: str, value: object, kind: Any) -> object:
     """``value`` (a variable's text, or a value given in code) as the field's type."""
-    if isinstance(value, str) and kind in (bool, bool | None):
-        value = _FLAGS.get(value.strip().lower(), value.strip().lower())
-    value = msgspec.convert(value, kind, strict=False, dec_hook=_path)
+    value = converted(value, kind)
     if name == "mail_from":
         _an_address(str(value))
     return value
-
-
-def _path(kind: type, value: object) -> object:
-    if kind is Path and isinstance(value, str | Path):
-        return Path(value)
-    raise NotImplementedError
-
-
-def _words(exc: Exception) -> str:
-    """What is wanted, without msgspec's «- at `$`» (the variable is named already)."""
-    return str(exc).partition(" - at `$")[0]
 
 
 def _an_address(value: str) -> None:

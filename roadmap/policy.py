@@ -6,16 +6,18 @@ every model forbids unknown keys, so a typo in the policy file is an error, not 
 
 from __future__ import annotations
 
+import re
 from datetime import date, time
 from itertools import pairwise
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, get_args, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 from msgspec import Meta, Struct, field
 from msgspec.structs import force_setattr
 
+from kontrol.roadmap.checked import words
 from kontrol.roadmap.errors import PolicyError
 
 __all__ = ["DEFAULT_SEASONS", "Policy", "RulePack", "Season", "load_policy"]
@@ -189,30 +191,67 @@ def load_policy(path: Path | str | None) -> Policy:
     if not isinstance(data, dict):
         raise PolicyError("policy must be a mapping of settings", file=file)
     try:
-        if "send_hour" in data:  # msgspec reads a time with its seconds only
-            data = {**data, "send_hour": _hour(data["send_hour"]).isoformat()}
-        return msgspec.convert(data, Policy, strict=False)
+        return msgspec.convert(_prepared(data), Policy, strict=False)
     except _FieldError as exc:
-        raise _invalid(file, exc.name, str(exc), data.get(exc.name)) from None
+        raise _invalid(file, exc.name, str(exc), _at(data, exc.name)) from None
     except (msgspec.ValidationError, ValueError) as exc:
         field, message = _where(str(exc))
         raise _invalid(file, field, message, _at(data, field)) from None
 
 
-def _where(message: str) -> tuple[str, str]:
+def _prepared(data: dict[str, object]) -> dict[str, object]:
+    """What msgspec cannot say itself: the hour in people's forms (it reads a time with its
+    seconds only), and each season converted on its own, so that an error names the season
+    (msgspec writes a mapping's key as «[...]»)."""
+    data = dict(data)
+    for key in data:
+        if not isinstance(key, str):  # «1: 2»: no setting has such a name
+            raise _FieldError(str(key), "unknown setting")
+    if "send_hour" in data:
+        data["send_hour"] = _hour(data["send_hour"]).isoformat()
+    seasons = data.get("seasons")
+    if isinstance(seasons, dict):
+        data["seasons"] = {name: _season(name, value) for name, value in seasons.items()}
+    return data
+
+
+def _season(name: object, value: object) -> Season:
+    try:
+        return msgspec.convert(value, Season, strict=False)
+    except (msgspec.ValidationError, ValueError) as exc:
+        field, message = _where(str(exc), f"seasons.{name}")
+        raise _FieldError(field, message) from None
+
+
+def _where(message: str, within: str = "") -> tuple[str, str]:
     """(the field's dotted path, the words) of msgspec's «words - at `$.a.b`»; a rule between
-    fields, or an unknown key, is the policy's."""
-    words, _, path = message.rpartition(" - at `$")
-    if not words:
-        words, path = message, ""
-    dotted = path.rstrip("`").replace("[...]", "").lstrip(".")
-    if words.startswith(_UNKNOWN):
-        name = words.removeprefix(_UNKNOWN).rstrip("`")
+    fields, or an unknown key, is the policy's (or the season's, ``within``)."""
+    found = _AT.match(message)
+    said, path = (found["said"], found["path"] or "") if found else (message, "")
+    dotted = ".".join(filter(None, (within, path.lstrip("."))))
+    if said.startswith(_UNKNOWN):
+        name = said.removeprefix(_UNKNOWN).rstrip("`")
         return ".".join(filter(None, (dotted, name))), "unknown setting"
-    return dotted or "policy", words
+    missing = re.match(r"^Object missing required field `(\w+)`$", said)
+    if missing:
+        return ".".join(filter(None, (dotted, missing[1]))), "required"
+    return dotted or "policy", words(said, _kind_at(dotted))
 
 
 _UNKNOWN = "Object contains unknown field `"
+# «Expected `int` >= 0 - at `$.rule_pack.ongoing_due_day`», «Expected `str` - at `key` in `$`»
+_AT = re.compile(r"(?s)(?P<said>.*?)(?: - at `(?:key` in `)?\$(?P<path>[^`]*)`)?$")
+
+
+def _kind_at(dotted: str) -> Any:
+    """The type of the field at ``dotted`` («rule_pack.ongoing_due_day»), for its words."""
+    owner: Any = Policy
+    kind: Any = None
+    for part in dotted.split("."):
+        hints = get_type_hints(owner, include_extras=True) if isinstance(owner, type) else {}
+        kind = hints.get(part)
+        owner = next((a for a in get_args(kind) if isinstance(a, type)), kind)
+    return kind
 
 
 def _at(data: object, dotted: str) -> object:

@@ -95,6 +95,8 @@ def test_values_given_in_code_are_checked_as_variables_are() -> None:
         dataclasses.replace(settings, smtp_port=99999)
     with pytest.raises(TypeError, match="no_such_setting"):
         Settings(no_such_setting=1)
+    with pytest.raises(KontrolError, match="KONTROL_MAIL_DIR=5: a path is wanted"):
+        Settings(mail_dir=5)
 
 
 def test_every_wrong_variable_is_in_the_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -108,3 +110,21 @@ def test_every_wrong_variable_is_in_the_one_line(monkeypatch: pytest.MonkeyPatch
     assert line.startswith("bad setting: ") and "\n" not in line
     assert "KONTROL_SMTP_TLS='ssl'" in line and "KONTROL_IMAP_PORT='many'" in line
     assert "KONTROL_IMAP_PASSWORD='***'" in line and "s3cret" not in line
+
+
+@pytest.mark.parametrize(
+    ("variable", "text", "value"),
+    [
+        ("KONTROL_SMTP_PORT", " 8025 ", 8025),
+        ("KONTROL_SMTP_PORT", "+25", 25),
+        ("KONTROL_SMTP_PORT", "08025", 8025),
+        ("KONTROL_PORTAL_MAX_UPLOAD_MB", ".5", 0.5),
+        ("KONTROL_PORTAL_MAX_UPLOAD_MB", " 20 ", 20.0),
+    ],
+)
+def test_a_number_is_read_as_python_reads_one(
+    variable: str, text: str, value: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The forms pydantic took (msgspec alone refuses the spaces, the sign and the dot)."""
+    monkeypatch.setenv(variable, text)
+    assert getattr(load_settings(), variable.removeprefix("KONTROL_").lower()) == value

@@ -59,6 +59,13 @@ def test_send_hour_forms(hour) -> None:
         ("reminder: [5, 1]\n", "reminder"),
         ("rule_pack: {report_due_day_next_month: 31}\n", "rule_pack.report_due_day_next_month"),
         ("deadline_lead_days: -1\n", "deadline_lead_days"),
+        ("rule_pack: {zz: 1}\n", "rule_pack.zz"),
+        ("1: 2\n", "1"),
+        # a season is named, and its field: msgspec alone says «seasons[...]»
+        ("seasons: {swimming: {start: 601, end: '08-31'}}\n", "seasons.swimming.start"),
+        ("seasons: {swimming: {start: '06-01', end: '08-31', foo: 1}}\n", "seasons.swimming.foo"),
+        ("seasons: {swimming: {start: '06-01'}}\n", "seasons.swimming.end"),
+        ("seasons: {swimming: {start: '13-40', end: '08-31'}}\n", "seasons.swimming"),
     ],
 )
 def test_bad_values_name_file_and_field(tmp_path: Path, text: str, field: str) -> None:
@@ -80,3 +87,19 @@ def test_not_a_mapping_and_bad_yaml(tmp_path: Path) -> None:
         load_policy(f)
     with pytest.raises(PolicyError, match="cannot read"):
         load_policy(tmp_path / "none.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("ongoing_cadence: month\n", "one of year, half_year, quarter is wanted"),
+        ("deadline_lead_days: 999\n", "a whole number at most 366 is wanted"),
+        ("rule_pack: {ongoing_due_day: 40}\n", "a whole number at most 28 is wanted"),
+        ("deadline_lead_days: abc\n", "a whole number is wanted"),
+    ],
+)
+def test_what_is_wanted_is_said_in_words(tmp_path: Path, text: str, words: str) -> None:
+    f = tmp_path / "policy.yaml"
+    f.write_text(text)
+    with pytest.raises(PolicyError, match=words):
+        load_policy(f)
