@@ -78,6 +78,14 @@ def roadmap_option(command: F) -> F:
     )(command)
 
 
+def parse_date(text: str, what: str) -> dt.date:
+    """A date as people type it on the command line: YYYY-MM-DD only (no guessing)."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise KontrolError(f"{what}: {text!r} is not a date (expected YYYY-MM-DD)") from None
+
+
 def today_of(app: App) -> dt.date:
     """Today in the policy's time zone (the day the committee lives by)."""
     from kontrol.config import mail_zone

@@ -11,11 +11,9 @@ from kontrol.cli.common import EXISTING_FILE, app_of, resolve_path, roadmaps_opt
 from kontrol.errors import KontrolError
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from kontrol.context import App
     from kontrol.importing import ImportReport
-    from kontrol.models import Roadmap
+    from kontrol.plain_reads import RoadmapRow
     from kontrol.roadmap.document import RoadmapDocument
 
 
@@ -199,16 +197,19 @@ def show_report(report: ImportReport, file: Path) -> None:
 def items_cmd(ctx: click.Context, roadmaps: tuple[str, ...], as_json: bool) -> None:
     """List the items of every roadmap in force (or of those named) with schedule and
     executors. JSON: a list, one entry per roadmap, each with its items."""
-    from kontrol.lookup import select_roadmaps
+    from kontrol.choosing import choose
     from kontrol.output import print_json
+    from kontrol.plain_reads import ref_among, roadmaps_of, scheduled_item_ids
 
     app = app_of(ctx)
-    app.require_schema()
-    with app.reading() as session:
-        listed: list[dict[str, Any]] = [
-            {"roadmap": _head(roadmap), "items": _item_rows(session, roadmap)}
-            for roadmap in select_roadmaps(session, roadmaps, on=today_of(app))
-        ]
+    with app.plain_reading() as db:
+        every = roadmaps_of(db, executors=True)
+        scheduled = scheduled_item_ids(db)
+    chosen = choose(every, roadmaps, today_of(app), lambda r: ref_among(r, every))
+    listed: list[dict[str, Any]] = [
+        {"roadmap": _head(roadmap, every), "items": _item_rows(roadmap, scheduled)}
+        for roadmap in chosen
+    ]
     if as_json:
         print_json(listed)
         return
@@ -216,11 +217,11 @@ def items_cmd(ctx: click.Context, roadmaps: tuple[str, ...], as_json: bool) -> N
         _show_items(entry["roadmap"], entry["items"])
 
 
-def _head(roadmap: Roadmap) -> dict[str, Any]:
-    from kontrol.lookup import roadmap_ref
+def _head(roadmap: RoadmapRow, every: list[RoadmapRow]) -> dict[str, Any]:
+    from kontrol.plain_reads import ref_among
 
     return {
-        "ref": roadmap_ref(roadmap),
+        "ref": ref_among(roadmap, every),
         "number": roadmap.number,
         "adopted_on": roadmap.adopted_on,
         "title": roadmap.title or roadmap.plan_title,
@@ -228,13 +229,12 @@ def _head(roadmap: Roadmap) -> dict[str, Any]:
     }
 
 
-def _item_rows(session: Session, roadmap: Roadmap) -> list[dict[str, Any]]:
+def _item_rows(roadmap: RoadmapRow, scheduled: set[int]) -> list[dict[str, Any]]:
     """The items in force, JSON-shaped. A schedule counts as understood when the import made
     obligations of it (the phrases are not parsed again: that was most of the wait)."""
-    from kontrol.lookup import active_items, scheduled_item_ids
+    from kontrol.choosing import active_items
 
     items = active_items(roadmap)
-    scheduled = scheduled_item_ids(session, roadmap)
     return [
         {
             "number": i.number,
@@ -243,9 +243,7 @@ def _item_rows(session: Session, roadmap: Roadmap) -> list[dict[str, Any]]:
             "title": i.title,
             "schedule": i.schedule_text,
             "schedule_understood": i.kind != "activity" or i.id in scheduled,
-            "executors": [
-                {"body": e.body_id, "name": e.body.name, "role": e.role} for e in i.executors
-            ],
+            "executors": [{"body": e.body_id, "name": e.name, "role": e.role} for e in i.executors],
             "lines": i.source_lines,
         }
         for i in items

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kontrol.cli.common import app_of, roadmaps_option
+from kontrol.cli.common import app_of, parse_date, roadmaps_option
 from kontrol.context import App
 from kontrol.errors import KontrolError
 
 if TYPE_CHECKING:
-    from kontrol.assignments import Row
     from kontrol.config import Rules
+    from kontrol.listing import Row
     from kontrol.sweep import SweepReport
 
 ACTOR = "cli"
@@ -56,7 +56,6 @@ def sweep_cmd(
     ctx: click.Context, as_of: str | None, dry_run: bool, as_json: bool, as_flow: bool
 ) -> None:
     """Send due reminders, overdue notices and escalations (the daily flow does it on schedule)."""
-    from kontrol.assignments import parse_date
     from kontrol.mail.mailer import Mailer
     from kontrol.models.db import session_factory
     from kontrol.output import print_json
@@ -182,33 +181,32 @@ def status_cmd(
 ) -> None:
     """Open assignments (or --overdue, --all) as they stand on a day: due date, working days
     overdue, ladder step. The same standing as `kontrol report` and the artifacts."""
-    from kontrol.assignments import listing, parse_date
-    from kontrol.lookup import check_item, select_roadmaps
+    from kontrol.choosing import check_item, choose
+    from kontrol.listing import listing
     from kontrol.output import print_json
-    from kontrol.windows import check_option
+    from kontrol.plain_reads import imported_window, ref_among, roadmaps_of
+    from kontrol.windows import check_day
 
     app = app_of(ctx)
     rules = _rules(app)
     today = parse_date(as_of, "--as-of") if as_of else _today(app, rules)
-    app.require_schema()
-    if as_of:
-        with app.reading() as session:
-            check_option(session, today, "--as-of")
-    with app.reading() as session:
-        chosen = select_roadmaps(session, roadmaps, on=today)
+    with app.plain_reading() as db:
+        every = roadmaps_of(db)
+        if as_of:
+            check_day(imported_window(every), today, "--as-of")
+        chosen = choose(every, roadmaps, today, lambda r: ref_among(r, every))
         check_item(chosen, item)
         rows = listing(
-            session,
+            db,
             rules=rules,
             as_of=today,
-            now=app.now,
             overdue_only=overdue,
             open_only=not show_all,
             body=body,
             item=item,
             roadmap_ids=[r.id for r in chosen],
         )
-        several = len(chosen) > 1
+    several = len(chosen) > 1
     if as_json:
         print_json({"as_of": today, "assignments": [r.__dict__ for r in rows]})
         return
@@ -219,8 +217,8 @@ def _show_status(rows: list[Row], today: dt.date, *, several: bool) -> None:
     from rich.table import Table
 
     from kontrol import standing
+    from kontrol.ladder import STEP_WORDS
     from kontrol.output import console
-    from kontrol.report import STEP_WORDS
 
     table = Table(title=f"Поручения на {today:%d.%m.%Y}: {len(rows)}")
     for col in ("№", "документ · п." if several else "п.", "период", "исполнитель", "срок"):
@@ -269,7 +267,7 @@ def done_cmd(ctx: click.Context, assignment: str, note: str | None) -> None:
 @click.pass_context
 def extend_cmd(ctx: click.Context, assignment: str, to: str, reason: str) -> None:
     """Approve a later due date: the ladder restarts for it."""
-    from kontrol.assignments import extend, parse_date
+    from kontrol.assignments import extend
     from kontrol.mail.mailer import Mailer
     from kontrol.output import console
     from kontrol.windows import OutOfWindow

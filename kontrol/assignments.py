@@ -1,4 +1,5 @@
-"""State changes of one assignment by the committee (done, extend, cancel), and its listing.
+"""State changes of one assignment by the committee (done, extend, cancel); the listing of
+assignments is ``kontrol.listing``.
 
 Every change writes an audit record in the same transaction. Completing or cancelling stops
 the ladder (the sweep only looks at open assignments). An approved extension moves ``due_on``;
@@ -9,36 +10,22 @@ the executor gets the decision with an updated calendar entry.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Insert, Update, bindparam, event, insert, select, update
-from sqlalchemy.orm import Session, SessionTransaction, selectinload
+from sqlalchemy import Insert, Update, bindparam, event, insert, update
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.attributes import set_committed_value
 
-from kontrol import ladder, standing
 from kontrol.config import Rules
 from kontrol.errors import KontrolError, NotFound
-from kontrol.models import Assignment, AuditEvent, Body, Item, LadderStep, Obligation
+from kontrol.models import Assignment, AuditEvent
 from kontrol.models.base import table_of, utc
-from kontrol.naming import body_label
-from kontrol.standing import OPEN_KINDS, standing_sql
 from kontrol.windows import OutOfWindow, assignment_window
 
 # the mails are written by the caller's Mailer: listing assignments loads no mail code
 if TYPE_CHECKING:
     from kontrol.mail.mailer import Mailer
-
-
-def parse_date(text: str, what: str) -> dt.date:
-    """A date as people type it on the command line: YYYY-MM-DD only (no guessing)."""
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise KontrolError(f"{what}: {text!r} is not a date (expected YYYY-MM-DD)") from None
 
 
 MAX_ID = 2**31 - 1  # the largest id the database holds (PostgreSQL integer)
@@ -215,109 +202,3 @@ def extend(
     if mailer is not None:
         mailer.extension(session, a, old_due_on=old, comment=reason, now=now)
     return a, old
-
-
-@dataclass(frozen=True)
-class Row:
-    id: int
-    roadmap: str
-    item: str
-    obligation: str
-    period: str
-    body_id: str
-    body_name: str
-    role: str
-    due_on: dt.date
-    original_due_on: dt.date
-    status: str  # the standing on ``as_of`` (kontrol.standing.KINDS), not the stored status
-    days_overdue: int
-    step: str | None
-    completed_at: dt.datetime | None
-
-
-def listing(
-    session: Session,
-    *,
-    rules: Rules,
-    as_of: dt.date,
-    now: dt.datetime,
-    overdue_only: bool = False,
-    open_only: bool = True,
-    body: str | None = None,
-    item: str | None = None,
-    limit: int | None = None,
-    roadmap_ids: Sequence[int] | None = None,
-) -> list[Row]:
-    """Assignments for tables and artifacts as they stand on ``as_of`` (``kontrol.standing``):
-    open or overdue ones (or only overdue, or all), with working days overdue and the rung
-    reached."""
-    query = select(Assignment).options(
-        selectinload(Assignment.obligation)
-        .selectinload(Obligation.item)
-        .selectinload(Item.roadmap),
-        selectinload(Assignment.body),
-    )
-    query = query.order_by(Assignment.due_on, Assignment.id)
-    if overdue_only or open_only:
-        kind = standing_sql(
-            Assignment,
-            as_of,
-            dialect=session.get_bind().dialect.name,
-            zone=rules.policy.zone,
-            now=now,
-        )
-        query = query.where(kind == "overdue" if overdue_only else kind.in_(OPEN_KINDS))
-    if body:
-        if session.get(Body, body) is None:
-            raise NotFound(f"no body {body!r} in the directory")
-        query = query.where(Assignment.body_id == body)
-    if item or roadmap_ids is not None:
-        query = query.join(Obligation).join(Item)
-    if item:
-        query = query.where(Item.number == item)
-    if roadmap_ids is not None:
-        query = query.where(Item.roadmap_id.in_(roadmap_ids))
-    if limit:
-        query = query.limit(limit)
-    assignments = list(session.scalars(query))
-    steps = _steps_for_due(session, assignments)
-    return [_row(a, steps[a.id], rules, as_of) for a in assignments]
-
-
-def _steps_for_due(session: Session, assignments: list[Assignment]) -> dict[int, set[str]]:
-    """The ladder steps taken for each assignment's due date in force (an extension restarts
-    the ladder)."""
-    steps: dict[int, set[str]] = defaultdict(set)
-    due = {a.id: a.due_on for a in assignments}
-    for i in range(0, len(assignments), 500):
-        chunk = [a.id for a in assignments[i : i + 500]]
-        for aid, step, on in session.execute(
-            select(LadderStep.assignment_id, LadderStep.step, LadderStep.due_on).where(
-                LadderStep.assignment_id.in_(chunk)
-            )
-        ):
-            if due[aid] == on:
-                steps[aid].add(step)
-    return steps
-
-
-def _row(a: Assignment, steps: set[str], rules: Rules, as_of: dt.date) -> Row:
-    from kontrol.mail.russian import period_words
-
-    now_standing = standing.of(a, as_of, calendar=rules.calendar, zone=rules.policy.zone)
-    return Row(
-        a.id,
-        a.obligation.item.roadmap.number,
-        a.obligation.item.number,
-        a.obligation.key,
-        period_words(a.period_start, a.period_end),
-        a.body_id,
-        body_label(a.body),
-        a.role,
-        a.due_on,
-        a.original_due_on,
-        now_standing.kind,
-        now_standing.days if now_standing.kind == "overdue" else 0,
-        ladder.reached(steps, rules.policy),
-        a.completed_at,
-    )

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session
 
+    from kontrol.plain_db import PlainDB
     from kontrol.settings import Settings
 
 
@@ -77,3 +78,22 @@ class App:
 
         with session_factory(self.engine)() as session:
             yield session
+
+    @contextmanager
+    def plain_reading(self) -> Iterator[PlainDB]:
+        """A read through the database's driver (``kontrol.plain_db``): without SQLAlchemy
+        where the URL and the schema allow, else through the engine once ``require_schema``
+        has said what is wrong, or found nothing wrong with a URL only SQLAlchemy reads."""
+        from kontrol.plain_db import PlainDB, open_plain
+
+        with open_plain(self.settings.database_url) as db:
+            if db is not None:
+                yield db
+                return
+        self.require_schema()
+        raw = self.engine.raw_connection()
+        try:
+            postgresql = self.engine.dialect.name == "postgresql"
+            yield PlainDB(raw.driver_connection, "postgresql" if postgresql else "sqlite")
+        finally:
+            raw.close()

@@ -28,6 +28,13 @@ from dataclasses import dataclass
 from kontrol.roadmap.policy import Policy
 from kontrol.roadmap.workcalendar import WorkCalendar
 
+# the rungs in the words of tables (status, the overdue artifact, the report)
+STEP_WORDS = {
+    "overdue": "уведомление о просрочке",
+    "curator": "куратор",
+    "controller": "контролёр",
+}
+
 OPEN = ("issued", "overdue")
 OVERDUE = "overdue"
 CURATOR = "curator"

@@ -1,32 +1,43 @@
-"""Finding roadmaps and obligations by the names people and parameters use."""
+"""Finding roadmaps and obligations by the names people and parameters use, in the database
+through the models; the rules of choosing are ``kontrol.choosing``'s."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 import weakref
 from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
+from kontrol.choosing import (
+    NOTHING_IMPORTED,
+    REF,
+    active_items,
+    check_item,
+    choose,
+    in_force,
+    one_among,
+    parse_ref,
+    ref_words,
+)
 from kontrol.errors import NotFound
 from kontrol.models import Item, Obligation, Roadmap
 
-REF = re.compile(
-    r"^\s*(?:№\s*)?(?P<number>.+?)"
-    r"(?:\s+от\s+(?P<date>\d{1,2}\.\d{1,2}\.\d{4})(?:\s*г(?:ода|\.)?)?|@(?P<iso>\d{4}-\d{2}-\d{2}))?"
-    r"(?:\s*,\s*(?P<issuer>\S.*?))?\s*$"
-)
+__all__ = [
+    "NOTHING_IMPORTED",
+    "REF",
+    "active_items",
+    "check_item",
+    "in_force",
+    "parse_ref",
+]
 _TWINS: weakref.WeakKeyDictionary[Roadmap, bool] = weakref.WeakKeyDictionary()
 
 
 def roadmap_ref(roadmap: Roadmap) -> str:
-    """What names a roadmap in parameters, tags and `--roadmap`: «1302-б от 27.07.2020»; with
-    its issuer («306 от 12.05.2011, Администрация …») when another imported decree has the same
-    number and date — a decree is its issuer, number and date."""
-    ref = f"{roadmap.number} от {roadmap.adopted_on:%d.%m.%Y}"
-    return f"{ref}, {_issuer(roadmap)}" if _has_twin(roadmap) else ref
+    """``kontrol.choosing.ref_words``, the twin looked up in the roadmap's session."""
+    return ref_words(roadmap, _has_twin(roadmap))
 
 
 def _has_twin(roadmap: Roadmap) -> bool:
@@ -47,81 +58,21 @@ def _has_twin(roadmap: Roadmap) -> bool:
     return known
 
 
-def parse_ref(ref: str) -> tuple[str, dt.date | None, str | None]:
-    """«1302-б», «№ 1302-б от 27.07.2020», «1302-б@2020-07-27», each with «, ISSUER» (a part
-    of its name) where two decrees share number and date → number, date and issuer."""
-    m = REF.match(ref)
-    if m is None or not m["number"].strip():
-        raise NotFound(f"«{ref}» does not name a roadmap: give its number, e.g. 1302-б")
-    issuer = m["issuer"]
-    try:
-        if m["date"]:
-            day, month, year = (int(p) for p in m["date"].split("."))
-            return m["number"].strip(), dt.date(year, month, day), issuer
-        if m["iso"]:
-            return m["number"].strip(), dt.date.fromisoformat(m["iso"]), issuer
-    except ValueError:
-        raise NotFound(f"«{ref}»: the date is not a calendar date") from None
-    return m["number"].strip(), None, issuer
-
-
-def in_force(roadmap: Roadmap, on: dt.date | None) -> bool:
-    """Not declared void by ``on``; without a day, not yet retired by `retire` or the sweep."""
-    if on is None:
-        return roadmap.retirement_applied_at is None
-    return roadmap.in_force(on)
-
-
 def all_roadmaps(session: Session) -> list[Roadmap]:
     return list(session.scalars(select(Roadmap).order_by(Roadmap.adopted_on, Roadmap.id)))
 
 
-def matching(session: Session, ref: str) -> list[Roadmap]:
-    number, day, issuer = parse_ref(ref)
-    query = select(Roadmap).where(Roadmap.number == number).order_by(Roadmap.adopted_on)
-    if day is not None:
-        query = query.where(Roadmap.adopted_on == day)
-    found = list(session.scalars(query))
-    if issuer:
-        part = " ".join(issuer.split()).casefold()
-        found = [r for r in found if part in " ".join(r.authority.split()).casefold()]
-    return found
-
-
 def _one(session: Session, ref: str) -> Roadmap:
-    found = matching(session, ref)
-    if not found:
-        raise NotFound(f"no roadmap № {ref} imported")
-    if len(found) > 1:
-        raise NotFound(
-            f"№ {ref} names {len(found)} roadmaps: say which — "
-            + "; ".join(f"«{roadmap_ref(r)}» ({_issuer(r)})" for r in found)
-        )
-    return found[0]
-
-
-def _issuer(roadmap: Roadmap) -> str:
-    return " ".join(roadmap.authority.split())[:80] or "issuer unknown"
+    number, _, _ = parse_ref(ref)
+    query = select(Roadmap).where(Roadmap.number == number).order_by(Roadmap.adopted_on, Roadmap.id)
+    return one_among(list(session.scalars(query)), ref, roadmap_ref)
 
 
 def select_roadmaps(
     session: Session, refs: Sequence[str] = (), *, on: dt.date | None = None
 ) -> list[Roadmap]:
-    """The roadmaps a reading command covers: those named (each unambiguously), else every
-    roadmap in force on ``on``."""
-    if refs:
-        chosen = {r.id: r for r in (_one(session, ref) for ref in refs)}
-        return list(chosen.values())
-    every = all_roadmaps(session)
-    if not every:
-        raise NotFound(NOTHING_IMPORTED)
-    active = [r for r in every if in_force(r, on)]
-    if not active:
-        raise NotFound(
-            "every imported roadmap has been declared void: name one with --roadmap "
-            f'(e.g. --roadmap "{roadmap_ref(every[-1])}")'
-        )
-    return active
+    """The roadmaps a reading command covers (``kontrol.choosing.choose``)."""
+    return choose(all_roadmaps(session), refs, on, roadmap_ref)
 
 
 def roadmap_by_number(
@@ -139,9 +90,6 @@ def roadmap_by_number(
             + ")"
         )
     return active[0]
-
-
-NOTHING_IMPORTED = "no roadmap imported yet: run `kontrol import FILE --directory FILE`"
 
 
 def obligations_of(session: Session, roadmap: Roadmap) -> list[Obligation]:
@@ -174,11 +122,6 @@ def obligation_by_key(
     return found[0]
 
 
-def active_items(roadmap: Roadmap) -> list[Item]:
-    """The roadmap's items still in force (an updated decree may have withdrawn some)."""
-    return [i for i in roadmap.items if not i.withdrawn]
-
-
 def scheduled_item_ids(session: Session, roadmap: Roadmap) -> set[int]:
     """The items of ``roadmap`` whose schedule became obligations (was understood)."""
     return set(
@@ -188,19 +131,3 @@ def scheduled_item_ids(session: Session, roadmap: Roadmap) -> set[int]:
             .where(Item.roadmap_id == roadmap.id, Obligation.withdrawn.is_(False))
         )
     )
-
-
-def check_item(roadmaps: Sequence[Roadmap], number: str | None) -> None:
-    """``--item N`` names an item of the one roadmap covered (or a section with sub-items): an
-    unknown one, or several roadmaps, is one line, not an empty table that reads as «nothing
-    due»."""
-    if number is None:
-        return
-    if len(roadmaps) > 1:
-        raise NotFound(
-            f"--item {number}: {len(roadmaps)} roadmaps are covered; name one with --roadmap"
-        )
-    roadmap = roadmaps[0]
-    numbers = [i.number for i in active_items(roadmap)]
-    if not any(n == number or n.startswith(number + ".") for n in numbers):
-        raise NotFound(f"roadmap № {roadmap.number} has no item {number}")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from typing import Protocol
-
-from slugify import slugify
+from typing import TYPE_CHECKING, Protocol
 
 from kontrol.mail.russian import period_words
-from kontrol.models import Obligation
+
+# the models for types only: `kontrol status` and `items` name bodies without SQLAlchemy
+if TYPE_CHECKING:
+    from kontrol.models import Obligation
 
 NAME_LIMIT = 90
 # Prefect refuses these in names (prefect.types.names.BANNED_CHARACTERS)
@@ -112,6 +113,8 @@ def deployment_name(ob: Obligation) -> str:
 
 def ascii_key(*parts: str) -> str:
     """Lowercase-with-dashes key (Prefect artifact keys), Cyrillic transliterated."""
+    from slugify import slugify
+
     return slugify("-".join(parts), separator="-", lowercase=True)
 
 

@@ -22,20 +22,17 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kontrol.assignments import listing
 from kontrol.config import Rules
+from kontrol.ladder import STEP_WORDS
+from kontrol.listing import listing
 from kontrol.models import Assignment, Body, Item, Obligation, Roadmap
 from kontrol.naming import ROLE_WORDS, body_cells, body_label
+from kontrol.plain_db import of_session
 from kontrol.standing import standing_sql
 
 if TYPE_CHECKING:
     from kontrol.issuing import IssueSummary
 
-STEP_WORDS = {
-    "overdue": "уведомление о просрочке",
-    "curator": "куратор",
-    "controller": "контролёр",
-}
 STEP_CELL = {**STEP_WORDS, "overdue": "уведомление"}  # the artifact's narrow column
 SUMMARY_COLUMNS = ("issued", "done_on_time", "done_late", "open", "overdue")
 
@@ -50,7 +47,7 @@ def overdue_table(
 ) -> list[dict[str, Any]]:
     """One row per assignment overdue on ``as_of``, most overdue first."""
     rows = listing(
-        session, rules=rules, as_of=as_of, now=now, overdue_only=True, roadmap_ids=roadmap_ids
+        of_session(session), rules=rules, as_of=as_of, overdue_only=True, roadmap_ids=roadmap_ids
     )
     rows.sort(key=lambda r: (-r.days_overdue, r.item, r.body_name))
     cells = body_cells(session.scalars(select(Body)))

@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, case, cast, func
-from sqlalchemy.sql.elements import ColumnElement
-
-from kontrol.models.base import utc
+from kontrol.roadmap.moments import utc
 from kontrol.roadmap.workcalendar import WorkCalendar
+
+# SQLAlchemy for the SQL form only: `kontrol status` reads the database without it
+if TYPE_CHECKING:
+    from sqlalchemy.sql.elements import ColumnElement
 
 Kind = Literal["open", "overdue", "done_on_time", "done_late", "cancelled"]
 KINDS: tuple[Kind, ...] = ("open", "overdue", "done_on_time", "done_late", "cancelled")
@@ -92,6 +93,8 @@ def local_date_sql(column: Any, dialect: str, zone: ZoneInfo, now: dt.datetime) 
     PostgreSQL converts with the zone's rules; SQLite has no zones, so the zone's offset at
     ``now`` is applied (right for zones without daylight saving, such as Moscow since 2014).
     """
+    from sqlalchemy import Date, cast, func
+
     if dialect == "postgresql":
         return cast(func.timezone(zone.key, column), Date)  # every timestamp is timestamptz
     offset = now.astimezone(zone).utcoffset() or dt.timedelta()
@@ -102,6 +105,8 @@ def standing_sql(
     assignment: Any, as_of: dt.date, *, dialect: str, zone: ZoneInfo, now: dt.datetime
 ) -> ColumnElement[str]:
     """``standing(...).kind`` as a SQL expression over the ``Assignment`` entity (or alias)."""
+    from sqlalchemy import case, func
+
     done_on = local_date_sql(assignment.completed_at, dialect, zone, now)
     done_by_then = (
         (assignment.status == "done") & assignment.completed_at.is_not(None) & (done_on <= as_of)

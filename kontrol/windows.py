@@ -7,13 +7,17 @@ An assignment's dates are bounded by its own roadmap; a date that belongs to no 
 from __future__ import annotations
 
 import datetime as dt
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from kontrol.errors import KontrolError
-from kontrol.models import Assignment, Roadmap
 from kontrol.roadmap.datewindow import DateOutOfRange, DateWindow, date_window, hull
+
+# the models for types, SQLAlchemy where the database is asked: `kontrol status` checks its
+# --as-of day against roadmaps it read without them (``check_day``)
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from kontrol.models import Assignment, Roadmap
 
 
 class OutOfWindow(KontrolError):
@@ -41,6 +45,10 @@ def assignment_window(a: Assignment) -> DateWindow:
 
 def imported_window(session: Session) -> DateWindow | None:
     """The hull of every imported roadmap's window; None before the first import."""
+    from sqlalchemy import select
+
+    from kontrol.models import Roadmap
+
     rows = session.execute(select(Roadmap.adopted_on, Roadmap.horizon_year)).all()
     return hull(date_window(adopted, horizon) for adopted, horizon in rows)
 
@@ -48,7 +56,11 @@ def imported_window(session: Session) -> DateWindow | None:
 def check_option(session: Session, day: dt.date, option: str) -> dt.date:
     """``day`` of a command-line ``option`` inside the imported roadmaps' window, or one line
     naming the option: ``--as-of: дата 31.12.9999 вне допустимого диапазона …``."""
-    window = imported_window(session)
+    return check_day(imported_window(session), day, option)
+
+
+def check_day(window: DateWindow | None, day: dt.date, option: str) -> dt.date:
+    """``check_option`` for a window already known (None: nothing imported)."""
     if window is None:
         raise KontrolError(f"{option}: {NO_ROADMAP}")
     try:

@@ -12,6 +12,8 @@ from sqlalchemy import JSON, DateTime, Dialect, MetaData, String, Table, Text
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from kontrol.roadmap.moments import utc as utc  # re-exported: the models' users take it from here
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -25,11 +27,6 @@ str_id = Annotated[str, mapped_column(String(64))]
 text = Annotated[str, mapped_column(Text)]
 json_list = Annotated[list[Any], mapped_column(JSON)]
 json_dict = Annotated[dict[str, Any], mapped_column(JSON)]
-
-
-def utc(moment: dt.datetime) -> dt.datetime:
-    """The one way a moment becomes aware UTC; a naive value is taken as UTC already."""
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
 class UtcDateTime(TypeDecorator[dt.datetime]):

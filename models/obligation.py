@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kontrol.models.base import Base, intpk, json_list
 from kontrol.models.roadmap import Item
+from kontrol.roadmap.keys import obligation_key
 
 
 class Obligation(Base):
@@ -27,8 +28,4 @@ class Obligation(Base):
     @property
     def key(self) -> str:
         """Stable across re-imports: the item number, plus the phase for phased activities."""
-        return (
-            self.item.number
-            if self.phase_index == 0 and not self.label
-            else (f"{self.item.number}/{self.phase_index + 1}")
-        )
+        return obligation_key(self.item.number, self.phase_index, self.label)

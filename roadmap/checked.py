@@ -61,7 +61,7 @@ _FLAGS = dict.fromkeys(("true", "1", "yes", "on", "y", "t"), True) | dict.fromke
 )
 
 
-def words(error: Exception, kind: Any = None) -> str:
+def words(error: Exception | str, kind: Any = None) -> str:
     """What is wanted, in words, without msgspec's «- at `$…`» (the caller names the field)."""
     message = re.split(r" - at `", str(error), maxsplit=1)[0]
     bound = _BOUND.match(message)

@@ -1,0 +1,149 @@
+"""Reading the database through its own driver, without SQLAlchemy.
+
+``kontrol status`` and ``kontrol items`` are what people type most and wait for; importing
+SQLAlchemy alone took them 0.15 s, five times what ``import click`` does (issue 20). So they
+read through the DB-API: the stdlib's ``sqlite3``, or psycopg for PostgreSQL, with a few plain
+SELECTs (``kontrol.listing``, ``kontrol.plain_reads``). The same SQL serves the commands that
+hold a SQLAlchemy session (``of_session``), so a listing is written once.
+
+``open_plain`` takes only what it is sure of: an SQLite file that exists, or a PostgreSQL URL,
+whose schema is this kontrol's. Anything else, or any failure to connect, is None, and the
+caller goes the SQLAlchemy way, which says what is wrong in the words every command uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import quote
+
+from kontrol.roadmap.moments import utc
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+# the newest migration's revision, kontrol.models.db.SCHEMA_HEAD written again: importing the
+# models would load SQLAlchemy (tests/db/test_schema_head.py holds both to Alembic's own head)
+SCHEMA_HEAD = "0014"
+
+Dialect = Literal["sqlite", "postgresql"]
+_NAMED = re.compile(r"(?<![:\w]):(\w+)")
+
+
+@dataclass
+class PlainDB:
+    """A DB-API connection and its dialect; parameters are written ``:name`` in either."""
+
+    connection: Any
+    dialect: Dialect
+
+    def rows(self, sql: str, **params: object) -> list[tuple[Any, ...]]:
+        if self.dialect == "postgresql":
+            sql = _NAMED.sub(r"%(\1)s", sql)
+        else:
+            params = {k: _sqlite_value(v) for k, v in params.items()}
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def in_list(self, name: str, values: Sequence[object]) -> tuple[str, dict[str, object]]:
+        """``(:name_0, :name_1, …)`` and its parameters: an IN list either driver takes."""
+        params = {f"{name}_{i}": v for i, v in enumerate(values)}
+        return "(" + ", ".join(f":{p}" for p in params) + ")" if params else "(NULL)", params
+
+
+def _sqlite_value(value: object) -> object:
+    """A day or a moment as SQLAlchemy writes them to SQLite (ISO text; moments as UTC wall
+    time with microseconds), so that they compare as the stored values do."""
+    if isinstance(value, dt.datetime):
+        return utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def day(value: object) -> dt.date:
+    """A DATE column's value: SQLite gives the ISO text SQLAlchemy wrote."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value  # type: ignore[return-value]
+
+
+def moment(value: object) -> dt.datetime | None:
+    """A timestamp column's value as aware UTC (``UtcDateTime``: SQLite keeps UTC wall time)."""
+    if value is None:
+        return None
+    return utc(dt.datetime.fromisoformat(value) if isinstance(value, str) else value)  # type: ignore[arg-type]
+
+
+def of_session(session: Session) -> PlainDB:
+    """The session's own connection, in its transaction (what it has not written yet flushed)."""
+    session.flush()
+    raw = session.connection().connection.driver_connection
+    return PlainDB(
+        raw, "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
+    )
+
+
+@contextmanager
+def open_plain(url: str) -> Iterator[PlainDB | None]:
+    """A connection to the database at ``url`` holding kontrol's current schema, read in one
+    transaction; None where the SQLAlchemy way must judge the URL or the database."""
+    db = _connect(url)
+    try:
+        if db is not None and _revision(db) != SCHEMA_HEAD:
+            yield None
+        else:
+            yield db
+    finally:
+        if db is not None:
+            db.connection.close()
+
+
+def _connect(url: str) -> PlainDB | None:
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return None
+    try:
+        if scheme == "sqlite":
+            return _sqlite(rest)
+        if scheme in ("postgresql", "postgresql+psycopg"):
+            return _postgresql(rest)
+    except Exception:
+        return None
+    return None
+
+
+def _sqlite(rest: str) -> PlainDB | None:
+    """``sqlite:///relative.db`` or ``sqlite:////absolute.db``: a file that exists (sqlite3
+    would create a missing one), no options (those are SQLAlchemy's to read)."""
+    import sqlite3
+
+    path = rest.removeprefix("/")
+    if not path or "?" in path or path == ":memory:" or not Path(path).is_file():
+        return None
+    # read-only: a status never writes, and must not create or change what it reads
+    conn = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=30)
+    return PlainDB(conn, "sqlite")
+
+
+def _postgresql(rest: str) -> PlainDB:
+    import psycopg
+
+    conn = psycopg.connect("postgresql://" + rest, connect_timeout=10)
+    conn.read_only = True  # one read-only transaction: every SELECT sees the same moment
+    return PlainDB(conn, "postgresql")
+
+
+def _revision(db: PlainDB) -> str | None:
+    try:
+        found = db.rows("SELECT version_num FROM alembic_version")
+    except Exception:
+        return None
+    return found[0][0] if len(found) == 1 else None
