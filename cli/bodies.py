@@ -32,7 +32,8 @@ def check_cmd(
     from rich.table import Table
     from sqlalchemy import inspect
 
-    from kontrol.lookup import active_items, select_roadmaps
+    from kontrol.choosing import active_items
+    from kontrol.lookup import select_roadmaps
     from kontrol.output import console, print_json
     from kontrol.roadmap.directory import load_directory
     from kontrol.roadmap.resolve import resolve_executors

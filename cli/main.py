@@ -74,9 +74,7 @@ class KontrolGroup(click.Group):
         try:
             return super().invoke(ctx)
         except Exception as exc:
-            # SQLAlchemy is imported by the commands that use a database, not by this group
-            sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
-            if sqlalchemy_exc is None or not isinstance(exc, sqlalchemy_exc.DBAPIError):
+            if not _a_database_error(exc):
                 raise
             from kontrol.context import App
             from kontrol.models.db import unavailable
@@ -90,6 +88,21 @@ class KontrolGroup(click.Group):
             name = "KONTROL_DATABASE_URL"
             where = f"{name}={shown(name, url)!r}" if url else "the database"
             raise KontrolError(f"{where}: cannot use the database: {problem}") from None
+
+
+def _a_database_error(exc: Exception) -> bool:
+    """SQLAlchemy's, or a driver's (`kontrol status` reads through sqlite3 or psycopg): each
+    module is looked for among those loaded, as the commands import them, not this group."""
+    kinds = (
+        ("sqlalchemy.exc", "DBAPIError"),
+        ("sqlite3", "Error"),
+        ("psycopg", "Error"),
+    )
+    for module, name in kinds:
+        found = sys.modules.get(module)
+        if found is not None and isinstance(exc, getattr(found, name)):
+            return True
+    return False
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:

@@ -148,8 +148,9 @@ def plan_cmd(
     With --ics, --chart or --workload it writes the files and prints one line for each;
     the table only with --table, the JSON with --json (then the lines go to stderr).
     """
+    from kontrol.choosing import check_item
     from kontrol.config import load_rules
-    from kontrol.lookup import check_item, select_roadmaps
+    from kontrol.lookup import select_roadmaps
     from kontrol.models import Body
     from kontrol.output import console, err_console, print_json
     from kontrol.planning import plan_rows, to_ics

@@ -118,11 +118,11 @@ def publish(app: App, rules: Rules, as_of: dt.date, stamp: str) -> None:
     """Keyed artifacts: each run adds a version, the key always shows the latest state;
     ``stamp`` (the version and schema) under each."""
     with app.reading() as session:
-        overdue = overdue_table(session, rules, as_of, app.now)
+        overdue = overdue_table(session, rules, as_of)
         by_body, by_item = summary_tables(session, rules, as_of, app.now)
         board = dashboard(session, rules, as_of=as_of, now=app.now)
         per_roadmap = [
-            (r, overdue_table(session, rules, as_of, app.now, roadmap_ids=[r.id]))
+            (r, overdue_table(session, rules, as_of, roadmap_ids=[r.id]))
             for r in select_roadmaps(session, on=as_of)
         ]
     create_markdown_artifact(

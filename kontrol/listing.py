@@ -1,5 +1,7 @@
-"""Assignments as they stand on a day, for tables and artifacts: ``kontrol status``, the report
-and the overdue artifact read them here.
+"""Assignments as they stand on a day, for tables and artifacts: ``kontrol status`` and the
+overdue table (``kontrol.report.overdue_table``: the report and the sweep's artifact) read
+them here. The report's counts are SQL (``kontrol.standing.standing_sql``), held to the same
+rule by a test.
 
 Plain SQL through the driver (``kontrol.plain_db``): `kontrol status` reads it without
 SQLAlchemy, and the commands with a session read the same rows through the session's own
@@ -13,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from kontrol import ladder
@@ -67,7 +69,6 @@ def listing(
     open_only: bool = True,
     body: str | None = None,
     item: str | None = None,
-    limit: int | None = None,
     roadmap_ids: Sequence[int] | None = None,
 ) -> list[Row]:
     """Open or overdue assignments on ``as_of`` (or only overdue, or all), by due date, with
@@ -102,9 +103,8 @@ def listing(
     rows = [_row(r, rules, as_of) for r in found]
     if overdue_only or open_only:
         rows = [r for r in rows if r.status == kind or (kind is None and r.status in OPEN_KINDS)]
-    rows = rows[:limit] if limit else rows
     steps = _steps_for_due(db, rows)
-    return [_with_step(r, steps[r.id], rules) for r in rows]
+    return [replace(r, step=ladder.reached(steps[r.id], rules.policy)) for r in rows]
 
 
 def _row(found: tuple[Any, ...], rules: Rules, as_of: dt.date) -> Row:
@@ -144,9 +144,3 @@ def _steps_for_due(db: PlainDB, rows: list[Row]) -> dict[int, set[str]]:
             if due[aid] == day(on):
                 steps[aid].add(step)
     return steps
-
-
-def _with_step(row: Row, steps: set[str], rules: Rules) -> Row:
-    from dataclasses import replace
-
-    return replace(row, step=ladder.reached(steps, rules.policy))

@@ -11,12 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from kontrol.choosing import (
-    NOTHING_IMPORTED,
-    REF,
-    active_items,
-    check_item,
     choose,
-    in_force,
     one_among,
     parse_ref,
     ref_words,
@@ -24,14 +19,6 @@ from kontrol.choosing import (
 from kontrol.errors import NotFound
 from kontrol.models import Item, Obligation, Roadmap
 
-__all__ = [
-    "NOTHING_IMPORTED",
-    "REF",
-    "active_items",
-    "check_item",
-    "in_force",
-    "parse_ref",
-]
 _TWINS: weakref.WeakKeyDictionary[Roadmap, bool] = weakref.WeakKeyDictionary()
 
 
@@ -120,14 +107,3 @@ def obligation_by_key(
         labels = ", ".join(f"{o.key} ({o.label})" for o in candidates)
         raise NotFound(f"item {number} has several phases; name one of: {labels}")
     return found[0]
-
-
-def scheduled_item_ids(session: Session, roadmap: Roadmap) -> set[int]:
-    """The items of ``roadmap`` whose schedule became obligations (was understood)."""
-    return set(
-        session.scalars(
-            select(Obligation.item_id)
-            .join(Item)
-            .where(Item.roadmap_id == roadmap.id, Obligation.withdrawn.is_(False))
-        )
-    )

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from kontrol.roadmap.moments import utc
 
@@ -43,6 +43,10 @@ class PlainDB:
     dialect: Dialect
 
     def rows(self, sql: str, **params: object) -> list[tuple[Any, ...]]:
+        """The rows of ``sql``. Written for both drivers: values as ``:name`` parameters only
+        (no ``%``, no ``::`` casts, no ``:word`` inside a quoted text)."""
+        if "%" in sql or "::" in sql:
+            raise ValueError(f"not SQL both drivers read the same: {sql!r}")
         if self.dialect == "postgresql":
             sql = _NAMED.sub(r"%(\1)s", sql)
         else:
@@ -94,7 +98,8 @@ def of_session(session: Session) -> PlainDB:
 @contextmanager
 def open_plain(url: str) -> Iterator[PlainDB | None]:
     """A connection to the database at ``url`` holding kontrol's current schema, read in one
-    transaction; None where the SQLAlchemy way must judge the URL or the database."""
+    transaction; None where the SQLAlchemy way must judge the URL or the database (it cannot
+    be opened, or holds no schema or another revision)."""
     db = _connect(url)
     try:
         if db is not None and _revision(db) != SCHEMA_HEAD:
@@ -125,25 +130,37 @@ def _sqlite(rest: str) -> PlainDB | None:
     would create a missing one), no options (those are SQLAlchemy's to read)."""
     import sqlite3
 
-    path = rest.removeprefix("/")
+    path = unquote(rest.removeprefix("/"))  # as SQLAlchemy reads it: sqlite:///a%20b.db is «a b.db»
     if not path or "?" in path or path == ":memory:" or not Path(path).is_file():
         return None
-    # read-only: a status never writes, and must not create or change what it reads
+    # read-only: a status never writes, and must not create or change what it reads (a WAL
+    # database's -shm and -wal files excepted: a reader needs them, and leaves them)
     conn = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=30)
+    conn.isolation_level = None  # transactions as written: the BEGIN below
+    conn.execute("BEGIN")  # one read transaction: every SELECT sees the same moment
     return PlainDB(conn, "sqlite")
 
 
 def _postgresql(rest: str) -> PlainDB:
     import psycopg
 
-    conn = psycopg.connect("postgresql://" + rest, connect_timeout=10)
-    conn.read_only = True  # one read-only transaction: every SELECT sees the same moment
+    conn = psycopg.connect("postgresql://" + rest)
+    # one read-only transaction whose SELECTs all see the same moment
+    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    conn.read_only = True
     return PlainDB(conn, "postgresql")
 
 
 def _revision(db: PlainDB) -> str | None:
-    try:
-        found = db.rows("SELECT version_num FROM alembic_version")
-    except Exception:
+    """The schema's revision; None where kontrol has written none. Any other error (a locked
+    file, a server gone) is the command's: the caller words it, once."""
+    table = (
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+        if db.dialect == "sqlite"
+        else "SELECT count(*) FROM pg_catalog.pg_tables WHERE tablename = 'alembic_version'"
+        " AND schemaname = ANY (current_schemas(false))"
+    )
+    if not db.rows(table)[0][0]:
         return None
+    found = db.rows("SELECT version_num FROM alembic_version")
     return found[0][0] if len(found) == 1 else None

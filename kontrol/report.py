@@ -41,7 +41,6 @@ def overdue_table(
     session: Session,
     rules: Rules,
     as_of: dt.date,
-    now: dt.datetime,
     *,
     roadmap_ids: Sequence[int] | None = None,
 ) -> list[dict[str, Any]]:

@@ -68,11 +68,12 @@ def database_url(text: str) -> URL:
     return url
 
 
-def unavailable(exc: DBAPIError, url: str | URL | None = None) -> str | None:
+def unavailable(exc: Exception, url: str | URL | None = None) -> str | None:
     """Why the database (at ``url``) cannot be used, in one line, when it is the environment's
     doing (server down or refusing us, file or folder missing, read-only, locked, disk full);
-    None for anything else: a bug, which keeps its traceback."""
-    orig = exc.orig
+    None for anything else: a bug, which keeps its traceback. ``exc`` is SQLAlchemy's error or
+    the driver's own (``kontrol.plain_db`` reads through the driver)."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
     errorname = getattr(orig, "sqlite_errorname", None)
     if isinstance(errorname, str):
         if not errorname.startswith(SQLITE_ENVIRONMENT):

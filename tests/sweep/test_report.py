@@ -20,7 +20,7 @@ def test_summary_counts_done_on_time_late_open_and_overdue(seeded: str) -> None:
         mark_done(s, ids[1], note=None, now=at(dt.date(2021, 3, 31), 23), actor="t")  # on time
     sweep(seeded, dt.date(2021, 4, 7))
     with Session(engine) as s:
-        overdue = overdue_table(s, RULES, dt.date(2021, 4, 7), at(dt.date(2021, 4, 7)))
+        overdue = overdue_table(s, RULES, dt.date(2021, 4, 7))
         by_body, by_item = summary_tables(s, RULES, dt.date(2021, 4, 7), at(dt.date(2021, 4, 7)))
     engine.dispose()
     assert len(overdue) == 6
