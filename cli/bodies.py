@@ -58,11 +58,10 @@ def check_cmd(
                 {"item": head + item.number, "text": u.text, "suggestions": list(u.suggestions)}
                 for u in resolve_executors(item.executors_text, bodies).unresolved
             ]
-    groups = [b for b in bodies.bodies if b.members]
     result = {
         "directory": str(path),
         "bodies": len(bodies.bodies),
-        "groups": len(groups),
+        "groups": sum(1 for b in bodies.bodies if b.members),
         "items_checked": checked,
         "unresolved": unresolved,
     }
