@@ -93,7 +93,12 @@ class App:
         self.require_schema()
         raw = self.engine.raw_connection()
         try:
-            postgresql = self.engine.dialect.name == "postgresql"
-            yield PlainDB(raw.driver_connection, "postgresql" if postgresql else "sqlite")
+            driver = raw.driver_connection
+            assert driver is not None  # a connection just checked out of the pool
+            if self.engine.dialect.name == "postgresql":
+                yield PlainDB(driver, "postgresql")
+            else:
+                driver.execute("BEGIN")  # one moment, as on the driver's way
+                yield PlainDB(driver, "sqlite")
         finally:
-            raw.close()
+            raw.close()  # the pool rolls the read back

@@ -7,8 +7,9 @@ SELECTs (``kontrol.listing``, ``kontrol.plain_reads``). The same SQL serves the 
 hold a SQLAlchemy session (``of_session``), so a listing is written once.
 
 ``open_plain`` takes only what it is sure of: an SQLite file that exists, or a PostgreSQL URL,
-whose schema is this kontrol's. Anything else, or any failure to connect, is None, and the
-caller goes the SQLAlchemy way, which says what is wrong in the words every command uses.
+whose schema is this kontrol's. Anything else is None, and the caller goes the SQLAlchemy
+way, which says what is wrong in the words every command uses; a PostgreSQL server that
+cannot be reached is said at once, in the same words (``kontrol.models.db.unavailable``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 
 from kontrol.roadmap.moments import utc
 
@@ -115,19 +116,20 @@ def _connect(url: str) -> PlainDB | None:
     scheme, sep, rest = url.partition("://")
     if not sep:
         return None
-    try:
-        if scheme == "sqlite":
-            return _sqlite(rest)
-        if scheme in ("postgresql", "postgresql+psycopg"):
-            return _postgresql(rest)
-    except Exception:
+    if scheme in ("postgresql", "postgresql+psycopg"):
+        return _postgresql(rest)
+    if scheme != "sqlite":
         return None
-    return None
+    try:
+        return _sqlite(rest)
+    except Exception:  # sqlite3 cannot open it: SQLAlchemy meets it again and words it
+        return None
 
 
 def _sqlite(rest: str) -> PlainDB | None:
-    """``sqlite:///relative.db`` or ``sqlite:////absolute.db``: a file that exists (sqlite3
-    would create a missing one), no options (those are SQLAlchemy's to read)."""
+    """``sqlite:///relative.db`` or ``sqlite:////absolute.db``: a file that exists (a missing
+    one is for SQLAlchemy's way to create or refuse, as before), no options (those are
+    SQLAlchemy's to read)."""
     import sqlite3
 
     path = unquote(rest.removeprefix("/"))  # as SQLAlchemy reads it: sqlite:///a%20b.db is «a b.db»
@@ -141,10 +143,20 @@ def _sqlite(rest: str) -> PlainDB | None:
     return PlainDB(conn, "sqlite")
 
 
-def _postgresql(rest: str) -> PlainDB:
+def _postgresql(rest: str) -> PlainDB | None:
+    """A URL libpq reads otherwise than SQLAlchemy (a port out of range, an option libpq does
+    not know) goes the SQLAlchemy way; a server that cannot be reached, or refuses us, is the
+    command's error at once, worded as SQLAlchemy's is (not a second wait, a second login)."""
     import psycopg
+    from psycopg.conninfo import conninfo_to_dict
 
-    conn = psycopg.connect("postgresql://" + rest)
+    url = "postgresql://" + rest
+    try:
+        _ = urlsplit(url).port  # a ValueError for a port that is no port
+        conninfo_to_dict(url)
+    except (ValueError, psycopg.ProgrammingError):
+        return None
+    conn = psycopg.connect(url)
     # one read-only transaction whose SELECTs all see the same moment
     conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     conn.read_only = True

@@ -177,15 +177,10 @@ def load_policy(path: Path | str | None) -> Policy:
     """The policy from a YAML file, or the defaults when ``path`` is None."""
     if path is None:
         return Policy()
-    import yaml  # only for a policy file: the defaults are most commands' policy
+    from kontrol.roadmap.yamlfile import load  # YAML only for a policy file: most have none
 
     file = str(path)
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise PolicyError(f"cannot read policy: {exc.strerror}", file=file) from None
-    except yaml.YAMLError as exc:
-        raise PolicyError(f"policy is not valid YAML: {exc}", file=file) from None
+    data = load(path, "policy", PolicyError)
     if data is None:
         return Policy()
     if not isinstance(data, dict):
@@ -216,6 +211,13 @@ def _prepared(data: dict[str, object]) -> dict[str, object]:
 
 
 def _season(name: object, value: object) -> Season:
+    if isinstance(value, dict):  # a day that is no day named with its field, and its value
+        for key in ("start", "end"):
+            if isinstance(value.get(key), str):
+                try:
+                    _month_day(value[key])
+                except ValueError as exc:
+                    raise _FieldError(f"seasons.{name}.{key}", str(exc)) from None
     try:
         return msgspec.convert(value, Season, strict=False)
     except (msgspec.ValidationError, ValueError) as exc:
@@ -228,6 +230,7 @@ def _where(message: str, within: str = "") -> tuple[str, str]:
     fields, or an unknown key, is the policy's (or the season's, ``within``)."""
     found = _AT.match(message)
     said, path = (found["said"], found["path"] or "") if found else (message, "")
+    path = re.sub(r"\[\d+\]", "", path)  # «reminders[0]»: the field is the list
     dotted = ".".join(filter(None, (within, path.lstrip("."))))
     if said.startswith(_UNKNOWN):
         name = said.removeprefix(_UNKNOWN).rstrip("`")

@@ -65,15 +65,10 @@ def _dates(raw: Any, key: str, file: str) -> frozenset[date]:
 
 def load_overrides(path: Path | str) -> Overrides:
     """Read the committee's calendar changes; every problem names the file and the key."""
-    import yaml  # only for an overrides file: most commands have none
+    from kontrol.roadmap.yamlfile import load  # YAML only for an overrides file
 
     file = str(path)
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CalendarError(f"cannot read calendar overrides: {exc.strerror}", file=file) from None
-    except yaml.YAMLError as exc:
-        raise CalendarError(f"calendar overrides are not valid YAML: {exc}", file=file) from None
+    data = load(path, "calendar overrides", CalendarError)
     if data is None:
         return Overrides()
     if not isinstance(data, dict):

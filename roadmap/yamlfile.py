@@ -35,6 +35,20 @@ def compose(text: str, name: str, error: type[RoadmapError]) -> Node | None:
         raise error(f"YAML syntax error: {exc}", file=name) from None
 
 
+def load(path: Path | str, what: str, error: type[RoadmapError]) -> Any:
+    """The data of a YAML file loaded whole (the policy, the calendar overrides); every error
+    one line with the file (and the line of a syntax error): a value YAML's own types refuse
+    («2025-13-01» is read as a date) too, which was a traceback."""
+    text = read_text(path, what, error)
+    compose(text, str(path), error)  # the syntax, with its line
+    try:
+        return yaml.safe_load(text)
+    except (yaml.YAMLError, ValueError) as exc:
+        raise error(
+            f"the {what} is not valid YAML: {' '.join(str(exc).split())}", file=str(path)
+        ) from None
+
+
 class NodeReader:
     """Base of the loaders: typed access to nodes, every failure with its file and line."""
 

@@ -4,14 +4,18 @@ database that fails under it said in one line, as on the SQLAlchemy way."""
 
 from __future__ import annotations
 
+import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
 
+from kontrol.context import App
 from kontrol.models.db import make_engine, migrate
 from kontrol.plain_db import open_plain
+from kontrol.settings import Settings
 from tests.cli_runner import run
 from tests.db.test_settings_errors import one_line_error
 
@@ -68,3 +72,51 @@ def test_a_file_that_is_no_database_is_one_line(
     (tmp_path / "k.db").write_bytes(b"not a database, only text " * 200)
     monkeypatch.setenv("KONTROL_DATABASE_URL", f"sqlite:///{tmp_path / 'k.db'}")
     one_line_error(run(capsys, command), "KONTROL_DATABASE_URL=", "file is not a database")
+
+
+@pytest.mark.parametrize("command", ["status", "items"])
+def test_a_server_that_fails_is_asked_once(
+    command: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that takes the connection and hangs up: one line, and one connection — the
+    driver's failure is worded, not tried again the SQLAlchemy way (a dead host cost twice
+    the wait, a wrong password two failed logins)."""
+    accepted: list[socket.socket] = []
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+
+        def take() -> None:
+            while True:
+                try:
+                    conn, _ = server.accept()
+                except OSError:
+                    return
+                accepted.append(conn)
+                conn.close()
+
+        threading.Thread(target=take, daemon=True).start()
+        url = f"postgresql://kontrol:s3cret@127.0.0.1:{port}/kontrol?sslmode=disable"
+        monkeypatch.setenv("KONTROL_DATABASE_URL", url)
+        result = run(capsys, command)
+    one_line_error(result, "KONTROL_DATABASE_URL=", "cannot use the database")
+    assert "s3cret" not in result.err
+    assert len(accepted) == 1
+
+
+def test_a_url_only_sqlalchemy_reads_is_read_through_its_engine(tmp_path: Path) -> None:
+    """Options after «?» are SQLAlchemy's to read: the engine's own connection is used, and
+    its reads too see one moment."""
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    app = App(Settings(database_url=url + "?timeout=5"))
+    with app.plain_reading() as db:
+        assert "sqlalchemy" in type(app.__dict__.get("engine")).__module__
+        assert db.rows("SELECT version_num FROM alembic_version") == [("0014",)]
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = 'later'"))
+        assert db.rows("SELECT version_num FROM alembic_version") == [("0014",)]
+    app.engine.dispose()
+    engine.dispose()

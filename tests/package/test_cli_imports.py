@@ -21,21 +21,26 @@ NEVER = ("pydantic_settings",)
 PROBE = """
 import json, sys
 from kontrol.cli.main import main
+code = 0
 try:
     main(sys.argv[1:])
-except SystemExit:
-    pass
-print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})), file=sys.stderr)
+except SystemExit as exc:
+    code = exc.code
+modules = sorted({m.split(".")[0] for m in sys.modules})
+print(json.dumps({"modules": modules, "code": code}), file=sys.stderr)
 """
 
 
-def loaded_by(tmp_path: Path, *argv: str) -> set[str]:
-    """The top-level packages a fresh interpreter has imported after ``kontrol ARGV``, with a
-    cache folder of the test's own (``tmp_path``/cache: empty the first time)."""
+def loaded_by(tmp_path: Path, *argv: str, code: int = 0) -> set[str]:
+    """The top-level packages a fresh interpreter has imported after ``kontrol ARGV``, which
+    ended with exit code ``code``, with a cache folder of the test's own (``tmp_path``/cache:
+    empty the first time)."""
     env = {
         **os.environ,
         "KONTROL_DATABASE_URL": f"sqlite:///{tmp_path / 'k.db'}",
         "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "KONTROL_SECRET_KEY": "a-key-of-the-tests-own-" + "x" * 40,
+        "KONTROL_SMTP_PORT": "1",  # mail to no server: it waits in the outbox
     }
     done = subprocess.run(
         [sys.executable, "-c", PROBE, *argv],
@@ -46,7 +51,9 @@ def loaded_by(tmp_path: Path, *argv: str) -> set[str]:
         check=True,
         timeout=120,
     )
-    return set(json.loads(done.stderr.strip().splitlines()[-1]))
+    found = json.loads(done.stderr.strip().splitlines()[-1])
+    assert (found["code"] or 0) == code, (argv, found["code"], done.stderr)
+    return set(found["modules"])
 
 
 def test_help_lists_every_command_without_loading_their_libraries(tmp_path: Path) -> None:
@@ -67,11 +74,16 @@ def test_schedule_opens_no_database_and_loads_no_prefect(tmp_path: Path) -> None
     assert not (tmp_path / "k.db").exists()
 
 
+SEED = REPO / "examples/lenobl/000_e3bc991062043600.txt"
+DIRECTORY = REPO / "examples/lenobl/directory.yaml"
+
+
 def test_a_command_that_counts_no_working_day_loads_no_calendar(tmp_path: Path) -> None:
     # its package imports every country's module to give Russia's: a command that builds the
     # rules but counts no working day (nothing overdue to show) does without it
-    loaded_by(tmp_path, "init")
+    loaded_by(tmp_path, "import", str(SEED), "--directory", str(DIRECTORY))
     loaded = loaded_by(tmp_path, "status", "--json")
+    assert "sqlite3" in loaded  # it did read the database
     assert not loaded & {"holidays", *NEVER}
 
 
@@ -79,13 +91,15 @@ def test_status_and_items_read_the_database_without_sqlalchemy(tmp_path: Path) -
     """Through sqlite3 (``kontrol.plain_db``): SQLAlchemy alone took them 0.15 s to import,
     five times what ``import click`` does. A database without kontrol's schema goes the
     SQLAlchemy way, which says what is wrong."""
-    seed, directory = (
-        REPO / "examples/lenobl/000_e3bc991062043600.txt",
-        REPO / "examples/lenobl/directory.yaml",
-    )
-    assert "sqlalchemy" in loaded_by(tmp_path, "status")  # no database yet: SQLAlchemy says so
-    loaded_by(tmp_path, "import", str(seed), "--directory", str(directory))
-    for argv in (("status", "--all"), ("items",), ("status", "--as-of", "2025-01-01")):
+    assert "sqlalchemy" in loaded_by(tmp_path, "status", code=2)  # no database: SQLAlchemy's
+    loaded_by(tmp_path, "import", str(SEED), "--directory", str(DIRECTORY))
+    loaded_by(tmp_path, "run", "2.3", "--period", "2025-Q3")  # seven assignments, overdue
+    for argv in (
+        ("status",),
+        ("status", "--all", "--json"),
+        ("items",),
+        ("status", "--as-of", "2025-01-01"),
+    ):
         loaded = loaded_by(tmp_path, *argv)
         assert "sqlite3" in loaded and not loaded & {*HEAVY, *NEVER, "pydantic", "yaml"}, argv
 

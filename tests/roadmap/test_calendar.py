@@ -66,6 +66,8 @@ def test_arithmetic() -> None:
         ("- 2020-06-24\n", "mapping"),
         ("days_off: [2020-06-24]\nworking_days: [2020-06-24]\n", "both"),
         ("days_off: [\n", "YAML"),
+        # read by YAML as a date that is none: a traceback before
+        ("days_off: [2025-13-01]\n", "not valid YAML: month must be in 1..12"),
     ],
 )
 def test_bad_override_files(tmp_path: Path, text: str, needle: str) -> None:

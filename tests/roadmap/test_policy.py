@@ -65,7 +65,8 @@ def test_send_hour_forms(hour) -> None:
         ("seasons: {swimming: {start: 601, end: '08-31'}}\n", "seasons.swimming.start"),
         ("seasons: {swimming: {start: '06-01', end: '08-31', foo: 1}}\n", "seasons.swimming.foo"),
         ("seasons: {swimming: {start: '06-01'}}\n", "seasons.swimming.end"),
-        ("seasons: {swimming: {start: '13-40', end: '08-31'}}\n", "seasons.swimming"),
+        ("seasons: {swimming: {start: '13-40', end: '08-31'}}\n", "seasons.swimming.start"),
+        ("reminders: [a]\n", "reminders"),
     ],
 )
 def test_bad_values_name_file_and_field(tmp_path: Path, text: str, field: str) -> None:
@@ -87,6 +88,14 @@ def test_not_a_mapping_and_bad_yaml(tmp_path: Path) -> None:
         load_policy(f)
     with pytest.raises(PolicyError, match="cannot read"):
         load_policy(tmp_path / "none.yaml")
+
+
+def test_a_date_yaml_refuses_is_one_line_with_the_file(tmp_path: Path) -> None:
+    f = tmp_path / "policy.yaml"
+    f.write_text("send_hour: 9\nextra: 2025-13-01\n")
+    with pytest.raises(PolicyError, match=r"not valid YAML: month must be in 1\.\.12") as info:
+        load_policy(f)
+    assert info.value.file == str(f)
 
 
 @pytest.mark.parametrize(
