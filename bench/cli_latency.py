@@ -11,13 +11,13 @@ folder whose SQLite database has the seed imported and one past quarter issued (
 interleaved (one of each command per pass), so a busy moment of a shared machine hits them all
 alike; the ratio to ``import click`` is what the target (≤ 5×) is about. Lines headed
 ``libs:`` load only the libraries the commands cannot do without: the floor under their ratios.
-``libs: schedule`` is click, lark (the grammar's library) and msgspec with one struct checked (the settings and the
-policy are checked by msgspec); ``libs: database`` the stdlib's sqlite3 and the same struct
-(``items`` and ``status`` read through the driver, ``kontrol.plain_db``); ``libs: ORM`` is
-click, SQLAlchemy's ORM and the struct: the floor these two had before. ``libs:
-holidays`` is what asking the ``holidays`` package about one Russian day costs: the commands
-read the days from the user's cache instead (``kontrol.roadmap.holiday_years``), so it is no
-floor, only the size of what that cache saves. An untimed pass runs every command once
+``libs: schedule`` is click, lark (the grammar's library) and msgspec with one struct checked
+(the settings and the policy are checked by msgspec); ``libs: database`` the stdlib's sqlite3
+and the same struct (``items`` and ``status`` read through the driver, ``kontrol.plain_db``);
+``libs: ORM`` is click, SQLAlchemy's ORM and the struct: the floor these two had before.
+``libs: holidays`` is what asking the ``holidays`` package about one Russian day costs: the
+commands read the days from the user's cache instead (``kontrol.roadmap.holiday_years``), so
+it is no floor, only the size of what that cache saves. An untimed pass runs every command once
 first, with bytecode written and the user's caches (a folder of the run's own) filled as on a
 machine where kontrol has run before.
 """
