@@ -197,15 +197,14 @@ def show_report(report: ImportReport, file: Path) -> None:
 def items_cmd(ctx: click.Context, roadmaps: tuple[str, ...], as_json: bool) -> None:
     """List the items of every roadmap in force (or of those named) with schedule and
     executors. JSON: a list, one entry per roadmap, each with its items."""
-    from kontrol.choosing import choose
     from kontrol.output import print_json
-    from kontrol.plain_reads import ref_among, roadmaps_of, scheduled_item_ids
+    from kontrol.plain_reads import choose_among, roadmaps_of, scheduled_item_ids
 
     app = app_of(ctx)
     with app.plain_reading() as db:
         every = roadmaps_of(db, executors=True)
         scheduled = scheduled_item_ids(db)
-    chosen = choose(every, roadmaps, today_of(app), lambda r: ref_among(r, every))
+    chosen = choose_among(every, roadmaps, today_of(app))
     listed: list[dict[str, Any]] = [
         {"roadmap": _head(roadmap, every), "items": _item_rows(roadmap, scheduled)}
         for roadmap in chosen

@@ -181,10 +181,10 @@ def status_cmd(
 ) -> None:
     """Open assignments (or --overdue, --all) as they stand on a day: due date, working days
     overdue, ladder step. The same standing as `kontrol report` and the artifacts."""
-    from kontrol.choosing import check_item, choose
+    from kontrol.choosing import check_item
     from kontrol.listing import listing
     from kontrol.output import print_json
-    from kontrol.plain_reads import imported_window, ref_among, roadmaps_of
+    from kontrol.plain_reads import choose_among, imported_window, roadmaps_of
     from kontrol.windows import check_day
 
     app = app_of(ctx)
@@ -194,7 +194,7 @@ def status_cmd(
         every = roadmaps_of(db)
         if as_of:
             check_day(imported_window(every), today, "--as-of")
-        chosen = choose(every, roadmaps, today, lambda r: ref_among(r, every))
+        chosen = choose_among(every, roadmaps, today)
         check_item(chosen, item)
         rows = listing(
             db,

@@ -93,12 +93,9 @@ class App:
         self.require_schema()
         raw = self.engine.raw_connection()
         try:
-            driver = raw.driver_connection
-            assert driver is not None  # a connection just checked out of the pool
-            if self.engine.dialect.name == "postgresql":
-                yield PlainDB(driver, "postgresql")
-            else:
-                driver.execute("BEGIN")  # one moment, as on the driver's way
-                yield PlainDB(driver, "sqlite")
+            db = PlainDB.over(raw.driver_connection, self.engine.dialect.name)
+            if db.dialect == "sqlite":
+                db.connection.execute("BEGIN")  # one moment, as on the driver's way
+            yield db
         finally:
             raw.close()  # the pool rolls the read back

@@ -43,6 +43,11 @@ class PlainDB:
     connection: Any
     dialect: Dialect
 
+    @classmethod
+    def over(cls, driver: Any, dialect_name: str) -> PlainDB:
+        """A driver connection SQLAlchemy opened (its dialect's name: sqlite or postgresql)."""
+        return cls(driver, "postgresql" if dialect_name == "postgresql" else "sqlite")
+
     def rows(self, sql: str, **params: object) -> list[tuple[Any, ...]]:
         """The rows of ``sql``. Written for both drivers: values as ``:name`` parameters only
         (no ``%``, no ``::`` casts, no ``:word`` inside a quoted text)."""
@@ -91,9 +96,7 @@ def of_session(session: Session) -> PlainDB:
     """The session's own connection, in its transaction (what it has not written yet flushed)."""
     session.flush()
     raw = session.connection().connection.driver_connection
-    return PlainDB(
-        raw, "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
-    )
+    return PlainDB.over(raw, session.get_bind().dialect.name)
 
 
 @contextmanager

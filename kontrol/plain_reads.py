@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from kontrol.choosing import ref_words
+from kontrol.choosing import choose, ref_words
 from kontrol.plain_db import PlainDB, day, moment
 from kontrol.roadmap.datewindow import DateWindow, date_window, hull
 
@@ -86,6 +87,11 @@ def ref_among(roadmap: RoadmapRow, every: list[RoadmapRow]) -> str:
         for r in every
     )
     return ref_words(roadmap, twin)
+
+
+def choose_among(every: list[RoadmapRow], refs: Sequence[str], on: dt.date) -> list[RoadmapRow]:
+    """``kontrol.choosing.choose`` over roadmaps already read, named as ``ref_among`` names them."""
+    return choose(every, refs, on, lambda r: ref_among(r, every))
 
 
 def scheduled_item_ids(db: PlainDB) -> set[int]:

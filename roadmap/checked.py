@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-__all__ = ["converted", "number_text", "words"]
+__all__ = ["converted", "located", "number_text", "words"]
 
 _BOUND = re.compile(r"^Expected `(?P<kind>\w+)` (?P<op>[<>]=?) (?P<limit>\S+)$")
 _OPS = {">=": "at least", ">": "more than", "<=": "at most", "<": "less than"}
@@ -61,9 +61,19 @@ _FLAGS = dict.fromkeys(("true", "1", "yes", "on", "y", "t"), True) | dict.fromke
 )
 
 
+# «Expected `int` >= 0 - at `$.rule_pack.ongoing_due_day`», «Expected `str` - at `key` in `$`»
+_AT = re.compile(r"(?s)(?P<said>.*?)(?: - at `(?:key` in `)?\$(?P<path>[^`]*)`)?$")
+
+
+def located(message: str) -> tuple[str, str]:
+    """(the words, the path after «$») of msgspec's «words - at `$.a.b`»; no path: ""."""
+    found = _AT.match(message)
+    return (found["said"], found["path"] or "") if found else (message, "")
+
+
 def words(error: Exception | str, kind: Any = None) -> str:
     """What is wanted, in words, without msgspec's «- at `$…`» (the caller names the field)."""
-    message = re.split(r" - at `", str(error), maxsplit=1)[0]
+    message = located(str(error))[0]
     bound = _BOUND.match(message)
     if bound:
         what = _KINDS.get(bound["kind"], bound["kind"])

@@ -17,7 +17,7 @@ import msgspec
 from msgspec import Meta, Struct, field
 from msgspec.structs import force_setattr
 
-from kontrol.roadmap.checked import words
+from kontrol.roadmap.checked import located, words
 from kontrol.roadmap.errors import PolicyError
 
 __all__ = ["DEFAULT_SEASONS", "Policy", "RulePack", "Season", "load_policy"]
@@ -228,8 +228,7 @@ def _season(name: object, value: object) -> Season:
 def _where(message: str, within: str = "") -> tuple[str, str]:
     """(the field's dotted path, the words) of msgspec's «words - at `$.a.b`»; a rule between
     fields, or an unknown key, is the policy's (or the season's, ``within``)."""
-    found = _AT.match(message)
-    said, path = (found["said"], found["path"] or "") if found else (message, "")
+    said, path = located(message)
     path = re.sub(r"\[\d+\]", "", path)  # «reminders[0]»: the field is the list
     dotted = ".".join(filter(None, (within, path.lstrip("."))))
     if said.startswith(_UNKNOWN):
@@ -242,8 +241,6 @@ def _where(message: str, within: str = "") -> tuple[str, str]:
 
 
 _UNKNOWN = "Object contains unknown field `"
-# «Expected `int` >= 0 - at `$.rule_pack.ongoing_due_day`», «Expected `str` - at `key` in `$`»
-_AT = re.compile(r"(?s)(?P<said>.*?)(?: - at `(?:key` in `)?\$(?P<path>[^`]*)`)?$")
 
 
 def _kind_at(dotted: str) -> Any:
